@@ -1,0 +1,207 @@
+//! Queries the UI asks before drawing buttons and forms: what may be done now and, if not, why.
+//! Every answer comes from the same guard `decide` uses, so a button is enabled exactly when the server would
+//! accept the request.
+
+use crate::decide::{
+    can_cancel, can_correct_return_address, can_delete, can_edit, can_extend_shipping_wait,
+    can_fault_drive, can_fault_job, can_mark_shipping, can_package, can_receive_late,
+    can_report_progress, can_ship_back, can_start_copy, can_take_intake, drive_resolution_targets,
+    job_resolution_targets, require_not_faulted, EditableField,
+};
+use crate::job::{Drive, Job};
+use crate::rejection::Rejection;
+use crate::settings::Settings;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CustomerAction {
+    EditDeliveryPackage,
+    EditReturnAddress,
+    EditReturnShipping,
+    EditDriveList,
+    EditOptions,
+    MarkShipping,
+    Cancel,
+    Delete,
+}
+
+impl CustomerAction {
+    pub const ALL: [CustomerAction; 8] = [
+        CustomerAction::EditDeliveryPackage,
+        CustomerAction::EditReturnAddress,
+        CustomerAction::EditReturnShipping,
+        CustomerAction::EditDriveList,
+        CustomerAction::EditOptions,
+        CustomerAction::MarkShipping,
+        CustomerAction::Cancel,
+        CustomerAction::Delete,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            CustomerAction::EditDeliveryPackage => "Edit delivery package",
+            CustomerAction::EditReturnAddress => "Edit return address",
+            CustomerAction::EditReturnShipping => "Edit return shipping",
+            CustomerAction::EditDriveList => "Edit drives",
+            CustomerAction::EditOptions => "Edit options",
+            CustomerAction::MarkShipping => "Mark as shipped",
+            CustomerAction::Cancel => "Cancel job",
+            CustomerAction::Delete => "Delete job",
+        }
+    }
+}
+
+/// Whether an action is possible now; `reason` says why not.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Availability<A> {
+    pub action: A,
+    pub allowed: bool,
+    pub reason: Option<String>,
+}
+
+impl<A> Availability<A> {
+    fn from(action: A, result: Result<(), Rejection>) -> Availability<A> {
+        Availability {
+            action,
+            allowed: result.is_ok(),
+            reason: result.err().map(|r| r.message),
+        }
+    }
+}
+
+/// One customer action's availability.
+pub fn customer_action(
+    job: &Job,
+    action: CustomerAction,
+    settings: &Settings,
+) -> Availability<CustomerAction> {
+    let result = if job.is_deleted() {
+        Err(Rejection::not_found("The job has been deleted"))
+    } else {
+        match action {
+            CustomerAction::EditDeliveryPackage => can_edit(job, EditableField::DeliveryPackage),
+            CustomerAction::EditReturnAddress => can_edit(job, EditableField::ReturnAddress),
+            CustomerAction::EditReturnShipping => can_edit(job, EditableField::ReturnShipping),
+            CustomerAction::EditDriveList => match job.job_type {
+                crate::state::JobType::Export => Err(Rejection::not_allowed(
+                    "An export job lists no drives: the data center records them at intake",
+                )),
+                crate::state::JobType::Import => can_edit(job, EditableField::DriveList),
+            },
+            CustomerAction::EditOptions => can_edit(job, EditableField::Options),
+            CustomerAction::MarkShipping => can_mark_shipping(job),
+            CustomerAction::Cancel => can_cancel(job, settings),
+            CustomerAction::Delete => can_delete(job),
+        }
+    };
+    Availability::from(action, result)
+}
+
+/// Every customer action's availability, in display order.
+pub fn customer_actions(job: &Job, settings: &Settings) -> Vec<Availability<CustomerAction>> {
+    CustomerAction::ALL
+        .into_iter()
+        .map(|a| customer_action(job, a, settings))
+        .collect()
+}
+
+/// Data-center operations on the whole job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum JobOperation {
+    PackageIntake,
+    PackageJob,
+    ShipBack,
+    FaultJob,
+    ResolveJob,
+    CorrectReturnAddress,
+    ExtendShippingWait,
+}
+
+impl JobOperation {
+    pub const ALL: [JobOperation; 7] = [
+        JobOperation::PackageIntake,
+        JobOperation::PackageJob,
+        JobOperation::ShipBack,
+        JobOperation::FaultJob,
+        JobOperation::ResolveJob,
+        JobOperation::CorrectReturnAddress,
+        JobOperation::ExtendShippingWait,
+    ];
+}
+
+pub fn job_operations(job: &Job) -> Vec<Availability<JobOperation>> {
+    JobOperation::ALL
+        .into_iter()
+        .map(|op| {
+            let active = || require_not_faulted(job);
+            let result = match op {
+                JobOperation::PackageIntake => active().and_then(|_| can_take_intake(job)),
+                JobOperation::PackageJob => active().and_then(|_| can_package(job)),
+                JobOperation::ShipBack => active().and_then(|_| can_ship_back(job)),
+                JobOperation::FaultJob => can_fault_job(job),
+                JobOperation::ResolveJob => {
+                    if job_resolution_targets(job).is_empty() {
+                        Err(Rejection::not_allowed("Only a Faulted job can be resolved"))
+                    } else {
+                        Ok(())
+                    }
+                }
+                JobOperation::CorrectReturnAddress => {
+                    active().and_then(|_| can_correct_return_address(job))
+                }
+                JobOperation::ExtendShippingWait => {
+                    active().and_then(|_| can_extend_shipping_wait(job))
+                }
+            };
+            Availability::from(op, result)
+        })
+        .collect()
+}
+
+/// Data-center operations on one drive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum DriveOperation {
+    ReceiveLate,
+    StartCopy,
+    ReportProgress,
+    Finish,
+    Fault,
+    Resolve,
+}
+
+impl DriveOperation {
+    pub const ALL: [DriveOperation; 6] = [
+        DriveOperation::ReceiveLate,
+        DriveOperation::StartCopy,
+        DriveOperation::ReportProgress,
+        DriveOperation::Finish,
+        DriveOperation::Fault,
+        DriveOperation::Resolve,
+    ];
+}
+
+pub fn drive_operations(job: &Job, drive: &Drive) -> Vec<Availability<DriveOperation>> {
+    let id = drive.drive_id.as_str();
+    DriveOperation::ALL
+        .into_iter()
+        .map(|op| {
+            let active = || require_not_faulted(job);
+            let result = match op {
+                DriveOperation::ReceiveLate => active().and_then(|_| can_receive_late(job, id)),
+                DriveOperation::StartCopy => active().and_then(|_| can_start_copy(job, id)),
+                DriveOperation::ReportProgress | DriveOperation::Finish => {
+                    can_report_progress(job, id)
+                }
+                DriveOperation::Fault => active().and_then(|_| can_fault_drive(job, id)),
+                DriveOperation::Resolve => {
+                    if drive_resolution_targets(job, drive).is_empty() {
+                        Err(Rejection::not_allowed(format!("Drive {id} is not Faulted")))
+                    } else {
+                        Ok(())
+                    }
+                }
+            };
+            Availability::from(op, result)
+        })
+        .collect()
+}

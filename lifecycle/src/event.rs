@@ -1,0 +1,531 @@
+//! Events: the immutable facts a job's history is made of, and `apply`, which folds them into a snapshot.
+
+use crate::command::DriveOutcome;
+use crate::job::{DeletionReason, Drive, ExtraDrive, Job, JobPatch, NewJob, Timestamp};
+use crate::shipping::{ReturnAddress, ReturnPackage};
+use crate::state::{DriveState, JobState, JobType};
+use serde::{Deserialize, Serialize};
+
+/// One thing that happened to a job, at a business time `at` (for timer events: the deadline that fired).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at: Timestamp,
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum EventKind {
+    Created {
+        job: Box<NewJob>,
+    },
+    Replaced {
+        job: Box<NewJob>,
+    },
+    PropertiesUpdated {
+        patch: JobPatch,
+    },
+    MarkedShipping,
+    /// `completed`: the job was still `Creating` and ended at once.
+    CancellationRequested {
+        completed: bool,
+    },
+    Deleted {
+        reason: DeletionReason,
+    },
+    PackageReceived {
+        found: Vec<String>,
+        missing: Vec<String>,
+        extra: Vec<String>,
+    },
+    DriveArrived {
+        drive_id: String,
+    },
+    CopyStarted {
+        drive_id: String,
+    },
+    ProgressReported {
+        drive_id: String,
+        percent: u8,
+        bytes_succeeded: u64,
+        copy_status: String,
+    },
+    DriveFinished {
+        drive_id: String,
+        outcome: DriveOutcome,
+    },
+    PackagingStarted {
+        automatic: bool,
+    },
+    ShippedBack {
+        package: ReturnPackage,
+        closed: bool,
+    },
+    JobFaulted {
+        reason: String,
+    },
+    JobResolved {
+        to: JobState,
+        resolution: String,
+    },
+    DriveFaulted {
+        drive_id: String,
+        reason: String,
+    },
+    DriveResolved {
+        drive_id: String,
+        to: DriveState,
+        resolution: String,
+    },
+    ReturnAddressCorrected {
+        address: ReturnAddress,
+    },
+    ShippingWaitExtended {
+        days: u32,
+        abandon_deadline: Timestamp,
+    },
+    UnmatchedIntakeNoted {
+        intake_id: String,
+        drive_ids: Vec<String>,
+    },
+    NoteAdded {
+        text: String,
+    },
+    /// Timer: no drive arrived in time; listed drives become `NeverReceived`.
+    ShippingOverdue {
+        never_received: Vec<String>,
+        abandon_deadline: Timestamp,
+    },
+    /// Timer: no answer after the overdue notice; the job is `Closed`.
+    ShipmentAbandoned,
+}
+
+impl EventKind {
+    /// Short name, stable across versions: stored in the event log's `kind` column.
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created { .. } => "created",
+            EventKind::Replaced { .. } => "replaced",
+            EventKind::PropertiesUpdated { .. } => "propertiesUpdated",
+            EventKind::MarkedShipping => "markedShipping",
+            EventKind::CancellationRequested { .. } => "cancellationRequested",
+            EventKind::Deleted { .. } => "deleted",
+            EventKind::PackageReceived { .. } => "packageReceived",
+            EventKind::DriveArrived { .. } => "driveArrived",
+            EventKind::CopyStarted { .. } => "copyStarted",
+            EventKind::ProgressReported { .. } => "progressReported",
+            EventKind::DriveFinished { .. } => "driveFinished",
+            EventKind::PackagingStarted { .. } => "packagingStarted",
+            EventKind::ShippedBack { .. } => "shippedBack",
+            EventKind::JobFaulted { .. } => "jobFaulted",
+            EventKind::JobResolved { .. } => "jobResolved",
+            EventKind::DriveFaulted { .. } => "driveFaulted",
+            EventKind::DriveResolved { .. } => "driveResolved",
+            EventKind::ReturnAddressCorrected { .. } => "returnAddressCorrected",
+            EventKind::ShippingWaitExtended { .. } => "shippingWaitExtended",
+            EventKind::UnmatchedIntakeNoted { .. } => "unmatchedIntakeNoted",
+            EventKind::NoteAdded { .. } => "noteAdded",
+            EventKind::ShippingOverdue { .. } => "shippingOverdue",
+            EventKind::ShipmentAbandoned => "shipmentAbandoned",
+        }
+    }
+
+    /// The drive this event is about, for the timeline's job/drive filter.
+    pub fn drive_id(&self) -> Option<&str> {
+        match self {
+            EventKind::DriveArrived { drive_id }
+            | EventKind::CopyStarted { drive_id }
+            | EventKind::ProgressReported { drive_id, .. }
+            | EventKind::DriveFinished { drive_id, .. }
+            | EventKind::DriveFaulted { drive_id, .. }
+            | EventKind::DriveResolved { drive_id, .. } => Some(drive_id),
+            _ => None,
+        }
+    }
+
+    /// One line for the timeline and notifications.
+    pub fn describe(&self) -> String {
+        match self {
+            EventKind::Created { job } => format!(
+                "{} job created at {} with {} drive(s)",
+                job.job_type,
+                job.location.display_name,
+                job.drives.len()
+            ),
+            EventKind::Replaced { job } => format!("Job replaced ({} drive(s))", job.drives.len()),
+            EventKind::PropertiesUpdated { patch } => {
+                let mut fields = Vec::new();
+                if patch.return_address.is_some() {
+                    fields.push("return address");
+                }
+                if patch.return_shipping.is_some() {
+                    fields.push("return shipping");
+                }
+                if patch.delivery_package.is_some() {
+                    fields.push("delivery package");
+                }
+                if patch.log_level.is_some() {
+                    fields.push("log level");
+                }
+                if patch.backup_drive_manifest.is_some() {
+                    fields.push("backup drive manifest");
+                }
+                if patch.drive_list.is_some() {
+                    fields.push("drive list");
+                }
+                if patch.tags.is_some() {
+                    fields.push("tags");
+                }
+                let mut line = format!("Updated {}", fields.join(", "));
+                if let Some(p) = &patch.delivery_package {
+                    line.push_str(&format!(" (tracking number {} via {})", p.tracking_number, p.carrier_name));
+                }
+                line
+            }
+            EventKind::MarkedShipping => "Package marked as shipped".into(),
+            EventKind::CancellationRequested { completed: true } => {
+                "Cancelled before shipping; the job is complete".into()
+            }
+            EventKind::CancellationRequested { completed: false } => {
+                "Cancellation requested; drives will be returned without copying".into()
+            }
+            EventKind::Deleted { reason } => format!("Job {}", reason.describe()),
+            EventKind::PackageReceived { found, missing, extra } => {
+                let mut line = format!("Package received: {} drive(s) found", found.len());
+                if !found.is_empty() {
+                    line.push_str(&format!(" ({})", found.join(", ")));
+                }
+                if !missing.is_empty() {
+                    line.push_str(&format!(", missing {}", missing.join(", ")));
+                }
+                if !extra.is_empty() {
+                    line.push_str(&format!(", extra {}", extra.join(", ")));
+                }
+                line
+            }
+            EventKind::DriveArrived { drive_id } => format!("Drive {drive_id} arrived late"),
+            EventKind::CopyStarted { drive_id } => format!("Drive {drive_id}: copy started"),
+            EventKind::ProgressReported {
+                drive_id,
+                percent,
+                bytes_succeeded,
+                copy_status,
+            } => format!("Drive {drive_id}: {percent}% ({bytes_succeeded} bytes), {copy_status}"),
+            EventKind::DriveFinished { drive_id, outcome } => match outcome {
+                DriveOutcome::Completed { .. } => format!("Drive {drive_id}: copy completed"),
+                DriveOutcome::MoreInfo { severity, .. } => format!(
+                    "Drive {drive_id}: copy completed with {}",
+                    severity.as_str().to_lowercase()
+                ),
+            },
+            EventKind::PackagingStarted { automatic: true } => "All drives finished; packaging".into(),
+            EventKind::PackagingStarted { automatic: false } => "Job moved to packaging".into(),
+            EventKind::ShippedBack { package, closed } => format!(
+                "Shipped back via {} ({}), {} drive(s); job {}",
+                package.carrier_name,
+                package.tracking_number,
+                package.drive_count,
+                if *closed { "closed with errors" } else { "completed" }
+            ),
+            EventKind::JobFaulted { reason } => format!("Job faulted: {reason}"),
+            EventKind::JobResolved { to, resolution } => format!("Job resolved to {to}: {resolution}"),
+            EventKind::DriveFaulted { drive_id, reason } => format!("Drive {drive_id} faulted: {reason}"),
+            EventKind::DriveResolved {
+                drive_id,
+                to,
+                resolution,
+            } => format!("Drive {drive_id} resolved to {}: {resolution}", to.label()),
+            EventKind::ReturnAddressCorrected { address } => {
+                format!("Return address corrected ({}, {})", address.recipient_name, address.city)
+            }
+            EventKind::ShippingWaitExtended {
+                days,
+                abandon_deadline,
+            } => format!(
+                "Shipping wait extended by {days} day(s), until {}",
+                abandon_deadline.format("%Y-%m-%d")
+            ),
+            EventKind::UnmatchedIntakeNoted { intake_id, drive_ids } => format!(
+                "A package for this job arrived while it was not Shipping (intake {intake_id}, {} drive(s))",
+                drive_ids.len()
+            ),
+            EventKind::NoteAdded { text } => format!("Note: {text}"),
+            EventKind::ShippingOverdue {
+                never_received,
+                abandon_deadline,
+            } => format!(
+                "Package overdue: nothing received; {} drive(s) marked never received; the job closes on {} unless the package arrives",
+                never_received.len(),
+                abandon_deadline.format("%Y-%m-%d")
+            ),
+            EventKind::ShipmentAbandoned => "Shipment abandoned; the job is closed".into(),
+        }
+    }
+}
+
+impl Job {
+    /// The job a `Created` event starts.
+    pub fn created(new: &NewJob, at: Timestamp) -> Job {
+        Job {
+            name: new.name.clone(),
+            job_type: new.job_type,
+            location: new.location.clone(),
+            storage_account_id: new.storage_account_id.clone(),
+            state: JobState::Creating,
+            faulted_from: None,
+            fault_reason: None,
+            cancel_requested: false,
+            return_address: new.return_address.clone(),
+            return_shipping: new.return_shipping.clone(),
+            delivery_package: new.delivery_package.clone(),
+            return_package: None,
+            diagnostics_path: new.diagnostics_path.clone(),
+            log_level: new.log_level,
+            backup_drive_manifest: new.backup_drive_manifest,
+            drives: new.drives.iter().map(|d| Drive::from_spec(d, at)).collect(),
+            extra_drives: Vec::new(),
+            export: new.export.clone(),
+            tags: new.tags.clone(),
+            encryption_key: new.encryption_key.clone(),
+            had_fault: false,
+            created_at: at,
+            updated_at: at,
+            state_changed_at: at,
+            expiry_base: at,
+            shipping_since: None,
+            overdue_notice_at: None,
+            abandon_deadline: None,
+            finished_at: None,
+            deleted: None,
+            version: 1,
+        }
+    }
+
+    fn set_state(&mut self, state: JobState, at: Timestamp) {
+        if self.state != state {
+            self.state = state;
+            self.state_changed_at = at;
+        }
+        if state.is_terminal() {
+            self.finished_at = Some(at);
+        }
+    }
+
+    fn with_drive(&mut self, drive_id: &str, at: Timestamp, change: impl FnOnce(&mut Drive)) {
+        if let Some(drive) = self.drive_mut(drive_id) {
+            let before = drive.state;
+            change(drive);
+            if drive.state != before {
+                drive.state_changed_at = at;
+            }
+        }
+    }
+
+    /// Folds one event into the snapshot. Total: an event that does not fit changes nothing but the version.
+    pub fn apply(&mut self, event: &Event) {
+        let at = event.at;
+        match &event.kind {
+            EventKind::Created { job } => {
+                *self = Job::created(job, at);
+                return;
+            }
+            EventKind::Replaced { job } => {
+                let created_at = self.created_at;
+                let version = self.version;
+                *self = Job::created(job, at);
+                self.created_at = created_at;
+                self.version = version;
+            }
+            EventKind::PropertiesUpdated { patch } => {
+                if let Some(v) = &patch.return_address {
+                    self.return_address = Some(v.clone());
+                }
+                if let Some(v) = &patch.return_shipping {
+                    self.return_shipping = Some(v.clone());
+                }
+                if let Some(v) = &patch.delivery_package {
+                    self.delivery_package = Some(v.clone());
+                }
+                if let Some(v) = patch.log_level {
+                    self.log_level = v;
+                }
+                if let Some(v) = patch.backup_drive_manifest {
+                    self.backup_drive_manifest = v;
+                }
+                if let Some(list) = &patch.drive_list {
+                    self.drives = list.iter().map(|d| Drive::from_spec(d, at)).collect();
+                }
+                if let Some(tags) = &patch.tags {
+                    self.tags = tags.clone();
+                }
+                if self.state == JobState::Creating {
+                    self.expiry_base = at;
+                }
+            }
+            EventKind::MarkedShipping => {
+                self.set_state(JobState::Shipping, at);
+                self.shipping_since = Some(at);
+            }
+            EventKind::CancellationRequested { completed } => {
+                self.cancel_requested = true;
+                if *completed {
+                    self.set_state(JobState::Completed, at);
+                }
+            }
+            EventKind::Deleted { reason } => self.deleted = Some(*reason),
+            EventKind::PackageReceived {
+                found,
+                missing,
+                extra,
+            } => {
+                match self.job_type {
+                    JobType::Import => {
+                        for id in found {
+                            self.with_drive(id, at, |d| d.state = DriveState::Received);
+                        }
+                        for id in missing {
+                            self.with_drive(id, at, |d| d.state = DriveState::NeverReceived);
+                        }
+                    }
+                    JobType::Export => {
+                        self.drives = found
+                            .iter()
+                            .map(|id| Drive::arrived_for_export(id, at))
+                            .collect();
+                    }
+                }
+                self.extra_drives
+                    .extend(extra.iter().map(|serial| ExtraDrive {
+                        serial: serial.clone(),
+                        received_at: at,
+                        returned: false,
+                    }));
+                self.set_state(JobState::Received, at);
+            }
+            EventKind::DriveArrived { drive_id } => {
+                self.with_drive(drive_id, at, |d| d.state = DriveState::Received)
+            }
+            EventKind::CopyStarted { drive_id } => {
+                self.with_drive(drive_id, at, |d| {
+                    d.state = DriveState::Transferring;
+                    d.copy_status = Some("InProgress".into());
+                });
+                if self.state == JobState::Received {
+                    self.set_state(JobState::Transferring, at);
+                }
+            }
+            EventKind::ProgressReported {
+                drive_id,
+                percent,
+                bytes_succeeded,
+                copy_status,
+            } => self.with_drive(drive_id, at, |d| {
+                d.percent_complete = *percent;
+                d.bytes_succeeded = *bytes_succeeded;
+                d.copy_status = Some(copy_status.clone());
+            }),
+            EventKind::DriveFinished { drive_id, outcome } => self.with_drive(drive_id, at, |d| {
+                d.percent_complete = 100;
+                match outcome {
+                    DriveOutcome::Completed { logs } => {
+                        d.state = DriveState::Completed;
+                        d.logs = logs.clone();
+                        d.copy_status = Some("Completed".into());
+                    }
+                    DriveOutcome::MoreInfo { severity, logs } => {
+                        d.state = DriveState::CompletedMoreInfo;
+                        d.severity = Some(*severity);
+                        d.logs = logs.clone();
+                        d.copy_status = Some(format!("CompletedWith{}", severity.as_str()));
+                    }
+                }
+            }),
+            EventKind::PackagingStarted { .. } => self.set_state(JobState::Packaging, at),
+            EventKind::ShippedBack { package, closed } => {
+                for drive in &mut self.drives {
+                    if drive.state.is_at_data_center() {
+                        drive.state = DriveState::ShippedBack;
+                        drive.state_changed_at = at;
+                    }
+                }
+                for extra in &mut self.extra_drives {
+                    extra.returned = true;
+                }
+                self.return_package = Some(package.clone());
+                self.set_state(
+                    if *closed {
+                        JobState::Closed
+                    } else {
+                        JobState::Completed
+                    },
+                    at,
+                );
+            }
+            EventKind::JobFaulted { reason } => {
+                if self.state != JobState::Faulted {
+                    self.faulted_from = Some(self.state);
+                }
+                self.fault_reason = Some(reason.clone());
+                self.had_fault = true;
+                self.set_state(JobState::Faulted, at);
+            }
+            EventKind::JobResolved { to, .. } => {
+                self.faulted_from = None;
+                self.fault_reason = None;
+                self.set_state(*to, at);
+            }
+            EventKind::DriveFaulted { drive_id, reason } => {
+                self.had_fault = true;
+                self.with_drive(drive_id, at, |d| {
+                    if d.state != DriveState::Faulted {
+                        d.faulted_from = Some(d.state);
+                    }
+                    d.fault_reason = Some(reason.clone());
+                    d.state = DriveState::Faulted;
+                });
+            }
+            EventKind::DriveResolved { drive_id, to, .. } => self.with_drive(drive_id, at, |d| {
+                d.state = *to;
+                d.faulted_from = None;
+                d.fault_reason = None;
+                if to.is_finished() {
+                    d.percent_complete = 100;
+                }
+            }),
+            EventKind::ReturnAddressCorrected { address } => {
+                self.return_address = Some(address.clone())
+            }
+            EventKind::ShippingWaitExtended {
+                abandon_deadline, ..
+            } => self.abandon_deadline = Some(*abandon_deadline),
+            EventKind::UnmatchedIntakeNoted { .. } | EventKind::NoteAdded { .. } => {}
+            EventKind::ShippingOverdue {
+                never_received,
+                abandon_deadline,
+            } => {
+                for id in never_received {
+                    self.with_drive(id, at, |d| d.state = DriveState::NeverReceived);
+                }
+                self.overdue_notice_at = Some(at);
+                self.abandon_deadline = Some(*abandon_deadline);
+            }
+            EventKind::ShipmentAbandoned => self.set_state(JobState::Closed, at),
+        }
+        self.updated_at = at;
+        self.version += 1;
+    }
+}
+
+/// Replays a job's whole history. `None` when the history does not start with `Created`.
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Job> {
+    let mut events = events.into_iter();
+    let first = events.next()?;
+    let EventKind::Created { job } = &first.kind else {
+        return None;
+    };
+    let mut snapshot = Job::created(job, first.at);
+    for event in events {
+        snapshot.apply(event);
+    }
+    Some(snapshot)
+}
