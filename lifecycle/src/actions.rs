@@ -129,23 +129,37 @@ impl JobOperation {
     ];
 }
 
+/// The job is still there (not deleted) and not `Faulted`: data-center work may go on.
+fn active(job: &Job) -> Result<(), Rejection> {
+    exists(job)?;
+    require_not_faulted(job)
+}
+
+fn exists(job: &Job) -> Result<(), Rejection> {
+    if job.is_deleted() {
+        Err(Rejection::not_found("The job has been deleted"))
+    } else {
+        Ok(())
+    }
+}
+
 pub fn job_operations(job: &Job) -> Vec<Availability<JobOperation>> {
     JobOperation::ALL
         .into_iter()
         .map(|op| {
-            let active = || require_not_faulted(job);
+            let active = || active(job);
             let result = match op {
                 JobOperation::PackageIntake => active().and_then(|_| can_take_intake(job)),
                 JobOperation::PackageJob => active().and_then(|_| can_package(job)),
                 JobOperation::ShipBack => active().and_then(|_| can_ship_back(job)),
-                JobOperation::FaultJob => can_fault_job(job),
-                JobOperation::ResolveJob => {
+                JobOperation::FaultJob => exists(job).and_then(|_| can_fault_job(job)),
+                JobOperation::ResolveJob => exists(job).and_then(|_| {
                     if job_resolution_targets(job).is_empty() {
                         Err(Rejection::not_allowed("Only a Faulted job can be resolved"))
                     } else {
                         Ok(())
                     }
-                }
+                }),
                 JobOperation::CorrectReturnAddress => {
                     active().and_then(|_| can_correct_return_address(job))
                 }
@@ -185,21 +199,22 @@ pub fn drive_operations(job: &Job, drive: &Drive) -> Vec<Availability<DriveOpera
     DriveOperation::ALL
         .into_iter()
         .map(|op| {
-            let active = || require_not_faulted(job);
+            let active = || active(job);
             let result = match op {
                 DriveOperation::ReceiveLate => active().and_then(|_| can_receive_late(job, id)),
                 DriveOperation::StartCopy => active().and_then(|_| can_start_copy(job, id)),
                 DriveOperation::ReportProgress | DriveOperation::Finish => {
-                    can_report_progress(job, id)
+                    active().and_then(|_| can_report_progress(job, id))
                 }
                 DriveOperation::Fault => active().and_then(|_| can_fault_drive(job, id)),
-                DriveOperation::Resolve => {
+                // A faulted job is resolved first; only then its drives.
+                DriveOperation::Resolve => active().and_then(|_| {
                     if drive_resolution_targets(job, drive).is_empty() {
                         Err(Rejection::not_allowed(format!("Drive {id} is not Faulted")))
                     } else {
                         Ok(())
                     }
-                }
+                }),
             };
             Availability::from(op, result)
         })

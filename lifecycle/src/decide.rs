@@ -6,7 +6,7 @@
 use crate::command::{Command, CustomerCommand, DriveOutcome, OperatorCommand};
 use crate::event::{Event, EventKind};
 use crate::graph::{drive_graph, job_graph};
-use crate::invariants::state_fits;
+use crate::invariants::{state_fits, violations};
 use crate::job::{Drive, Job, JobPatch, NewJob, Timestamp};
 use crate::rejection::{check, FieldError, Rejection};
 use crate::settings::Settings;
@@ -702,12 +702,12 @@ pub fn can_report_progress(job: &Job, drive_id: &str) -> Result<(), Rejection> {
     )
 }
 
+/// The drive a command addresses; an unknown one is `NotFound`, like an unknown job (the drive is the resource
+/// the command is about, not a value inside it).
 fn listed<'a>(job: &'a Job, drive_id: &str) -> Result<&'a Drive, Rejection> {
-    job.drive(drive_id.trim()).ok_or_else(|| {
-        Rejection::invalid(
-            "driveId",
-            format!("The job has no drive {}", drive_id.trim()),
-        )
+    job.drive(drive_id.trim()).ok_or_else(|| Rejection {
+        field: Some("driveId".into()),
+        ..Rejection::not_found(format!("The job has no drive {}", drive_id.trim()))
     })
 }
 
@@ -1043,14 +1043,26 @@ pub fn can_fault_job(job: &Job) -> Result<(), Rejection> {
 }
 
 /// Where a faulted job may go: the state it left first, then the states the graph reaches from there in one
-/// step, when the job's drives fit them.
+/// step, when the job would be valid there. A resolution cannot stand in for the step that leads to a state:
+/// `Shipping` needs the customer to mark the package shipped, `Received` needs a package intake.
 pub fn job_resolution_targets(job: &Job) -> Vec<JobState> {
     let Some(from) = job.faulted_from.filter(|_| job.state == JobState::Faulted) else {
         return Vec::new();
     };
+    let valid_in = |to: JobState| {
+        let mut after = job.clone();
+        after.apply(&Event {
+            at: job.updated_at,
+            kind: EventKind::JobResolved {
+                to,
+                resolution: String::new(),
+            },
+        });
+        violations(&after).is_empty()
+    };
     let mut targets = vec![from];
     for next in job_graph().successors(from) {
-        if next != JobState::Faulted && !targets.contains(&next) && state_fits(job, next).is_ok() {
+        if next != JobState::Faulted && !targets.contains(&next) && valid_in(next) {
             targets.push(next);
         }
     }
@@ -1103,6 +1115,8 @@ pub fn drive_resolution_targets(job: &Job, drive: &Drive) -> Vec<DriveState> {
             s,
             DriveState::Faulted | DriveState::CompletedMoreInfo | DriveState::ShippedBack
         ) && *s != from
+            // A cancelled job copies no drive that had not started (reference §4).
+            && !(*s == DriveState::Transferring && job.cancel_requested)
     }));
     candidates
         .into_iter()

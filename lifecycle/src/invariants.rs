@@ -60,6 +60,25 @@ pub fn state_fits(job: &Job, state: JobState) -> Result<(), String> {
     {
         return Err(format!("an export job has no drives while {state}"));
     }
+    if matches!(
+        state,
+        JobState::Received | JobState::Transferring | JobState::Packaging
+    ) && job.drives_to_return() == 0
+    {
+        return Err(format!(
+            "a {state} job must hold a drive at the data center: its package was taken in"
+        ));
+    }
+    if state == JobState::Transferring
+        && !job.drives.iter().any(|d| {
+            matches!(
+                d.effective_state(),
+                D::Transferring | D::Completed | D::CompletedMoreInfo
+            )
+        })
+    {
+        return Err("a Transferring job must have a drive whose copy started".into());
+    }
     if matches!(state, JobState::Creating | JobState::Shipping) && !job.extra_drives.is_empty() {
         return Err(format!("a {state} job cannot hold extra drives"));
     }
