@@ -489,6 +489,13 @@ fn simulate(scenario: &Scenario, seen: &mut Seen) {
         check_cancellation_windows(&run);
     }
     assert_consistent(&run.job, &run.events, "end of the history");
+    // Snapshots are stored as JSON too.
+    let json = serde_json::to_string(&run.job).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Job>(&json).unwrap(),
+        run.job,
+        "{json}"
+    );
 }
 
 fn config(cases: u32) -> ProptestConfig {

@@ -1522,6 +1522,20 @@ fn no_timer_runs_while_the_job_is_at_the_data_center_or_faulted() {
 }
 
 #[test]
+fn a_deadline_that_passed_while_faulted_fires_after_the_resolution_stamped_with_its_deadline() {
+    // The reference is silent; the crate keeps "events carry their deadline as their time".
+    let mut run = run_in(Shipping);
+    let since = run.job.shipping_since.unwrap();
+    run.at(since + days(1)).ok(fault_job("Customs hold"));
+    assert_eq!(run.tick_at(since + days(20)), vec![]);
+    run.ok(resolve_job(None));
+    let events = run.tick_at(since + days(21));
+    assert_eq!(kinds(&events), vec!["shippingOverdue"]);
+    assert_eq!(events[0].at, since + days(14));
+    assert_eq!(run.job.abandon_deadline, Some(since + days(44)));
+}
+
+#[test]
 fn unmatched_intake_drives_are_returned_after_14_days_and_destroyed_after_90() {
     let s = Settings::default();
     let new = NewIntake {
