@@ -1,1 +1,15 @@
-pub fn placeholder() {}
+//! The Import/Export job portal: a Leptos application rendered on the server and hydrated in the browser.
+
+pub mod app;
+pub mod error;
+pub mod model;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The WebAssembly entry point: takes over the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

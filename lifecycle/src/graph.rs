@@ -223,14 +223,14 @@ pub fn drive_graph() -> Graph<DriveState> {
         y,
     };
     let nodes = vec![
-        node(Specified, NodeKind::Start, 0.0, 90.0),
-        node(Received, NodeKind::Normal, 1.0, 90.0),
-        node(NeverReceived, NodeKind::Normal, 0.5, 200.0),
-        node(Transferring, NodeKind::Normal, 2.0, 90.0),
-        node(Completed, NodeKind::Normal, 3.0, 40.0),
-        node(CompletedMoreInfo, NodeKind::Normal, 3.0, 150.0),
-        node(ShippedBack, NodeKind::Terminal, 4.0, 90.0),
-        node(Faulted, NodeKind::Fault, 2.0, 230.0),
+        node(Specified, NodeKind::Start, 0.0, 110.0),
+        node(Received, NodeKind::Normal, 1.0, 110.0),
+        node(NeverReceived, NodeKind::Normal, 0.5, 210.0),
+        node(Transferring, NodeKind::Normal, 2.0, 110.0),
+        node(Completed, NodeKind::Normal, 3.0, 110.0),
+        node(CompletedMoreInfo, NodeKind::Normal, 3.0, 200.0),
+        node(ShippedBack, NodeKind::Terminal, 4.0, 110.0),
+        node(Faulted, NodeKind::Fault, 2.0, 250.0),
     ];
     let edge = |from, to, label, trigger, kind| Edge {
         from,
@@ -317,7 +317,7 @@ pub fn drive_graph() -> Graph<DriveState> {
         nodes,
         edges,
         width: X0 * 2.0 + COL * 4.0,
-        height: 280.0,
+        height: 290.0,
         node_width: 128.0,
         node_height: 40.0,
     }

@@ -93,7 +93,9 @@ pub(crate) fn due_events(job: &Job, now: Timestamp, settings: &Settings) -> Vec<
     for _ in 0..4 {
         match next_timer(&work, settings) {
             Some((due, kind)) if due <= now => {
-                let event = fire(&work, kind, due, settings);
+                // A deadline that passed while the job was Faulted fires when it is resolved, never before the
+                // job's latest event: the history stays in order.
+                let event = fire(&work, kind, due.max(work.updated_at), settings);
                 work.apply(&event);
                 events.push(event);
             }

@@ -1522,17 +1522,20 @@ fn no_timer_runs_while_the_job_is_at_the_data_center_or_faulted() {
 }
 
 #[test]
-fn a_deadline_that_passed_while_faulted_fires_after_the_resolution_stamped_with_its_deadline() {
-    // The reference is silent; the crate keeps "events carry their deadline as their time".
+fn a_deadline_that_passed_while_faulted_fires_after_the_resolution_never_before_it() {
+    // The reference is silent. Events carry their deadline as their time, except that a timer never fires
+    // before the job's latest event, so the history stays in order.
     let mut run = run_in(Shipping);
     let since = run.job.shipping_since.unwrap();
     run.at(since + days(1)).ok(fault_job("Customs hold"));
     assert_eq!(run.tick_at(since + days(20)), vec![]);
     run.ok(resolve_job(None));
+    let resolved_at = run.job.updated_at;
+    assert!(resolved_at > since + days(14));
     let events = run.tick_at(since + days(21));
     assert_eq!(kinds(&events), vec!["shippingOverdue"]);
-    assert_eq!(events[0].at, since + days(14));
-    assert_eq!(run.job.abandon_deadline, Some(since + days(44)));
+    assert_eq!(events[0].at, resolved_at);
+    assert_eq!(run.job.abandon_deadline, Some(resolved_at + days(30)));
 }
 
 #[test]

@@ -1,0 +1,5 @@
+//! One module per page.
+
+pub mod job;
+pub mod jobs;
+pub mod not_found;

@@ -1,0 +1,118 @@
+//! The portal server: reads its settings, opens the database, serves pages, server functions and the API.
+
+use clap::{Parser, Subcommand};
+use portal::server::config::{Config, ServeArgs};
+use portal::server::{clock::Clock, demo, router, state::AppState, store::Store, timers};
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "portal",
+    version,
+    about = "The Import/Export job portal server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Cmd>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the portal (the default when no command is given)
+    Serve(ServeArgs),
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Cmd::Serve(args)) => args,
+        None => cli.serve,
+    };
+    if let Err(e) = serve(args).await {
+        eprintln!("portal: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let config = Config::load(&args, &|k| std::env::var(k).ok())?;
+    tracing::info!(sources = ?config.sources, database = %config.database_url, "configuration loaded");
+    let store = Store::open(&config.database_url)
+        .await
+        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+    let clock = if config.dev_clock {
+        Clock::development()
+    } else {
+        Clock::system()
+    };
+    if config.demo {
+        let n = demo::seed(&store, clock.now(), &config.settings)
+            .await
+            .map_err(|e| format!("cannot seed demo data: {e}"))?;
+        if n > 0 {
+            tracing::info!(jobs = n, "demo data seeded");
+        }
+    }
+    let state = AppState {
+        leptos_options: config.leptos.clone(),
+        store,
+        clock,
+        config: Arc::new(config.clone()),
+    };
+    tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
+
+    let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    if let Some(path) = &config.addr_file {
+        std::fs::write(path, addr.to_string())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    println!();
+    println!("  Import/Export portal listening on http://{addr}");
+    if config.demo {
+        println!("  Demo mode: jobs of every state are in the demo subscription.");
+    }
+    if config.dev_clock {
+        println!(
+            "  Development clock ON: staff can move time forward. Never use this in production."
+        );
+    }
+    println!();
+    let app = router::build(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

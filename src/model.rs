@@ -1,0 +1,114 @@
+//! Data shared by the server and the browser: what pages receive from server functions.
+
+use lifecycle::{Job, JobState, JobType, Settings, Timestamp};
+use serde::{Deserialize, Serialize};
+
+/// Who did something: shown in timelines and recorded with every event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ActorKind {
+    Customer,
+    Staff,
+    /// A program using an API token.
+    Api,
+    /// The server's timer sweep.
+    Timer,
+    /// The server itself (demo data, migrations).
+    System,
+}
+
+impl ActorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActorKind::Customer => "customer",
+            ActorKind::Staff => "staff",
+            ActorKind::Api => "api",
+            ActorKind::Timer => "timer",
+            ActorKind::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActorKind> {
+        [
+            ActorKind::Customer,
+            ActorKind::Staff,
+            ActorKind::Api,
+            ActorKind::Timer,
+            ActorKind::System,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub kind: ActorKind,
+    pub account_id: Option<i64>,
+    /// Display name: the person's name, the token's name, "System timer".
+    pub label: String,
+}
+
+impl Actor {
+    pub fn timer() -> Actor {
+        Actor {
+            kind: ActorKind::Timer,
+            account_id: None,
+            label: "System timer".into(),
+        }
+    }
+
+    pub fn system() -> Actor {
+        Actor {
+            kind: ActorKind::System,
+            account_id: None,
+            label: "System".into(),
+        }
+    }
+}
+
+/// One row of a job list: read from indexed columns, never from the snapshot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub id: i64,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub name: String,
+    pub job_type: JobType,
+    pub location: String,
+    pub state: JobState,
+    pub cancel_requested: bool,
+    pub percent_complete: u8,
+    pub tracking_number: Option<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A page of jobs and the cursor of the next one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobListPage {
+    pub jobs: Vec<JobSummary>,
+    /// Opaque; pass back to get the following page.
+    pub next_cursor: Option<String>,
+    /// The server's time when the page was read, for relative times.
+    pub now: Timestamp,
+}
+
+/// One step of a job's state history, for the diagram's path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateStep {
+    pub from: Option<JobState>,
+    pub to: JobState,
+    pub at: Timestamp,
+}
+
+/// Everything the job page shows. BitLocker keys are removed from `job` before it leaves the server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobDetail {
+    pub id: i64,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub job: Job,
+    pub history: Vec<StateStep>,
+    pub settings: Settings,
+    pub now: Timestamp,
+}

@@ -1,0 +1,428 @@
+//! Demo data: on the first start in demo mode, jobs in every state, made by running real commands through the
+//! store at past times, so each demo job has a genuine history.
+
+use super::store::{Store, StoreError};
+use crate::model::{Actor, ActorKind};
+use chrono::TimeDelta;
+use lifecycle::{
+    Command, CustomerCommand, DeliveryPackage, DriveLogs, DriveOutcome, DriveSpec, ExportSpec,
+    JobType, LogLevel, NewJob, OperatorCommand, ReturnAddress, ReturnPackage, ReturnShipping,
+    Settings, Severity, Timestamp,
+};
+
+pub const DEMO_SUBSCRIPTION: &str = "6f1d3c2a-8b4e-4c5a-9d7e-1a2b3c4d5e6f";
+pub const DEMO_RESOURCE_GROUP: &str = "demo-rg";
+
+fn customer() -> Actor {
+    Actor {
+        kind: ActorKind::Customer,
+        account_id: None,
+        label: "Dana Demo".into(),
+    }
+}
+
+fn staff() -> Actor {
+    Actor {
+        kind: ActorKind::Staff,
+        account_id: None,
+        label: "Sam Staff".into(),
+    }
+}
+
+/// A valid BitLocker recovery password derived from `seed` (each group a multiple of 11 below 720896).
+pub fn demo_bitlocker_key(seed: u32) -> String {
+    (0..8u32)
+        .map(|i| format!("{:06}", ((seed * 7919 + i * 104_729) % 65_536) * 11))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+pub fn demo_address() -> ReturnAddress {
+    ReturnAddress {
+        recipient_name: "Dana Demo".into(),
+        street_address1: "1 Contoso Way".into(),
+        street_address2: Some("Building 4".into()),
+        city: "Redmond".into(),
+        state_or_province: Some("WA".into()),
+        postal_code: "98052".into(),
+        country_or_region: "USA".into(),
+        phone: "+1 425 555 0100".into(),
+        email: "dana@example.com".into(),
+    }
+}
+
+fn drive(serial: &str, seed: u32) -> DriveSpec {
+    DriveSpec {
+        drive_id: serial.into(),
+        bit_locker_key: demo_bitlocker_key(seed),
+        manifest_file: "\\DriveManifest.xml".into(),
+        manifest_hash: format!("{:032X}", 0x109B_2110_8597_EF36_u128 * u128::from(seed + 1)),
+        drive_header_hash: String::new(),
+    }
+}
+
+fn storage_account() -> String {
+    format!(
+        "/subscriptions/{DEMO_SUBSCRIPTION}/resourceGroups/{DEMO_RESOURCE_GROUP}/providers/Microsoft.Storage/storageAccounts/demostore01"
+    )
+}
+
+fn package(location: &lifecycle::Location, tracking: &str) -> DeliveryPackage {
+    DeliveryPackage {
+        carrier_name: location.supported_carriers[0].clone(),
+        tracking_number: tracking.into(),
+        drive_count: Some(2),
+        ship_date: Some("2026-11-01".into()),
+    }
+}
+
+/// What happens to a demo job after creation, step by step.
+enum Step {
+    Customer(CustomerCommand),
+    Operator(OperatorCommand),
+}
+
+struct DemoJob {
+    name: &'static str,
+    export: bool,
+    location: usize,
+    /// Days ago the job was created; each step happens a day later.
+    age_days: i64,
+    ready: bool,
+    steps: Vec<Step>,
+}
+
+fn finish(drive: &str, severity: Option<Severity>) -> Step {
+    let logs = DriveLogs {
+        error_log_uri: severity.map(|_| {
+            format!("https://demostore01.blob.core.windows.net/waimportexport/{drive}_error.log")
+        }),
+        verbose_log_uri: Some(format!(
+            "https://demostore01.blob.core.windows.net/waimportexport/{drive}_verbose.log"
+        )),
+        manifest_uri: None,
+    };
+    Step::Operator(OperatorCommand::FinishDrive {
+        drive_id: drive.into(),
+        outcome: match severity {
+            None => DriveOutcome::Completed { logs },
+            Some(severity) => DriveOutcome::MoreInfo { severity, logs },
+        },
+    })
+}
+
+fn op(c: OperatorCommand) -> Step {
+    Step::Operator(c)
+}
+
+fn ship() -> Step {
+    Step::Customer(CustomerCommand::MarkShipping)
+}
+
+fn intake(found: &[&str]) -> Step {
+    op(OperatorCommand::PackageIntake {
+        found: found.iter().map(|s| s.to_string()).collect(),
+        extra: vec![],
+    })
+}
+
+fn start(d: &str) -> Step {
+    op(OperatorCommand::StartCopy { drive_id: d.into() })
+}
+
+fn progress(d: &str, percent: u8) -> Step {
+    op(OperatorCommand::ReportProgress {
+        drive_id: d.into(),
+        percent,
+        bytes_succeeded: u64::from(percent) * 40_000_000_000,
+        copy_status: "InProgress".into(),
+    })
+}
+
+fn ship_back(count: u32) -> Step {
+    op(OperatorCommand::ShipBack {
+        package: ReturnPackage {
+            carrier_name: "FedEx".into(),
+            tracking_number: "RET7788990011".into(),
+            drive_count: count,
+            ship_date: "2026-11-20".into(),
+        },
+    })
+}
+
+fn demo_jobs() -> Vec<DemoJob> {
+    let a = "WD-DEMO-A1";
+    let b = "WD-DEMO-B2";
+    vec![
+        DemoJob {
+            name: "demo-creating",
+            export: false,
+            location: 0,
+            age_days: 1,
+            ready: false,
+            steps: vec![],
+        },
+        DemoJob {
+            name: "demo-ready-to-ship-1",
+            export: false,
+            location: 1,
+            age_days: 2,
+            ready: true,
+            steps: vec![],
+        },
+        DemoJob {
+            name: "demo-ready-to-ship-2",
+            export: false,
+            location: 1,
+            age_days: 2,
+            ready: true,
+            steps: vec![],
+        },
+        DemoJob {
+            name: "demo-ready-to-ship-3",
+            export: false,
+            location: 2,
+            age_days: 2,
+            ready: true,
+            steps: vec![],
+        },
+        DemoJob {
+            name: "demo-shipping",
+            export: false,
+            location: 0,
+            age_days: 4,
+            ready: true,
+            steps: vec![ship()],
+        },
+        DemoJob {
+            name: "demo-export-shipping",
+            export: true,
+            location: 2,
+            age_days: 4,
+            ready: true,
+            steps: vec![ship()],
+        },
+        DemoJob {
+            name: "demo-received",
+            export: false,
+            location: 1,
+            age_days: 5,
+            ready: true,
+            steps: vec![ship(), intake(&[a, b])],
+        },
+        DemoJob {
+            name: "demo-transferring",
+            export: false,
+            location: 0,
+            age_days: 7,
+            ready: true,
+            steps: vec![
+                ship(),
+                intake(&[a, b]),
+                start(a),
+                progress(a, 40),
+                start(b),
+                progress(b, 15),
+            ],
+        },
+        DemoJob {
+            name: "demo-packaging",
+            export: false,
+            location: 3,
+            age_days: 9,
+            ready: true,
+            steps: vec![
+                ship(),
+                intake(&[a, b]),
+                start(a),
+                start(b),
+                finish(a, None),
+                finish(b, Some(Severity::Warning)),
+            ],
+        },
+        DemoJob {
+            name: "demo-completed",
+            export: false,
+            location: 0,
+            age_days: 12,
+            ready: true,
+            steps: vec![
+                ship(),
+                intake(&[a, b]),
+                start(a),
+                start(b),
+                finish(a, None),
+                finish(b, None),
+                ship_back(2),
+            ],
+        },
+        DemoJob {
+            name: "demo-closed",
+            export: false,
+            location: 1,
+            age_days: 12,
+            ready: true,
+            steps: vec![
+                ship(),
+                intake(&[a]),
+                start(a),
+                finish(a, Some(Severity::Error)),
+                ship_back(1),
+            ],
+        },
+        DemoJob {
+            name: "demo-faulted",
+            export: false,
+            location: 2,
+            age_days: 6,
+            ready: true,
+            steps: vec![
+                ship(),
+                intake(&[a, b]),
+                op(OperatorCommand::FaultJob {
+                    reason: "Package arrived damaged; contacting the customer".into(),
+                }),
+            ],
+        },
+        DemoJob {
+            name: "demo-cancelled",
+            export: false,
+            location: 0,
+            age_days: 3,
+            ready: false,
+            steps: vec![Step::Customer(CustomerCommand::RequestCancellation)],
+        },
+        DemoJob {
+            name: "demo-cancelled-in-transit",
+            export: false,
+            location: 1,
+            age_days: 6,
+            ready: true,
+            steps: vec![
+                ship(),
+                Step::Customer(CustomerCommand::RequestCancellation),
+                intake(&[a, b]),
+            ],
+        },
+    ]
+}
+
+/// Seeds the demo jobs unless the demo subscription already has jobs. Returns how many were created.
+pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<usize, StoreError> {
+    if store
+        .job_by_name(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, "demo-creating")
+        .await?
+        .is_some()
+    {
+        return Ok(0);
+    }
+    let locations = store.locations().await?;
+    let jobs = demo_jobs();
+    for (n, demo) in jobs.iter().enumerate() {
+        let location = locations[demo.location % locations.len()].clone();
+        let created = now - TimeDelta::days(demo.age_days) + TimeDelta::minutes(n as i64);
+        let new = NewJob {
+            name: demo.name.into(),
+            job_type: if demo.export {
+                JobType::Export
+            } else {
+                JobType::Import
+            },
+            location: location.clone(),
+            storage_account_id: storage_account(),
+            drives: if demo.export {
+                vec![]
+            } else {
+                vec![
+                    drive("WD-DEMO-A1", n as u32 * 2),
+                    drive("WD-DEMO-B2", n as u32 * 2 + 1),
+                ]
+            },
+            export: demo.export.then(|| ExportSpec {
+                blob_paths: vec!["/photos/2026/holiday.jpg".into()],
+                blob_path_prefixes: vec!["/backups/".into()],
+                blob_list_blob_path: None,
+            }),
+            return_address: demo.ready.then(demo_address),
+            return_shipping: demo.ready.then(|| ReturnShipping {
+                carrier_name: "FedEx".into(),
+                carrier_account_number: "123456789".into(),
+            }),
+            delivery_package: demo
+                .ready
+                .then(|| package(&location, &format!("{}{:04}", "7946", 1000 + n))),
+            diagnostics_path: "waimportexport".into(),
+            log_level: LogLevel::Error,
+            backup_drive_manifest: false,
+            tags: Default::default(),
+            encryption_key: Default::default(),
+        };
+        let (job, _) = store
+            .put_job(
+                DEMO_SUBSCRIPTION,
+                DEMO_RESOURCE_GROUP,
+                new,
+                &customer(),
+                created,
+                settings,
+            )
+            .await?;
+        for (i, step) in demo.steps.iter().enumerate() {
+            let at = created + TimeDelta::hours(12 * (i as i64 + 1));
+            let (command, actor) = match step {
+                Step::Customer(c) => (Command::Customer(c.clone()), customer()),
+                Step::Operator(c) => (Command::Operator(c.clone()), staff()),
+            };
+            store
+                .execute(job.id, &[command], &actor, at, settings)
+                .await?;
+        }
+    }
+    Ok(jobs.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::store::test_support::temp_store;
+    use lifecycle::JobState;
+
+    #[test]
+    fn demo_keys_are_valid_bitlocker_keys() {
+        for seed in 0..100 {
+            let key = demo_bitlocker_key(seed);
+            assert_eq!(lifecycle::validate::bitlocker_key(&key), Ok(()), "{key}");
+        }
+    }
+
+    #[tokio::test]
+    async fn demo_data_covers_every_job_state_once_and_only_once() {
+        let (store, _dir) = temp_store().await;
+        let now = chrono::Utc::now();
+        let settings = Settings::default();
+        let n = seed(&store, now, &settings).await.unwrap();
+        assert!(n >= 8);
+        assert_eq!(
+            seed(&store, now, &settings).await.unwrap(),
+            0,
+            "second start seeds nothing"
+        );
+        let page = store
+            .list_jobs(
+                &crate::server::store::JobScope::All,
+                &Default::default(),
+                None,
+                200,
+            )
+            .await
+            .unwrap();
+        assert_eq!(page.jobs.len(), n);
+        for state in JobState::ALL {
+            assert!(
+                page.jobs.iter().any(|j| j.state == state),
+                "no demo job is {state}"
+            );
+        }
+        assert!(store.verify_snapshots().await.unwrap().is_empty());
+    }
+}

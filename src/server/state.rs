@@ -1,0 +1,23 @@
+//! What every request handler and server function can reach.
+
+use super::clock::Clock;
+use super::config::Config;
+use super::store::Store;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use lifecycle::Settings;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub store: Store,
+    pub clock: Clock,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn settings(&self) -> &Settings {
+        &self.config.settings
+    }
+}

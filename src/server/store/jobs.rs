@@ -1,0 +1,679 @@
+//! Jobs and their event log. One transaction per command: load the snapshot, let the lifecycle decide, append
+//! the events, write the new snapshot under a version check. A lost race is retried from the start.
+
+use super::{col, from_millis, is_contention, millis, Store, StoreError, StoreResult};
+use crate::model::{Actor, ActorKind, JobListPage, JobSummary, StateStep};
+use lifecycle::{
+    decide_all, Command, CustomerCommand, Event, EventKind, Job, JobState, JobType, NewJob,
+    Settings, Timestamp,
+};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+/// A job as stored: where it lives, its snapshot and who created and last changed it.
+#[derive(Clone, Debug)]
+pub struct StoredJob {
+    pub id: i64,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub job: Job,
+    pub system: SystemData,
+}
+
+/// ARM's `systemData`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SystemData {
+    pub created_by: String,
+    pub created_by_type: String,
+    pub created_at: Timestamp,
+    pub last_modified_by: String,
+    pub last_modified_by_type: String,
+    pub last_modified_at: Timestamp,
+}
+
+/// One row of the event log.
+#[derive(Clone, Debug)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub job_id: i64,
+    pub seq: i64,
+    pub recorded_at: Timestamp,
+    pub actor: Actor,
+    pub state_before: Option<JobState>,
+    pub state_after: JobState,
+    pub event: Event,
+}
+
+/// Which jobs a list may show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum JobScope {
+    /// Staff: every job.
+    All,
+    /// A customer: the jobs of these subscriptions.
+    Subscriptions(Vec<String>),
+    /// One resource group of one subscription.
+    Group {
+        subscription_id: String,
+        resource_group: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct JobFilter {
+    pub state: Option<JobState>,
+    pub job_type: Option<JobType>,
+}
+
+/// Keyset position in a newest-first list: the (created_at, id) of the last row shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub created_at: i64,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn encode(self) -> String {
+        format!("{}.{}", self.created_at, self.id)
+    }
+
+    pub fn decode(text: &str) -> Option<Cursor> {
+        let (a, b) = text.split_once('.')?;
+        Some(Cursor {
+            created_at: a.parse().ok()?,
+            id: b.parse().ok()?,
+        })
+    }
+}
+
+const ATTEMPTS: usize = 8;
+
+fn actor_type(actor: &Actor) -> &'static str {
+    match actor.kind {
+        ActorKind::Customer | ActorKind::Staff => "User",
+        ActorKind::Api => "Application",
+        ActorKind::Timer | ActorKind::System => "Application",
+    }
+}
+
+const JOB_COLUMNS: &str =
+    "id, subscription_id, resource_group, snapshot, created_by, created_by_type, created_at, \
+     last_modified_by, last_modified_by_type, updated_at";
+
+fn stored_job(row: &AnyRow) -> StoreResult<StoredJob> {
+    let job: Job = serde_json::from_str(&col::<String>(row, "snapshot")?)?;
+    Ok(StoredJob {
+        id: col(row, "id")?,
+        subscription_id: col(row, "subscription_id")?,
+        resource_group: col(row, "resource_group")?,
+        system: SystemData {
+            created_by: col(row, "created_by")?,
+            created_by_type: col(row, "created_by_type")?,
+            created_at: from_millis(col(row, "created_at")?),
+            last_modified_by: col(row, "last_modified_by")?,
+            last_modified_by_type: col(row, "last_modified_by_type")?,
+            last_modified_at: from_millis(col(row, "updated_at")?),
+        },
+        job,
+    })
+}
+
+impl Store {
+    /// Creates a job, or replaces it while it is `Creating` (ARM PUT). Returns the job and whether it is new.
+    pub async fn put_job(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+        new: NewJob,
+        actor: &Actor,
+        now: Timestamp,
+        settings: &Settings,
+    ) -> StoreResult<(StoredJob, bool)> {
+        let command = Command::Customer(CustomerCommand::Create(Box::new(new.clone())));
+        for _ in 0..ATTEMPTS {
+            let mut tx = self.pool.begin().await?;
+            let existing = sqlx::query(&format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND resource_group = $2 AND name = $3 AND deleted = 0"
+            ))
+            .bind(subscription_id)
+            .bind(resource_group)
+            .bind(new.name.clone())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let result = match existing {
+                Some(row) => {
+                    let stored = stored_job(&row)?;
+                    let events = decide_all(
+                        Some(&stored.job),
+                        std::slice::from_ref(&command),
+                        now,
+                        settings,
+                    )?;
+                    self.append(&mut tx, stored, &events, actor, now, settings)
+                        .await
+                        .map(|job| (job, false))
+                }
+                None => {
+                    let events = decide_all(None, std::slice::from_ref(&command), now, settings)?;
+                    self.insert_new(
+                        &mut tx,
+                        subscription_id,
+                        resource_group,
+                        &events,
+                        actor,
+                        now,
+                        settings,
+                    )
+                    .await
+                    .map(|job| (job, true))
+                }
+            };
+            match result {
+                Ok(out) => match tx.commit().await {
+                    Ok(()) => return Ok(out),
+                    Err(e) if is_contention(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                Err(StoreError::Database(e)) if is_contention(&e) => continue,
+                Err(StoreError::Busy) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Busy)
+    }
+
+    async fn insert_new(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        subscription_id: &str,
+        resource_group: &str,
+        events: &[Event],
+        actor: &Actor,
+        now: Timestamp,
+        settings: &Settings,
+    ) -> StoreResult<StoredJob> {
+        let job = lifecycle::replay(events).ok_or_else(|| {
+            StoreError::Corrupt("a new job's history must start with Created".into())
+        })?;
+        let next_timer = lifecycle::next_timer(&job, settings).map(|(at, _)| millis(at));
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO jobs (subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
+             percent_complete, tracking_number, return_tracking_number, deleted, next_timer_at, created_at, \
+             updated_at, version, created_by, created_by_type, last_modified_by, last_modified_by_type, snapshot) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $16, $17, $18) \
+             RETURNING id",
+        )
+        .bind(subscription_id)
+        .bind(resource_group)
+        .bind(job.name.clone())
+        .bind(job.job_type.as_str())
+        .bind(job.location.name.clone())
+        .bind(job.state.as_str())
+        .bind(i64::from(job.cancel_requested))
+        .bind(i64::from(job.percent_complete()))
+        .bind(job.delivery_package.as_ref().map(|p| p.tracking_number.clone()))
+        .bind(job.return_package.as_ref().map(|p| p.tracking_number.clone()))
+        .bind(i64::from(job.is_deleted()))
+        .bind(next_timer)
+        .bind(millis(now))
+        .bind(millis(job.updated_at))
+        .bind(job.version as i64)
+        .bind(actor.label.clone())
+        .bind(actor_type(actor))
+        .bind(serde_json::to_string(&job)?)
+        .fetch_one(&mut **tx)
+        .await?;
+        let mut state_before = None;
+        let mut work: Option<Job> = None;
+        for (i, event) in events.iter().enumerate() {
+            let after = match work.as_mut() {
+                Some(j) => {
+                    j.apply(event);
+                    j.clone()
+                }
+                None => lifecycle::replay(std::slice::from_ref(event))
+                    .ok_or_else(|| StoreError::Corrupt("bad first event".into()))?,
+            };
+            insert_event(
+                tx,
+                id,
+                i as i64 + 1,
+                event,
+                actor,
+                state_before,
+                after.state,
+                now,
+            )
+            .await?;
+            state_before = Some(after.state);
+            work = Some(after);
+        }
+        write_drives(tx, id, &job).await?;
+        Ok(StoredJob {
+            id,
+            subscription_id: subscription_id.to_string(),
+            resource_group: resource_group.to_string(),
+            system: SystemData {
+                created_by: actor.label.clone(),
+                created_by_type: actor_type(actor).into(),
+                created_at: now,
+                last_modified_by: actor.label.clone(),
+                last_modified_by_type: actor_type(actor).into(),
+                last_modified_at: job.updated_at,
+            },
+            job,
+        })
+    }
+
+    /// Appends `events` to a loaded job and writes the new snapshot, if nobody changed it meanwhile.
+    async fn append(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        mut stored: StoredJob,
+        events: &[Event],
+        actor: &Actor,
+        now: Timestamp,
+        settings: &Settings,
+    ) -> StoreResult<StoredJob> {
+        if events.is_empty() {
+            return Ok(stored);
+        }
+        let before_version = stored.job.version;
+        for event in events {
+            let state_before = stored.job.state;
+            stored.job.apply(event);
+            insert_event(
+                tx,
+                stored.id,
+                stored.job.version as i64,
+                event,
+                actor,
+                Some(state_before),
+                stored.job.state,
+                now,
+            )
+            .await?;
+        }
+        let job = &stored.job;
+        let updated = sqlx::query(
+            "UPDATE jobs SET state = $1, cancel_requested = $2, percent_complete = $3, tracking_number = $4, \
+             return_tracking_number = $5, deleted = $6, next_timer_at = $7, updated_at = $8, version = $9, \
+             last_modified_by = $10, last_modified_by_type = $11, snapshot = $12 WHERE id = $13 AND version = $14",
+        )
+        .bind(job.state.as_str())
+        .bind(i64::from(job.cancel_requested))
+        .bind(i64::from(job.percent_complete()))
+        .bind(job.delivery_package.as_ref().map(|p| p.tracking_number.clone()))
+        .bind(job.return_package.as_ref().map(|p| p.tracking_number.clone()))
+        .bind(i64::from(job.is_deleted()))
+        .bind(lifecycle::next_timer(job, settings).map(|(at, _)| millis(at)))
+        .bind(millis(job.updated_at))
+        .bind(job.version as i64)
+        .bind(actor.label.clone())
+        .bind(actor_type(actor))
+        .bind(serde_json::to_string(job)?)
+        .bind(stored.id)
+        .bind(before_version as i64)
+        .execute(&mut **tx)
+        .await?;
+        if updated.rows_affected() != 1 {
+            return Err(StoreError::Busy);
+        }
+        if touches_drives(events) {
+            write_drives(tx, stored.id, job).await?;
+        }
+        stored.system.last_modified_by = actor.label.clone();
+        stored.system.last_modified_by_type = actor_type(actor).into();
+        stored.system.last_modified_at = job.updated_at;
+        Ok(stored)
+    }
+
+    /// Runs customer, operator or timer commands on job `id`, all or nothing.
+    pub async fn execute(
+        &self,
+        id: i64,
+        commands: &[Command],
+        actor: &Actor,
+        now: Timestamp,
+        settings: &Settings,
+    ) -> StoreResult<(StoredJob, Vec<Event>)> {
+        for _ in 0..ATTEMPTS {
+            let mut tx = self.pool.begin().await?;
+            let row = sqlx::query(&format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"
+            ))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else {
+                return Err(StoreError::NotFound);
+            };
+            let stored = stored_job(&row)?;
+            let events = decide_all(Some(&stored.job), commands, now, settings)?;
+            if events.is_empty() {
+                return Ok((stored, events));
+            }
+            match self
+                .append(&mut tx, stored, &events, actor, now, settings)
+                .await
+            {
+                Ok(job) => match tx.commit().await {
+                    Ok(()) => return Ok((job, events)),
+                    Err(e) if is_contention(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                Err(StoreError::Database(e)) if is_contention(&e) => continue,
+                Err(StoreError::Busy) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Busy)
+    }
+
+    /// The live job with this id.
+    pub async fn job(&self, id: i64) -> StoreResult<Option<StoredJob>> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(stored_job).transpose()
+    }
+
+    /// The live job with this name in a resource group.
+    pub async fn job_by_name(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+        name: &str,
+    ) -> StoreResult<Option<StoredJob>> {
+        let row = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND resource_group = $2 AND name = $3 AND deleted = 0"
+        ))
+        .bind(subscription_id)
+        .bind(resource_group)
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(stored_job).transpose()
+    }
+
+    /// A job's whole history, oldest first; kept even after the job is deleted.
+    pub async fn events(&self, job_id: i64) -> StoreResult<Vec<StoredEvent>> {
+        let rows = sqlx::query(
+            "SELECT id, job_id, seq, recorded_at, actor_type, actor_id, actor_label, state_before, state_after, body \
+             FROM events WHERE job_id = $1 ORDER BY seq",
+        )
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_event).collect()
+    }
+
+    /// The state changes of a job, oldest first, for the diagram's path.
+    pub async fn state_history(&self, job_id: i64) -> StoreResult<Vec<StateStep>> {
+        let rows = sqlx::query(
+            "SELECT state_before, state_after, at FROM events \
+             WHERE job_id = $1 AND (state_before IS NULL OR state_before <> state_after) ORDER BY seq",
+        )
+        .bind(job_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StateStep {
+                    from: col::<Option<String>>(row, "state_before")?
+                        .and_then(|s| JobState::parse(&s)),
+                    to: parse_state(&col::<String>(row, "state_after")?)?,
+                    at: from_millis(col(row, "at")?),
+                })
+            })
+            .collect()
+    }
+
+    /// One page of jobs, newest first.
+    pub async fn list_jobs(
+        &self,
+        scope: &JobScope,
+        filter: &JobFilter,
+        cursor: Option<Cursor>,
+        limit: u32,
+    ) -> StoreResult<JobListPage> {
+        let limit = limit.clamp(1, 200);
+        let mut sql = String::from(
+            "SELECT id, subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
+             percent_complete, tracking_number, created_at, updated_at FROM jobs WHERE deleted = 0",
+        );
+        let mut binds: Vec<BindValue> = Vec::new();
+        let param = |value: BindValue, binds: &mut Vec<BindValue>| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        match scope {
+            JobScope::All => {}
+            JobScope::Subscriptions(subs) => {
+                if subs.is_empty() {
+                    return Ok(JobListPage {
+                        jobs: Vec::new(),
+                        next_cursor: None,
+                        now: chrono::DateTime::UNIX_EPOCH,
+                    });
+                }
+                let list: Vec<String> = subs
+                    .iter()
+                    .map(|s| param(BindValue::Text(s.clone()), &mut binds))
+                    .collect();
+                sql.push_str(&format!(" AND subscription_id IN ({})", list.join(", ")));
+            }
+            JobScope::Group {
+                subscription_id,
+                resource_group,
+            } => {
+                let s = param(BindValue::Text(subscription_id.clone()), &mut binds);
+                let g = param(BindValue::Text(resource_group.clone()), &mut binds);
+                sql.push_str(&format!(
+                    " AND subscription_id = {s} AND resource_group = {g}"
+                ));
+            }
+        }
+        if let Some(state) = filter.state {
+            let p = param(BindValue::Text(state.as_str().into()), &mut binds);
+            sql.push_str(&format!(" AND state = {p}"));
+        }
+        if let Some(t) = filter.job_type {
+            let p = param(BindValue::Text(t.as_str().into()), &mut binds);
+            sql.push_str(&format!(" AND job_type = {p}"));
+        }
+        if let Some(c) = cursor {
+            let a = param(BindValue::Int(c.created_at), &mut binds);
+            let b = param(BindValue::Int(c.id), &mut binds);
+            sql.push_str(&format!(
+                " AND (created_at < {a} OR (created_at = {a} AND id < {b}))"
+            ));
+        }
+        let l = param(BindValue::Int(i64::from(limit) + 1), &mut binds);
+        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {l}"));
+
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = match b {
+                BindValue::Text(s) => query.bind(s),
+                BindValue::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut jobs = rows
+            .iter()
+            .map(job_summary)
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next_cursor = if jobs.len() > limit as usize {
+            jobs.truncate(limit as usize);
+            jobs.last().map(|j| {
+                Cursor {
+                    created_at: millis(j.created_at),
+                    id: j.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        Ok(JobListPage {
+            jobs,
+            next_cursor,
+            now: chrono::DateTime::UNIX_EPOCH,
+        })
+    }
+
+    /// Ids of jobs whose timer is due at `now`, earliest first.
+    pub async fn due_jobs(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<i64>> {
+        let ids = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE next_timer_at IS NOT NULL AND next_timer_at <= $1 ORDER BY next_timer_at LIMIT $2",
+        )
+        .bind(millis(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(ids)
+    }
+
+    /// Recomputes every snapshot from its events and reports the jobs whose stored snapshot differs.
+    pub async fn verify_snapshots(&self) -> StoreResult<Vec<i64>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM jobs ORDER BY id")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut bad = Vec::new();
+        for id in ids {
+            let snapshot: String = sqlx::query_scalar("SELECT snapshot FROM jobs WHERE id = $1")
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
+            let stored: Job = serde_json::from_str(&snapshot)?;
+            let events: Vec<Event> = self
+                .events(id)
+                .await?
+                .into_iter()
+                .map(|e| e.event)
+                .collect();
+            if lifecycle::replay(&events).as_ref() != Some(&stored) {
+                bad.push(id);
+            }
+        }
+        Ok(bad)
+    }
+}
+
+enum BindValue {
+    Text(String),
+    Int(i64),
+}
+
+fn parse_state(s: &str) -> StoreResult<JobState> {
+    JobState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job state '{s}'")))
+}
+
+fn job_summary(row: &AnyRow) -> StoreResult<JobSummary> {
+    let job_type: String = col(row, "job_type")?;
+    Ok(JobSummary {
+        id: col(row, "id")?,
+        subscription_id: col(row, "subscription_id")?,
+        resource_group: col(row, "resource_group")?,
+        name: col(row, "name")?,
+        job_type: JobType::parse(&job_type)
+            .ok_or_else(|| StoreError::Corrupt(format!("unknown job type '{job_type}'")))?,
+        location: col(row, "location")?,
+        state: parse_state(&col::<String>(row, "state")?)?,
+        cancel_requested: col::<i64>(row, "cancel_requested")? != 0,
+        percent_complete: col::<i64>(row, "percent_complete")?.clamp(0, 100) as u8,
+        tracking_number: col(row, "tracking_number")?,
+        created_at: from_millis(col(row, "created_at")?),
+        updated_at: from_millis(col(row, "updated_at")?),
+    })
+}
+
+fn stored_event(row: &AnyRow) -> StoreResult<StoredEvent> {
+    let actor_type: String = col(row, "actor_type")?;
+    Ok(StoredEvent {
+        id: col(row, "id")?,
+        job_id: col(row, "job_id")?,
+        seq: col(row, "seq")?,
+        recorded_at: from_millis(col(row, "recorded_at")?),
+        actor: Actor {
+            kind: ActorKind::parse(&actor_type)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown actor type '{actor_type}'")))?,
+            account_id: col(row, "actor_id")?,
+            label: col(row, "actor_label")?,
+        },
+        state_before: col::<Option<String>>(row, "state_before")?.and_then(|s| JobState::parse(&s)),
+        state_after: parse_state(&col::<String>(row, "state_after")?)?,
+        event: serde_json::from_str(&col::<String>(row, "body")?)?,
+    })
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    job_id: i64,
+    seq: i64,
+    event: &Event,
+    actor: &Actor,
+    state_before: Option<JobState>,
+    state_after: JobState,
+    now: Timestamp,
+) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO events (job_id, seq, at, recorded_at, kind, actor_type, actor_id, actor_label, state_before, \
+         state_after, drive_id, body) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(job_id)
+    .bind(seq)
+    .bind(millis(event.at))
+    .bind(millis(now))
+    .bind(event.kind.name())
+    .bind(actor.kind.as_str())
+    .bind(actor.account_id)
+    .bind(actor.label.clone())
+    .bind(state_before.map(|s| s.as_str()))
+    .bind(state_after.as_str())
+    .bind(event.kind.drive_id().map(str::to_string))
+    .bind(serde_json::to_string(event)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn write_drives(tx: &mut Transaction<'_, Any>, job_id: i64, job: &Job) -> StoreResult<()> {
+    sqlx::query("DELETE FROM drives WHERE job_id = $1")
+        .bind(job_id)
+        .execute(&mut **tx)
+        .await?;
+    for drive in &job.drives {
+        sqlx::query("INSERT INTO drives (job_id, drive_id, state, percent_complete) VALUES ($1, $2, $3, $4)")
+            .bind(job_id)
+            .bind(drive.drive_id.clone())
+            .bind(drive.state.as_str())
+            .bind(i64::from(drive.percent_complete))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Only the events that touch drives need the drive projection rewritten.
+fn touches_drives(events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        !matches!(
+            e.kind,
+            EventKind::PropertiesUpdated { .. }
+                | EventKind::MarkedShipping
+                | EventKind::CancellationRequested { .. }
+                | EventKind::Deleted { .. }
+                | EventKind::JobFaulted { .. }
+                | EventKind::JobResolved { .. }
+                | EventKind::ReturnAddressCorrected { .. }
+                | EventKind::ShippingWaitExtended { .. }
+                | EventKind::UnmatchedIntakeNoted { .. }
+                | EventKind::NoteAdded { .. }
+                | EventKind::PackagingStarted { .. }
+        ) || matches!(&e.kind, EventKind::PropertiesUpdated { patch } if patch.drive_list.is_some())
+    })
+}
