@@ -4,6 +4,8 @@ pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod router;
+#[cfg(test)]
+mod router_tests;
 pub mod state;
 pub mod store;
 pub mod timers;

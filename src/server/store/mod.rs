@@ -3,6 +3,8 @@
 
 mod jobs;
 mod locations;
+#[cfg(test)]
+mod tests;
 
 pub use jobs::{Cursor, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 

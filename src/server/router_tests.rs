@@ -1,0 +1,241 @@
+//! Integration tests through the HTTP router: real requests into the axum app over a fresh database.
+
+use super::clock::Clock;
+use super::config::{Config, ServeArgs};
+use super::state::AppState;
+use super::store::test_support::temp_store;
+use super::{demo, router};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+pub(crate) struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+}
+
+pub(crate) async fn test_app() -> TestApp {
+    let (store, dir) = temp_store().await;
+    let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
+    let clock = Clock::development();
+    demo::seed(&store, clock.now(), &config.settings)
+        .await
+        .expect("demo data");
+    let state = AppState {
+        leptos_options: config.leptos.clone(),
+        store,
+        clock,
+        config: Arc::new(config),
+    };
+    TestApp {
+        router: router::build(state.clone()),
+        state,
+        _dir: dir,
+    }
+}
+
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A server-function call as the hydrated app makes it.
+    pub async fn call(&self, path: &str, form: &str) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(form.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// The same call as a plain HTML form post from `referer` (JavaScript off).
+    pub async fn post_form(&self, path: &str, form: &str, referer: &str) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, referer)
+            .body(Body::from(form.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    pub async fn job_id(&self, name: &str) -> i64 {
+        self.state
+            .store
+            .job_by_name(demo::DEMO_SUBSCRIPTION, demo::DEMO_RESOURCE_GROUP, name)
+            .await
+            .expect("store")
+            .expect("demo job")
+            .id
+    }
+}
+
+#[tokio::test]
+async fn health_answers_ok() {
+    let app = test_app().await;
+    let r = app.get("/healthz").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body, "ok");
+}
+
+#[tokio::test]
+async fn the_jobs_page_is_rendered_from_the_database() {
+    let app = test_app().await;
+    let r = app.get("/jobs").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("data-job=\"demo-transferring\""),
+        "{}",
+        &r.body[..r.body.len().min(500)]
+    );
+    let filtered = app.get("/jobs?state=Faulted").await;
+    assert!(filtered.body.contains("data-job=\"demo-faulted\""));
+    assert!(!filtered.body.contains("data-job=\"demo-transferring\""));
+}
+
+#[tokio::test]
+async fn unknown_pages_and_jobs_answer_404() {
+    let app = test_app().await;
+    assert_eq!(app.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.get("/jobs/987654").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get("/jobs/not-a-number").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_job_page_draws_the_diagram_with_the_current_state() {
+    let app = test_app().await;
+    let id = app.job_id("demo-packaging").await;
+    let r = app.get(&format!("/jobs/{id}")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let current = r
+        .body
+        .split("data-testid=\"node-")
+        .find(|chunk| chunk.contains("data-visit=\"current\""))
+        .map(|chunk| chunk.split('"').next().unwrap_or_default().to_string());
+    assert_eq!(current.as_deref(), Some("Packaging"));
+    // BitLocker keys never reach the page.
+    let key = crate::server::demo::demo_bitlocker_key(16);
+    assert!(!r.body.contains(&key));
+}
+
+#[tokio::test]
+async fn mark_shipped_works_as_a_hydrated_call() {
+    let app = test_app().await;
+    let id = app.job_id("demo-ready-to-ship-1").await;
+    let r = app.call("/api/mark_shipped", &format!("id={id}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let job = app.state.store.job(id).await.unwrap().unwrap();
+    assert_eq!(job.job.state, lifecycle::JobState::Shipping);
+    let last = app.state.store.events(id).await.unwrap().pop().unwrap();
+    assert_eq!(last.event.kind.name(), "markedShipping");
+}
+
+#[tokio::test]
+async fn mark_shipped_works_as_a_plain_form_post() {
+    let app = test_app().await;
+    let id = app.job_id("demo-ready-to-ship-2").await;
+    let referer = format!("http://localhost/jobs/{id}");
+    let r = app
+        .post_form("/api/mark_shipped", &format!("id={id}"), &referer)
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    // server_fn strips its error parameters from the referer and may leave an empty query behind.
+    let location = r.headers[header::LOCATION].to_str().unwrap();
+    assert_eq!(location.trim_end_matches('?'), referer);
+    assert_eq!(
+        app.state.store.job(id).await.unwrap().unwrap().job.state,
+        lifecycle::JobState::Shipping
+    );
+}
+
+#[tokio::test]
+async fn a_refused_mark_shipped_explains_why_in_both_modes() {
+    let app = test_app().await;
+    let id = app.job_id("demo-creating").await;
+    let r = app.call("/api/mark_shipped", &format!("id={id}")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        r.body
+            .contains("Mark as shipped needs a delivery package tracking number"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("deliveryPackage"),
+        "the field is named: {}",
+        r.body
+    );
+
+    let referer = format!("http://localhost/jobs/{id}");
+    let r = app
+        .post_form("/api/mark_shipped", &format!("id={id}"), &referer)
+        .await;
+    assert_eq!(r.status, StatusCode::FOUND);
+    let location = r.headers[header::LOCATION].to_str().unwrap();
+    assert!(
+        location.starts_with(&referer) && location.contains("__err="),
+        "{location}"
+    );
+    // Following the redirect renders the page with the error shown.
+    let page = app
+        .get(location.trim_start_matches("http://localhost"))
+        .await;
+    assert!(page
+        .body
+        .contains("Mark as shipped needs a delivery package tracking number"));
+    assert_eq!(
+        app.state.store.job(id).await.unwrap().unwrap().job.state,
+        lifecycle::JobState::Creating
+    );
+}
+
+#[tokio::test]
+async fn bad_server_function_input_is_an_error_not_a_crash() {
+    let app = test_app().await;
+    let r = app.call("/api/mark_shipped", "id=not-a-number").await;
+    assert!(
+        r.status.is_client_error() || r.status.is_server_error(),
+        "{}",
+        r.status
+    );
+    let r = app.call("/api/mark_shipped", "id=987654").await;
+    assert!(r.body.contains("NotFound"), "{}", r.body);
+    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+}

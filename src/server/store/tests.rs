@@ -1,0 +1,514 @@
+//! The store test suite: every test opens a fresh database through `test_support::temp_store` and uses only
+//! the store's public operations, so the same suite can run against any backend the store supports.
+
+use super::test_support::temp_store;
+use super::*;
+use crate::model::{Actor, ActorKind};
+use chrono::{TimeDelta, TimeZone, Utc};
+use lifecycle::{
+    Command, CustomerCommand, DeliveryPackage, DriveSpec, JobState, JobType, LogLevel, NewJob,
+    OperatorCommand, Settings, Timestamp,
+};
+
+const SUB: &str = "11111111-2222-4333-8444-555555555555";
+const OTHER_SUB: &str = "99999999-2222-4333-8444-555555555555";
+
+fn t0() -> Timestamp {
+    Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap()
+}
+
+fn customer() -> Actor {
+    Actor {
+        kind: ActorKind::Customer,
+        account_id: Some(1),
+        label: "Casey Customer".into(),
+    }
+}
+
+fn staff() -> Actor {
+    Actor {
+        kind: ActorKind::Staff,
+        account_id: Some(2),
+        label: "Sam Staff".into(),
+    }
+}
+
+async fn new_job(store: &Store, name: &str) -> NewJob {
+    let location = store.location("westus").await.unwrap().unwrap();
+    NewJob {
+        name: name.into(),
+        job_type: JobType::Import,
+        location: location.clone(),
+        storage_account_id: format!(
+            "/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct01"
+        ),
+        drives: vec![DriveSpec {
+            drive_id: "DRIVE1".into(),
+            bit_locker_key: crate::server::demo::demo_bitlocker_key(1),
+            manifest_file: "\\DriveManifest.xml".into(),
+            manifest_hash: "109B21108597EF36D5785F08303F3638".into(),
+            drive_header_hash: String::new(),
+        }],
+        export: None,
+        return_address: Some(crate::server::demo::demo_address()),
+        return_shipping: None,
+        delivery_package: Some(DeliveryPackage {
+            carrier_name: "FedEx".into(),
+            tracking_number: format!("TRK-{name}"),
+            drive_count: Some(1),
+            ship_date: None,
+        }),
+        diagnostics_path: String::new(),
+        log_level: LogLevel::Error,
+        backup_drive_manifest: false,
+        tags: Default::default(),
+        encryption_key: Default::default(),
+    }
+}
+
+fn ship() -> Command {
+    Command::Customer(CustomerCommand::MarkShipping)
+}
+
+#[tokio::test]
+async fn locations_are_seeded_once() {
+    let (store, _dir) = temp_store().await;
+    let names: Vec<String> = store
+        .locations()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    assert_eq!(
+        names,
+        vec!["westus", "eastus", "northeurope", "australiaeast"]
+    );
+    store.seed_locations().await.unwrap();
+    assert_eq!(store.locations().await.unwrap().len(), 4);
+    assert!(store.location("WestUS").await.unwrap().is_some());
+    assert!(store.location("mars").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn put_creates_then_replaces_while_creating_then_refuses() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, created) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-one").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    assert!(created);
+    assert_eq!(job.job.state, JobState::Creating);
+    assert_eq!(job.system.created_by, "Casey Customer");
+
+    let mut again = new_job(&store, "job-one").await;
+    again.log_level = LogLevel::Verbose;
+    let (replaced, created) = store
+        .put_job(
+            SUB,
+            "rg",
+            again.clone(),
+            &customer(),
+            t0() + TimeDelta::hours(1),
+            &s,
+        )
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(replaced.id, job.id);
+    assert_eq!(replaced.job.log_level, LogLevel::Verbose);
+
+    store
+        .execute(
+            job.id,
+            &[ship()],
+            &customer(),
+            t0() + TimeDelta::hours(2),
+            &s,
+        )
+        .await
+        .unwrap();
+    let refused = store
+        .put_job(
+            SUB,
+            "rg",
+            again,
+            &customer(),
+            t0() + TimeDelta::hours(3),
+            &s,
+        )
+        .await;
+    match refused {
+        Err(StoreError::Rejected(r)) => assert_eq!(r.kind, lifecycle::RejectionKind::AlreadyExists),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn every_command_is_an_event_and_the_snapshot_equals_the_replay() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-two").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    store
+        .execute(
+            job.id,
+            &[ship()],
+            &customer(),
+            t0() + TimeDelta::hours(1),
+            &s,
+        )
+        .await
+        .unwrap();
+    let intake = Command::Operator(OperatorCommand::PackageIntake {
+        found: vec!["DRIVE1".into()],
+        extra: vec!["STRAY9".into()],
+    });
+    let (after, events) = store
+        .execute(job.id, &[intake], &staff(), t0() + TimeDelta::hours(2), &s)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(after.job.state, JobState::Received);
+
+    let log = store.events(job.id).await.unwrap();
+    assert_eq!(log.len(), 3);
+    assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3]);
+    assert_eq!(log[2].actor, staff());
+    assert_eq!(log[2].state_before, Some(JobState::Shipping));
+    assert_eq!(log[2].state_after, JobState::Received);
+    let replayed = lifecycle::replay(log.iter().map(|e| &e.event)).unwrap();
+    assert_eq!(replayed, store.job(job.id).await.unwrap().unwrap().job);
+    assert!(store.verify_snapshots().await.unwrap().is_empty());
+
+    let history = store.state_history(job.id).await.unwrap();
+    let states: Vec<JobState> = history.iter().map(|h| h.to).collect();
+    assert_eq!(
+        states,
+        vec![JobState::Creating, JobState::Shipping, JobState::Received]
+    );
+}
+
+#[tokio::test]
+async fn a_rejected_command_changes_nothing() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-three").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    let before = store.job(job.id).await.unwrap().unwrap().job;
+    let start = Command::Operator(OperatorCommand::StartCopy {
+        drive_id: "DRIVE1".into(),
+    });
+    match store.execute(job.id, &[start], &staff(), t0(), &s).await {
+        Err(StoreError::Rejected(r)) => assert!(r.message.contains("Creating"), "{}", r.message),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(store.job(job.id).await.unwrap().unwrap().job, before);
+    assert_eq!(store.events(job.id).await.unwrap().len(), 1);
+    assert!(matches!(
+        store
+            .execute(424242, &[ship()], &customer(), t0(), &s)
+            .await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn several_commands_are_all_or_nothing() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-four").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    // The second command fails, so the first must not land either.
+    let result = store
+        .execute(job.id, &[ship(), ship()], &customer(), t0(), &s)
+        .await;
+    assert!(matches!(result, Err(StoreError::Rejected(_))));
+    assert_eq!(
+        store.job(job.id).await.unwrap().unwrap().job.state,
+        JobState::Creating
+    );
+}
+
+#[tokio::test]
+async fn concurrent_commands_on_one_job_cannot_both_win() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-race").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .execute(
+                    job.id,
+                    &[ship()],
+                    &customer(),
+                    t0() + TimeDelta::seconds(i),
+                    &Settings::default(),
+                )
+                .await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => won += 1,
+            Err(StoreError::Rejected(r)) => assert!(r.message.contains("already"), "{}", r.message),
+            Err(e) => panic!("unexpected error {e}"),
+        }
+    }
+    assert_eq!(won, 1, "exactly one MarkShipping may win");
+    assert_eq!(store.events(job.id).await.unwrap().len(), 2);
+    assert!(store.verify_snapshots().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn deleted_jobs_leave_views_but_keep_history_and_free_their_name() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-five").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    store
+        .execute(
+            job.id,
+            &[Command::Customer(CustomerCommand::Delete)],
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    assert!(store.job(job.id).await.unwrap().is_none());
+    assert!(store
+        .job_by_name(SUB, "rg", "job-five")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(store.events(job.id).await.unwrap().len(), 2, "history kept");
+    let page = store
+        .list_jobs(&JobScope::All, &JobFilter::default(), None, 50)
+        .await
+        .unwrap();
+    assert!(page.jobs.is_empty());
+    let (again, created) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-five").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    assert!(created);
+    assert_ne!(again.id, job.id);
+}
+
+#[tokio::test]
+async fn lists_are_newest_first_scoped_filtered_and_paginated() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    for i in 0..7 {
+        let sub = if i % 2 == 0 { SUB } else { OTHER_SUB };
+        let (job, _) = store
+            .put_job(
+                sub,
+                "rg",
+                new_job(&store, &format!("job-{i}")).await,
+                &customer(),
+                t0() + TimeDelta::minutes(i),
+                &s,
+            )
+            .await
+            .unwrap();
+        if i >= 4 {
+            store
+                .execute(
+                    job.id,
+                    &[ship()],
+                    &customer(),
+                    t0() + TimeDelta::hours(1),
+                    &s,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let mine = JobScope::Subscriptions(vec![SUB.into()]);
+    let first = store
+        .list_jobs(&mine, &JobFilter::default(), None, 2)
+        .await
+        .unwrap();
+    let names: Vec<_> = first.jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, vec!["job-6", "job-4"]);
+    let cursor = Cursor::decode(first.next_cursor.as_deref().unwrap()).unwrap();
+    let second = store
+        .list_jobs(&mine, &JobFilter::default(), Some(cursor), 2)
+        .await
+        .unwrap();
+    let names: Vec<_> = second.jobs.iter().map(|j| j.name.as_str()).collect();
+    assert_eq!(names, vec!["job-2", "job-0"]);
+    assert!(second.next_cursor.is_none());
+
+    let shipping = JobFilter {
+        state: Some(JobState::Shipping),
+        job_type: None,
+    };
+    let all: Vec<_> = store
+        .list_jobs(&JobScope::All, &shipping, None, 50)
+        .await
+        .unwrap()
+        .jobs
+        .into_iter()
+        .map(|j| j.name)
+        .collect();
+    assert_eq!(all, vec!["job-6", "job-5", "job-4"]);
+    let group = JobScope::Group {
+        subscription_id: OTHER_SUB.into(),
+        resource_group: "rg".into(),
+    };
+    assert_eq!(
+        store
+            .list_jobs(&group, &JobFilter::default(), None, 50)
+            .await
+            .unwrap()
+            .jobs
+            .len(),
+        3
+    );
+    assert!(store
+        .list_jobs(
+            &JobScope::Subscriptions(vec![]),
+            &JobFilter::default(),
+            None,
+            50
+        )
+        .await
+        .unwrap()
+        .jobs
+        .is_empty());
+    let summary = &store
+        .list_jobs(&mine, &JobFilter::default(), None, 1)
+        .await
+        .unwrap()
+        .jobs[0];
+    assert_eq!(summary.tracking_number.as_deref(), Some("TRK-job-6"));
+}
+
+#[tokio::test]
+async fn the_timer_index_holds_each_jobs_next_deadline() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-timer").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    assert!(store
+        .due_jobs(t0() + TimeDelta::days(13), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        store
+            .due_jobs(t0() + TimeDelta::days(14), 10)
+            .await
+            .unwrap(),
+        vec![job.id]
+    );
+    let (_, events) = store
+        .execute(
+            job.id,
+            &[Command::Tick],
+            &Actor::timer(),
+            t0() + TimeDelta::days(15),
+            &s,
+        )
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert!(
+        store.job(job.id).await.unwrap().is_none(),
+        "expired job deleted"
+    );
+    assert!(store
+        .due_jobs(t0() + TimeDelta::days(400), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let log = store.events(job.id).await.unwrap();
+    assert_eq!(log.last().unwrap().actor.kind, ActorKind::Timer);
+}
+
+#[test]
+fn cursors_round_trip_and_reject_garbage() {
+    let c = Cursor {
+        created_at: 1_700_000_000_000,
+        id: 42,
+    };
+    assert_eq!(Cursor::decode(&c.encode()), Some(c));
+    assert_eq!(Cursor::decode("nope"), None);
+    assert_eq!(Cursor::decode("1.x"), None);
+}
