@@ -136,9 +136,11 @@ impl Config {
             .or(file.site.output_name)
             .or_else(|| option_env!("LEPTOS_OUTPUT_NAME").map(str::to_string))
             .unwrap_or_else(|| "portal".into());
-        let site_root = env("LEPTOS_SITE_ROOT")
-            .or(file.site.site_root)
-            .unwrap_or_else(|| "target/site".into());
+        let site_root = resolve_site_root(
+            env("LEPTOS_SITE_ROOT")
+                .or(file.site.site_root)
+                .unwrap_or_else(|| "target/site".into()),
+        );
         let site_pkg_dir = env("LEPTOS_SITE_PKG_DIR")
             .or(file.site.site_pkg_dir)
             .unwrap_or_else(|| "pkg".into());
@@ -257,6 +259,23 @@ impl Config {
             addr_file: args.addr_file.clone(),
             sources,
         })
+    }
+}
+
+/// A relative site root is looked up in the working directory, then beside the binary (`target/debug/portal`
+/// serves `target/site`), so the server finds its files wherever it is started from.
+fn resolve_site_root(root: String) -> String {
+    let path = Path::new(&root);
+    if path.is_absolute() || path.join("pkg").exists() {
+        return root;
+    }
+    let beside_binary = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent()?.parent().map(|target| target.join("site")))
+        .filter(|site| site.join("pkg").exists());
+    match beside_binary {
+        Some(site) => site.display().to_string(),
+        None => root,
     }
 }
 
