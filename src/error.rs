@@ -12,10 +12,19 @@ pub enum AppError {
     /// The request was understood and refused: invalid input, or not allowed in the job's state.
     #[error("{}", .0.message)]
     Rejected(Rejection),
+    /// A form was refused; `values` echoes what was typed (never passwords or keys) so a page rendered after a
+    /// plain form post can show it again.
+    #[error("{}", .rejection.message)]
+    Form {
+        rejection: Rejection,
+        values: Vec<(String, String)>,
+    },
     #[error("Not found")]
     NotFound,
     #[error("Please sign in")]
     Unauthenticated,
+    #[error("This is for support staff only")]
+    Forbidden,
     #[error("Something went wrong on our side; please try again. ({0})")]
     Internal(String),
     #[error("{0}")]
@@ -23,11 +32,53 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status a JSON caller gets for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Rejected(r) | AppError::Form { rejection: r, .. } => r.kind.http_status(),
+            AppError::NotFound => 404,
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::Internal(_) => 500,
+            AppError::ServerFn(ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_))
+            | AppError::ServerFn(ServerFnErrorErr::Deserialization(_)) => 400,
+            AppError::ServerFn(_) => 500,
+        }
+    }
+
     /// The message for one form field, if this error names it.
     pub fn field_message(&self, field: &str) -> Option<String> {
+        self.rejection()
+            .and_then(|r| r.message_for(field))
+            .map(str::to_string)
+    }
+
+    pub fn rejection(&self) -> Option<&Rejection> {
         match self {
-            AppError::Rejected(r) => r.message_for(field).map(str::to_string),
+            AppError::Rejected(r) | AppError::Form { rejection: r, .. } => Some(r),
             _ => None,
+        }
+    }
+
+    /// What the user typed into `field`, echoed back by a refused form.
+    pub fn typed(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Form { values, .. } => values
+                .iter()
+                .find(|(k, _)| k == field)
+                .map(|(_, v)| v.clone()),
+            _ => None,
+        }
+    }
+
+    /// A refused form: the rejection and what was typed.
+    pub fn form(rejection: Rejection, values: &[(&str, &str)]) -> AppError {
+        AppError::Form {
+            rejection,
+            values: values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 }

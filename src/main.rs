@@ -23,6 +23,8 @@ struct Cli {
 enum Cmd {
     /// Serve the portal (the default when no command is given)
     Serve(ServeArgs),
+    /// Manage accounts and API tokens (usable while the server runs)
+    Admin(portal::server::admin::AdminArgs),
 }
 
 #[tokio::main]
@@ -34,11 +36,12 @@ async fn main() {
         )
         .init();
     let cli = Cli::parse();
-    let args = match cli.command {
-        Some(Cmd::Serve(args)) => args,
-        None => cli.serve,
+    let result = match cli.command {
+        Some(Cmd::Serve(args)) => serve(args).await,
+        Some(Cmd::Admin(args)) => portal::server::admin::run(args).await,
+        None => serve(cli.serve).await,
     };
-    if let Err(e) = serve(args).await {
+    if let Err(e) = result {
         eprintln!("portal: {e}");
         std::process::exit(1);
     }
@@ -63,11 +66,21 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             tracing::info!(jobs = n, "demo data seeded");
         }
     }
+    let demo_token = if config.demo {
+        Some(
+            demo::api_token(&store, clock.now())
+                .await
+                .map_err(|e| format!("cannot create the demo API token: {e}"))?,
+        )
+    } else {
+        None
+    };
     let state = AppState {
         leptos_options: config.leptos.clone(),
         store,
         clock,
         config: Arc::new(config.clone()),
+        sign_in_limiter: Default::default(),
     };
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
 
@@ -82,7 +95,20 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     println!();
     println!("  Import/Export portal listening on http://{addr}");
     if config.demo {
-        println!("  Demo mode: jobs of every state are in the demo subscription.");
+        println!("  Demo mode: jobs of every state are in the demo customer's subscription.");
+        println!(
+            "    customer: {} / {}",
+            demo::CUSTOMER_EMAIL,
+            demo::CUSTOMER_PASSWORD
+        );
+        println!(
+            "    staff:    {} / {}",
+            demo::STAFF_EMAIL,
+            demo::STAFF_PASSWORD
+        );
+        if let Some(token) = &demo_token {
+            println!("    API token of the demo customer: {token}");
+        }
     }
     if config.dev_clock {
         println!(
@@ -91,10 +117,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     println!();
     let app = router::build(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())
 }
 
 async fn shutdown_signal() {

@@ -66,6 +66,49 @@ impl Actor {
     }
 }
 
+/// What a person may do: customers act on their own subscriptions' jobs; staff on every job, as the data center.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Customer,
+    Staff,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Customer => "customer",
+            Role::Staff => "staff",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        [Role::Customer, Role::Staff]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+}
+
+/// The signed-in person as the browser may know them: no secret, no hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub display_name: String,
+    pub email: String,
+    pub role: Role,
+    pub subscriptions: Vec<String>,
+}
+
+/// An API token as listed in the portal: never the token itself, which is shown once at creation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub name: String,
+    /// The first characters, to recognise the token.
+    pub prefix: String,
+    pub created_at: Timestamp,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
 /// One row of a job list: read from indexed columns, never from the snapshot.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobSummary {

@@ -27,6 +27,7 @@ CREATE TABLE sessions (
     id_hash TEXT PRIMARY KEY,
     account_id INTEGER NOT NULL REFERENCES accounts (id),
     csrf_token TEXT NOT NULL,
+    flash TEXT,                          -- a one-time message for the next page (e.g. a new API token)
     created_at INTEGER NOT NULL,
     last_seen_at INTEGER NOT NULL,
     expires_at INTEGER NOT NULL
@@ -60,6 +61,7 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_at ON audit_log (at);
 CREATE INDEX audit_log_account ON audit_log (account_id, at);
+CREATE INDEX audit_log_action ON audit_log (action, id);
 
 -- Data centers that receive packages; `body` is the lifecycle::Location as JSON.
 CREATE TABLE locations (

@@ -2,7 +2,7 @@
 //! store at past times, so each demo job has a genuine history.
 
 use super::store::{Store, StoreError};
-use crate::model::{Actor, ActorKind};
+use crate::model::{Actor, ActorKind, Role};
 use chrono::TimeDelta;
 use lifecycle::{
     Command, CustomerCommand, DeliveryPackage, DriveLogs, DriveOutcome, DriveSpec, ExportSpec,
@@ -12,21 +12,71 @@ use lifecycle::{
 
 pub const DEMO_SUBSCRIPTION: &str = "6f1d3c2a-8b4e-4c5a-9d7e-1a2b3c4d5e6f";
 pub const DEMO_RESOURCE_GROUP: &str = "demo-rg";
+/// Demo logins: documented, printed at start-up, and only ever created in demo mode.
+pub const CUSTOMER_EMAIL: &str = "customer@example.com";
+pub const CUSTOMER_PASSWORD: &str = "demo-customer-1";
+pub const STAFF_EMAIL: &str = "staff@example.com";
+pub const STAFF_PASSWORD: &str = "demo-staff-1";
+/// The demo customer's API token: well known, like the demo passwords.
+pub const DEMO_API_TOKEN: &str =
+    "iep_demo0customer0token0for0the0local0portal0only000000000000000000";
 
-fn customer() -> Actor {
+fn customer(id: i64) -> Actor {
     Actor {
         kind: ActorKind::Customer,
-        account_id: None,
+        account_id: Some(id),
         label: "Dana Demo".into(),
     }
 }
 
-fn staff() -> Actor {
+fn staff(id: i64) -> Actor {
     Actor {
         kind: ActorKind::Staff,
-        account_id: None,
+        account_id: Some(id),
         label: "Sam Staff".into(),
     }
+}
+
+/// The demo accounts, created if missing; returns (customer id, staff id).
+async fn accounts(store: &Store, now: Timestamp) -> Result<(i64, i64), StoreError> {
+    let mut ids = Vec::new();
+    for (role, name, email, password) in [
+        (
+            Role::Customer,
+            "Dana Demo",
+            CUSTOMER_EMAIL,
+            CUSTOMER_PASSWORD,
+        ),
+        (Role::Staff, "Sam Staff", STAFF_EMAIL, STAFF_PASSWORD),
+    ] {
+        let id = match store.account_by_email(email).await? {
+            Some(a) => a.id,
+            None => {
+                let sub = (role == Role::Customer).then_some(DEMO_SUBSCRIPTION);
+                crate::server::accounts::create_account(
+                    store, role, name, email, password, sub, now,
+                )
+                .await
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?
+                .0
+                .id
+            }
+        };
+        ids.push(id);
+    }
+    Ok((ids[0], ids[1]))
+}
+
+/// Makes sure the demo customer's well-known API token exists; returns it.
+pub async fn api_token(store: &Store, now: Timestamp) -> Result<&'static str, StoreError> {
+    let hash = crate::server::auth::tokens::sha256_hex(DEMO_API_TOKEN);
+    if store.token(&hash).await?.is_none() {
+        let (customer, _) = accounts(store, now).await?;
+        store
+            .create_token(customer, "demo token", &hash, &DEMO_API_TOKEN[..12], now)
+            .await?;
+    }
+    Ok(DEMO_API_TOKEN)
 }
 
 /// A valid BitLocker recovery password derived from `seed` (each group a multiple of 11 below 720896).
@@ -309,6 +359,7 @@ fn demo_jobs() -> Vec<DemoJob> {
 
 /// Seeds the demo jobs unless the demo subscription already has jobs. Returns how many were created.
 pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<usize, StoreError> {
+    let (customer_id, staff_id) = accounts(store, now).await?;
     if store
         .job_by_name(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, "demo-creating")
         .await?
@@ -362,7 +413,7 @@ pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<
                 DEMO_SUBSCRIPTION,
                 DEMO_RESOURCE_GROUP,
                 new,
-                &customer(),
+                &customer(customer_id),
                 created,
                 settings,
             )
@@ -370,8 +421,8 @@ pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<
         for (i, step) in demo.steps.iter().enumerate() {
             let at = created + TimeDelta::hours(12 * (i as i64 + 1));
             let (command, actor) = match step {
-                Step::Customer(c) => (Command::Customer(c.clone()), customer()),
-                Step::Operator(c) => (Command::Operator(c.clone()), staff()),
+                Step::Customer(c) => (Command::Customer(c.clone()), customer(customer_id)),
+                Step::Operator(c) => (Command::Operator(c.clone()), staff(staff_id)),
             };
             store
                 .execute(job.id, &[command], &actor, at, settings)

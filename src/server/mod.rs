@@ -1,6 +1,10 @@
 //! Server-only code: configuration, storage, the HTTP router, background work.
 
+pub mod accounts;
+pub mod admin;
+pub mod auth;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod demo;
 pub mod router;

@@ -1,6 +1,7 @@
 //! The HTTP router: pages and server functions (Leptos), health, static files, and the layers every request
 //! passes through.
 
+use super::auth;
 use super::state::AppState;
 use crate::app::{shell, App};
 use axum::extract::State;
@@ -13,6 +14,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
 
 /// `/healthz`: 200 when the database answers, 503 otherwise.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
@@ -39,6 +41,17 @@ pub fn build(state: AppState) -> Router {
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
+        // Innermost first: the server-function status fix, then access, then identity, then headers.
+        .layer(axum::middleware::from_fn(auth::middleware::error_status))
+        .layer(axum::middleware::from_fn(auth::middleware::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::middleware::identify,
+        ))
+        .layer(axum::middleware::from_fn(
+            auth::middleware::security_headers,
+        ))
+        .layer(TraceLayer::new_for_http())
         .layer(RequestBodyLimitLayer::new(state.config.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

@@ -30,11 +30,24 @@ pub(crate) async fn test_app() -> TestApp {
         store,
         clock,
         config: Arc::new(config),
+        sign_in_limiter: Default::default(),
     };
     TestApp {
         router: router::build(state.clone()),
         state,
         _dir: dir,
+    }
+}
+
+/// A signed-in browser: the session cookie of an account.
+#[derive(Clone, Debug)]
+pub(crate) struct Browser {
+    pub cookie: Option<String>,
+}
+
+impl Browser {
+    pub fn anonymous() -> Browser {
+        Browser { cookie: None }
     }
 }
 
@@ -45,6 +58,64 @@ pub(crate) struct Reply {
 }
 
 impl TestApp {
+    /// Signs in through the real sign-in server function and keeps the session cookie.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Browser {
+        let form = format!("email={}&password={}", email.replace('@', "%40"), password);
+        let request = Request::post("/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://localhost/sign-in")
+            .header(header::ORIGIN, "http://localhost")
+            .header(header::HOST, "localhost")
+            .body(Body::from(form))
+            .expect("request");
+        let reply = self.send(request).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::FOUND,
+            "sign-in failed: {:?}",
+            reply.headers
+        );
+        let cookie = reply
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("portal_session="))
+            .map(|v| v.split(';').next().unwrap_or_default().to_string())
+            .expect("session cookie");
+        Browser {
+            cookie: Some(cookie),
+        }
+    }
+
+    pub async fn customer(&self) -> Browser {
+        self.sign_in(demo::CUSTOMER_EMAIL, demo::CUSTOMER_PASSWORD)
+            .await
+    }
+
+    pub async fn staff(&self) -> Browser {
+        self.sign_in(demo::STAFF_EMAIL, demo::STAFF_PASSWORD).await
+    }
+
+    /// A request as `browser` sends it from this site's pages.
+    pub fn request(
+        &self,
+        browser: &Browser,
+        method: &str,
+        path: &str,
+    ) -> axum::http::request::Builder {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header(header::ORIGIN, "http://localhost");
+        if let Some(c) = &browser.cookie {
+            b = b.header(header::COOKIE, c.clone());
+        }
+        b
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Reply {
         let response = self
             .router
@@ -67,14 +138,19 @@ impl TestApp {
         }
     }
 
-    pub async fn get(&self, path: &str) -> Reply {
-        self.send(Request::get(path).body(Body::empty()).expect("request"))
-            .await
+    pub async fn get(&self, browser: &Browser, path: &str) -> Reply {
+        let request = self
+            .request(browser, "GET", path)
+            .header(header::ACCEPT, "text/html")
+            .body(Body::empty())
+            .expect("request");
+        self.send(request).await
     }
 
     /// A server-function call as the hydrated app makes it.
-    pub async fn call(&self, path: &str, form: &str) -> Reply {
-        let request = Request::post(path)
+    pub async fn call(&self, browser: &Browser, path: &str, form: &str) -> Reply {
+        let request = self
+            .request(browser, "POST", path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
             .body(Body::from(form.to_string()))
@@ -83,8 +159,15 @@ impl TestApp {
     }
 
     /// The same call as a plain HTML form post from `referer` (JavaScript off).
-    pub async fn post_form(&self, path: &str, form: &str, referer: &str) -> Reply {
-        let request = Request::post(path)
+    pub async fn post_form(
+        &self,
+        browser: &Browser,
+        path: &str,
+        form: &str,
+        referer: &str,
+    ) -> Reply {
+        let request = self
+            .request(browser, "POST", path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .header(header::REFERER, referer)
@@ -107,7 +190,7 @@ impl TestApp {
 #[tokio::test]
 async fn health_answers_ok() {
     let app = test_app().await;
-    let r = app.get("/healthz").await;
+    let r = app.get(&Browser::anonymous(), "/healthz").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body, "ok");
 }
@@ -115,14 +198,15 @@ async fn health_answers_ok() {
 #[tokio::test]
 async fn the_jobs_page_is_rendered_from_the_database() {
     let app = test_app().await;
-    let r = app.get("/jobs").await;
+    let me = app.customer().await;
+    let r = app.get(&me, "/jobs").await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(
         r.body.contains("data-job=\"demo-transferring\""),
         "{}",
         &r.body[..r.body.len().min(500)]
     );
-    let filtered = app.get("/jobs?state=Faulted").await;
+    let filtered = app.get(&me, "/jobs?state=Faulted").await;
     assert!(filtered.body.contains("data-job=\"demo-faulted\""));
     assert!(!filtered.body.contains("data-job=\"demo-transferring\""));
 }
@@ -130,10 +214,17 @@ async fn the_jobs_page_is_rendered_from_the_database() {
 #[tokio::test]
 async fn unknown_pages_and_jobs_answer_404() {
     let app = test_app().await;
-    assert_eq!(app.get("/no/such/page").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.get("/jobs/987654").await.status, StatusCode::NOT_FOUND);
+    let me = app.customer().await;
     assert_eq!(
-        app.get("/jobs/not-a-number").await.status,
+        app.get(&me, "/no/such/page").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&me, "/jobs/987654").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&me, "/jobs/not-a-number").await.status,
         StatusCode::NOT_FOUND
     );
 }
@@ -142,7 +233,8 @@ async fn unknown_pages_and_jobs_answer_404() {
 async fn the_job_page_draws_the_diagram_with_the_current_state() {
     let app = test_app().await;
     let id = app.job_id("demo-packaging").await;
-    let r = app.get(&format!("/jobs/{id}")).await;
+    let me = app.customer().await;
+    let r = app.get(&me, &format!("/jobs/{id}")).await;
     assert_eq!(r.status, StatusCode::OK);
     let current = r
         .body
@@ -159,7 +251,10 @@ async fn the_job_page_draws_the_diagram_with_the_current_state() {
 async fn mark_shipped_works_as_a_hydrated_call() {
     let app = test_app().await;
     let id = app.job_id("demo-ready-to-ship-1").await;
-    let r = app.call("/api/mark_shipped", &format!("id={id}")).await;
+    let me = app.customer().await;
+    let r = app
+        .call(&me, "/api/mark_shipped", &format!("id={id}"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     let job = app.state.store.job(id).await.unwrap().unwrap();
     assert_eq!(job.job.state, lifecycle::JobState::Shipping);
@@ -171,9 +266,10 @@ async fn mark_shipped_works_as_a_hydrated_call() {
 async fn mark_shipped_works_as_a_plain_form_post() {
     let app = test_app().await;
     let id = app.job_id("demo-ready-to-ship-2").await;
+    let me = app.customer().await;
     let referer = format!("http://localhost/jobs/{id}");
     let r = app
-        .post_form("/api/mark_shipped", &format!("id={id}"), &referer)
+        .post_form(&me, "/api/mark_shipped", &format!("id={id}"), &referer)
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
     // server_fn strips its error parameters from the referer and may leave an empty query behind.
@@ -189,8 +285,11 @@ async fn mark_shipped_works_as_a_plain_form_post() {
 async fn a_refused_mark_shipped_explains_why_in_both_modes() {
     let app = test_app().await;
     let id = app.job_id("demo-creating").await;
-    let r = app.call("/api/mark_shipped", &format!("id={id}")).await;
-    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let me = app.customer().await;
+    let r = app
+        .call(&me, "/api/mark_shipped", &format!("id={id}"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
     assert!(
         r.body
             .contains("Mark as shipped needs a delivery package tracking number"),
@@ -205,7 +304,7 @@ async fn a_refused_mark_shipped_explains_why_in_both_modes() {
 
     let referer = format!("http://localhost/jobs/{id}");
     let r = app
-        .post_form("/api/mark_shipped", &format!("id={id}"), &referer)
+        .post_form(&me, "/api/mark_shipped", &format!("id={id}"), &referer)
         .await;
     assert_eq!(r.status, StatusCode::FOUND);
     let location = r.headers[header::LOCATION].to_str().unwrap();
@@ -215,7 +314,7 @@ async fn a_refused_mark_shipped_explains_why_in_both_modes() {
     );
     // Following the redirect renders the page with the error shown.
     let page = app
-        .get(location.trim_start_matches("http://localhost"))
+        .get(&me, location.trim_start_matches("http://localhost"))
         .await;
     assert!(page
         .body
@@ -229,13 +328,11 @@ async fn a_refused_mark_shipped_explains_why_in_both_modes() {
 #[tokio::test]
 async fn bad_server_function_input_is_an_error_not_a_crash() {
     let app = test_app().await;
-    let r = app.call("/api/mark_shipped", "id=not-a-number").await;
-    assert!(
-        r.status.is_client_error() || r.status.is_server_error(),
-        "{}",
-        r.status
-    );
-    let r = app.call("/api/mark_shipped", "id=987654").await;
+    let me = app.customer().await;
+    let r = app.call(&me, "/api/mark_shipped", "id=not-a-number").await;
+    assert!(r.status.is_client_error(), "{}", r.status);
+    let r = app.call(&me, "/api/mark_shipped", "id=987654").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(r.body.contains("NotFound"), "{}", r.body);
-    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    assert_eq!(app.get(&me, "/healthz").await.status, StatusCode::OK);
 }

@@ -1,5 +1,6 @@
 //! What every request handler and server function can reach.
 
+use super::auth::limits::SignInLimiter;
 use super::clock::Clock;
 use super::config::Config;
 use super::store::Store;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub config: Arc<Config>,
+    pub sign_in_limiter: SignInLimiter,
 }
 
 impl AppState {

@@ -1,6 +1,7 @@
 //! Reusable pieces of the pages.
 
 pub mod diagram;
+pub mod form;
 pub mod layout;
 pub mod status;
 pub mod time;

@@ -13,9 +13,12 @@ use lifecycle::{customer_action, CustomerAction};
 
 #[server(endpoint = "get_job")]
 pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
+    use crate::server::auth::require_user;
+    use crate::server::commands::visible_job;
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
-    let stored = app.store.job(id).await?.ok_or(AppError::NotFound)?;
+    let identity = require_user()?;
+    let stored = visible_job(&app, &identity, id).await?;
     let history = app.store.state_history(id).await?;
     let mut job = stored.job;
     // Keys leave the server only through the explicit "show keys" action.
@@ -36,24 +39,18 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
 /// Reports the package as shipped (`Creating` → `Shipping`). Works as a hydrated call and as a plain form post.
 #[server(endpoint = "mark_shipped")]
 pub async fn mark_shipped(id: i64) -> Result<(), AppError> {
-    use crate::model::{Actor, ActorKind};
+    use crate::server::auth::require_user;
     use crate::server::state::AppState;
     use lifecycle::{Command, CustomerCommand};
     let app = expect_context::<AppState>();
-    let actor = Actor {
-        kind: ActorKind::Customer,
-        account_id: None,
-        label: "Customer".into(),
-    };
-    app.store
-        .execute(
-            id,
-            &[Command::Customer(CustomerCommand::MarkShipping)],
-            &actor,
-            app.clock.now(),
-            app.settings(),
-        )
-        .await?;
+    let identity = require_user()?;
+    crate::server::commands::run(
+        &app,
+        &identity,
+        id,
+        &[Command::Customer(CustomerCommand::MarkShipping)],
+    )
+    .await?;
     Ok(())
 }
 

@@ -17,9 +17,16 @@ pub async fn list_jobs(
     state: Option<String>,
     cursor: Option<String>,
 ) -> Result<JobListPage, AppError> {
+    use crate::server::auth::require_user;
     use crate::server::state::AppState;
     use crate::server::store::{Cursor, JobFilter, JobScope};
     let app = expect_context::<AppState>();
+    let identity = require_user()?;
+    let scope = if identity.is_staff() {
+        JobScope::All
+    } else {
+        JobScope::Subscriptions(identity.subscriptions.clone())
+    };
     let state = match state.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(JobState::parse(s).ok_or_else(|| {
             AppError::Rejected(lifecycle::Rejection::invalid(
@@ -39,7 +46,7 @@ pub async fn list_jobs(
     };
     let mut page = app
         .store
-        .list_jobs(&JobScope::All, &filter, cursor, PAGE_SIZE)
+        .list_jobs(&scope, &filter, cursor, PAGE_SIZE)
         .await?;
     page.now = app.clock.now();
     Ok(page)

@@ -1,5 +1,7 @@
 //! One module per page.
 
+pub mod account;
+pub mod auth;
 pub mod job;
 pub mod jobs;
 pub mod not_found;

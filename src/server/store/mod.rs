@@ -1,11 +1,13 @@
 //! Storage: sqlx over SQLite (default, a file) or PostgreSQL, through one portable code path (`sqlx::Any`,
 //! `$N` placeholders, integer and text columns, Unix-millisecond times).
 
+mod accounts;
 mod jobs;
 mod locations;
 #[cfg(test)]
 mod tests;
 
+pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
 pub use jobs::{Cursor, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 
 use lifecycle::{Rejection, Timestamp};

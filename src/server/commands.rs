@@ -1,0 +1,66 @@
+//! The one path every job change takes, from the portal, the console and the REST API alike: tenancy check,
+//! role check, the lifecycle's decision in one transaction, the audit entry for staff actions.
+
+use super::auth::Identity;
+use super::state::AppState;
+use super::store::StoredJob;
+use crate::error::AppError;
+use lifecycle::{Command, Event};
+
+/// The job, if this caller may see it. Another customer's job is "not found", never "forbidden".
+pub async fn visible_job(
+    app: &AppState,
+    identity: &Identity,
+    job_id: i64,
+) -> Result<StoredJob, AppError> {
+    match app.store.job(job_id).await? {
+        Some(job) if identity.can_access(&job.subscription_id) => Ok(job),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Runs `commands` on the job as `identity`, all or nothing.
+pub async fn run(
+    app: &AppState,
+    identity: &Identity,
+    job_id: i64,
+    commands: &[Command],
+) -> Result<(StoredJob, Vec<Event>), AppError> {
+    let job = visible_job(app, identity, job_id).await?;
+    // Operator commands are the data center's; customer commands are the customer's own (staff correct a
+    // customer's details through operator commands such as CorrectReturnAddress).
+    let operator = commands.iter().any(|c| matches!(c, Command::Operator(_)));
+    let customer = commands.iter().any(|c| matches!(c, Command::Customer(_)));
+    if (operator && !identity.is_staff()) || (customer && identity.is_staff()) {
+        return Err(AppError::Forbidden);
+    }
+    let now = app.clock.now();
+    let (stored, events) = app
+        .store
+        .execute(job.id, commands, &identity.actor(), now, app.settings())
+        .await?;
+    if identity.is_staff() && !events.is_empty() {
+        let names: Vec<&str> = commands.iter().map(Command::name).collect();
+        let detail = format!(
+            "job {} (#{}): {}",
+            stored.job.name,
+            stored.id,
+            names.join(", ")
+        );
+        if let Err(e) = app
+            .store
+            .audit(
+                now,
+                Some(identity.account_id),
+                &identity.display_name,
+                "staff-action",
+                &detail,
+                None,
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "cannot write the audit log");
+        }
+    }
+    Ok((stored, events))
+}
