@@ -1,7 +1,12 @@
 import { expect, test } from '@playwright/test';
+import { signIn } from '../pages/auth';
 import { hasJs } from '../pages/base';
 import { JobPage } from '../pages/job-page';
 import { JobsPage } from '../pages/jobs-page';
+
+test.beforeEach(async ({ page }, testInfo) => {
+  await signIn(page, testInfo);
+});
 
 test.describe('jobs list', () => {
   test('renders the demo jobs from the database, one per state', async ({ page }, testInfo) => {

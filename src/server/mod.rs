@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod admin;
 pub mod auth;
+#[cfg(test)]
+mod auth_tests;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -12,6 +12,30 @@ use http_body_util::BodyExt;
 use std::sync::Arc;
 use tower::ServiceExt;
 
+/// The routes the router serves: Leptos pages (`/jobs/:id` style) and server functions.
+pub(crate) fn policy_paths() -> (Vec<String>, Vec<String>) {
+    let pages = leptos_axum::generate_route_list(crate::app::App)
+        .iter()
+        .map(|r| {
+            r.path()
+                .split('/')
+                .map(
+                    |seg| match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) => format!(":{name}"),
+                        None => seg.to_string(),
+                    },
+                )
+                .collect::<Vec<_>>()
+                .join("/")
+        })
+        .map(|p| if p.is_empty() { "/".to_string() } else { p })
+        .collect();
+    let functions = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.to_string())
+        .collect();
+    (pages, functions)
+}
+
 pub(crate) struct TestApp {
     pub router: Router,
     pub state: AppState,

@@ -63,7 +63,7 @@ pub fn Field(
     };
     view! {
         <div class="field" class:has-error=move || message.get().is_some()>
-            <label for=id.clone()>{label}{required.then_some(" *")}</label>
+            <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
             <input
                 id=id
                 name=name.clone()
