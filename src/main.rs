@@ -81,6 +81,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         clock,
         config: Arc::new(config.clone()),
         sign_in_limiter: Default::default(),
+        live: Default::default(),
     };
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
 

@@ -1,6 +1,7 @@
 //! The application: the HTML shell, the layout and the routes.
 
 pub mod components;
+pub mod live;
 pub mod pages;
 
 use components::layout::Layout;

@@ -7,6 +7,16 @@ use super::store::StoredJob;
 use crate::error::AppError;
 use lifecycle::{Command, Event};
 
+/// Tells every live page following this job that it changed.
+pub fn announce(app: &AppState, job: &StoredJob) {
+    app.live.publish(super::live::JobChanged {
+        job_id: job.id,
+        subscription_id: job.subscription_id.clone(),
+        version: job.job.version,
+        state: job.job.state.as_str().to_string(),
+    });
+}
+
 /// The job, if this caller may see it. Another customer's job is "not found", never "forbidden".
 pub async fn visible_job(
     app: &AppState,
@@ -39,6 +49,9 @@ pub async fn run(
         .store
         .execute(job.id, commands, &identity.actor(), now, app.settings())
         .await?;
+    if !events.is_empty() {
+        announce(app, &stored);
+    }
     if identity.is_staff() && !events.is_empty() {
         let names: Vec<&str> = commands.iter().map(Command::name).collect();
         let detail = format!(

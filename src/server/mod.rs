@@ -9,6 +9,7 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod demo;
+pub mod live;
 pub mod router;
 #[cfg(test)]
 mod router_tests;

@@ -34,6 +34,7 @@ pub fn build(state: AppState) -> Router {
     // `leptos_routes` also mounts the server functions and provides `AppState` to them and to every render.
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/events", get(super::live::events))
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -55,6 +55,7 @@ pub(crate) async fn test_app() -> TestApp {
         clock,
         config: Arc::new(config),
         sign_in_limiter: Default::default(),
+        live: Default::default(),
     };
     TestApp {
         router: router::build(state.clone()),

@@ -3,6 +3,7 @@
 use super::auth::limits::SignInLimiter;
 use super::clock::Clock;
 use super::config::Config;
+use super::live::LiveHub;
 use super::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub clock: Clock,
     pub config: Arc<Config>,
     pub sign_in_limiter: SignInLimiter,
+    pub live: LiveHub,
 }
 
 impl AppState {

@@ -25,7 +25,10 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
                 .execute(id, &[Command::Tick], &Actor::timer(), now, state.settings())
                 .await
             {
-                Ok((_, events)) if !events.is_empty() => changed += 1,
+                Ok((job, events)) if !events.is_empty() => {
+                    super::commands::announce(state, &job);
+                    changed += 1
+                }
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => {
                     tracing::warn!(job = id, error = %e, "timer failed; will retry on the next sweep")

@@ -59,9 +59,10 @@ pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
     let mark = ServerAction::<MarkShipped>::new();
+    let live = crate::app::live::use_live_updates(id());
     let detail = Resource::new(
-        move || (id(), mark.version().get()),
-        |(id, _)| async move {
+        move || (id(), mark.version().get(), live.get()),
+        |(id, _, _)| async move {
             match id {
                 Some(id) => get_job(id).await,
                 None => Err(AppError::NotFound),
@@ -69,7 +70,7 @@ pub fn JobPage() -> impl IntoView {
         },
     );
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading job…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading job…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(detail) => view! { <JobView detail mark/> }.into_any(),
@@ -77,7 +78,7 @@ pub fn JobPage() -> impl IntoView {
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 

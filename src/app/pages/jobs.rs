@@ -57,7 +57,8 @@ pub fn JobsPage() -> impl IntoView {
     let query = use_query_map();
     let state_filter = move || query.read().get("state").filter(|s| !s.is_empty());
     let cursor = move || query.read().get("cursor");
-    let page = Resource::new(move || (state_filter(), cursor()), |(s, c)| list_jobs(s, c));
+    let live = crate::app::live::use_live_updates(None);
+    let page = Resource::new(move || (state_filter(), cursor(), live.get()), |(s, c, _)| list_jobs(s, c));
 
     view! {
         <Title text="Jobs"/>
@@ -81,14 +82,14 @@ pub fn JobsPage() -> impl IntoView {
             </select>
             <button type="submit" class="button secondary">"Apply"</button>
         </Form>
-        <Suspense fallback=|| view! { <p class="loading">"Loading jobs…"</p> }>
+        <Transition fallback=|| view! { <p class="loading">"Loading jobs…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => view! { <JobTable page state=state_filter()/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
