@@ -16,9 +16,11 @@ pub fn use_live_updates(job: Option<i64>) -> ReadSignal<u32> {
             None => "/events".to_string(),
         };
         if let Ok(source) = web_sys::EventSource::new(&url) {
-            let bump = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| set_tick.update(|t| *t += 1));
+            let bump =
+                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| set_tick.update(|t| *t += 1));
             for name in ["job", "resync", "ready"] {
-                let _ = source.add_event_listener_with_callback(name, bump.as_ref().unchecked_ref());
+                let _ =
+                    source.add_event_listener_with_callback(name, bump.as_ref().unchecked_ref());
             }
             // `data-live` on <body> says whether the stream is open (tests wait for it; so could a status light).
             let mark = |value: &str| {

@@ -71,7 +71,10 @@ pub async fn events(
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
     if let Some(job) = query.job {
-        if super::commands::visible_job(&app, &identity, job).await.is_err() {
+        if super::commands::visible_job(&app, &identity, job)
+            .await
+            .is_err()
+        {
             return (StatusCode::NOT_FOUND, "not found").into_response();
         }
     }
@@ -89,7 +92,8 @@ fn follow(
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
     let changes = BroadcastStream::new(rx).filter_map(move |item| match item {
         Ok(change) => {
-            let wanted = job.is_none_or(|j| j == change.job_id) && identity.can_access(&change.subscription_id);
+            let wanted = job.is_none_or(|j| j == change.job_id)
+                && identity.can_access(&change.subscription_id);
             wanted.then(|| {
                 Ok(Event::default()
                     .event("job")
@@ -116,7 +120,9 @@ mod tests {
             display_name: "A".into(),
             role,
             subscriptions: subs.iter().map(|s| s.to_string()).collect(),
-            via: Via::Session { id_hash: "x".into() },
+            via: Via::Session {
+                id_hash: "x".into(),
+            },
         }
     }
 
@@ -143,7 +149,11 @@ mod tests {
     async fn subscribers_receive_only_their_own_jobs() {
         let hub = LiveHub::new(16);
         let mine = follow(hub.subscribe(), identity(&["sub-a"], Role::Customer), None);
-        let one_job = follow(hub.subscribe(), identity(&["sub-a"], Role::Customer), Some(7));
+        let one_job = follow(
+            hub.subscribe(),
+            identity(&["sub-a"], Role::Customer),
+            Some(7),
+        );
         let staff = follow(hub.subscribe(), identity(&[], Role::Staff), None);
         hub.publish(change(7, "sub-a"));
         hub.publish(change(8, "sub-b"));

@@ -1,4 +1,5 @@
-//! The jobs list: newest first, filtered by state, paginated with a cursor.
+//! The jobs list: newest first, filtered by state and type, searched by name or tracking number, paginated
+//! with a cursor, updated live.
 
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
@@ -12,14 +13,60 @@ use lifecycle::JobState;
 
 pub const PAGE_SIZE: u32 = 25;
 
+/// The list's query: what the filter form and the pager put in the URL.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListQuery {
+    pub state: Option<String>,
+    pub job_type: Option<String>,
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl ListQuery {
+    fn non_empty(v: Option<String>) -> Option<String> {
+        v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// The URL of this query with another cursor.
+    fn href(&self, cursor: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("state", &self.state),
+            ("job_type", &self.job_type),
+            ("q", &self.q),
+        ] {
+            if let Some(v) = v {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        if let Some(c) = cursor {
+            parts.push(format!("cursor={c}"));
+        }
+        if parts.is_empty() {
+            "/jobs".into()
+        } else {
+            format!("/jobs?{}", parts.join("&"))
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
 #[server(endpoint = "list_jobs")]
-pub async fn list_jobs(
-    state: Option<String>,
-    cursor: Option<String>,
-) -> Result<JobListPage, AppError> {
+pub async fn list_jobs(query: ListQuery) -> Result<JobListPage, AppError> {
     use crate::server::auth::require_user;
     use crate::server::state::AppState;
     use crate::server::store::{Cursor, JobFilter, JobScope};
+    use lifecycle::{JobType, Rejection};
     let app = expect_context::<AppState>();
     let identity = require_user()?;
     let scope = if identity.is_staff() {
@@ -27,22 +74,28 @@ pub async fn list_jobs(
     } else {
         JobScope::Subscriptions(identity.subscriptions.clone())
     };
-    let state = match state.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(JobState::parse(s).ok_or_else(|| {
-            AppError::Rejected(lifecycle::Rejection::invalid(
-                "state",
-                format!("Unknown state '{s}'"),
+    let state = match ListQuery::non_empty(query.state) {
+        Some(s) => Some(JobState::parse(&s).ok_or_else(|| {
+            AppError::Rejected(Rejection::invalid("state", format!("Unknown state '{s}'")))
+        })?),
+        None => None,
+    };
+    let job_type = match ListQuery::non_empty(query.job_type) {
+        Some(t) => Some(JobType::parse(&t).ok_or_else(|| {
+            AppError::Rejected(Rejection::invalid(
+                "job_type",
+                format!("Unknown job type '{t}'"),
             ))
         })?),
         None => None,
     };
-    let cursor = cursor
+    let cursor = ListQuery::non_empty(query.cursor)
         .as_deref()
-        .filter(|c| !c.is_empty())
         .and_then(Cursor::decode);
     let filter = JobFilter {
         state,
-        job_type: None,
+        job_type,
+        search: ListQuery::non_empty(query.q),
     };
     let mut page = app
         .store
@@ -54,38 +107,57 @@ pub async fn list_jobs(
 
 #[component]
 pub fn JobsPage() -> impl IntoView {
-    let query = use_query_map();
-    let state_filter = move || query.read().get("state").filter(|s| !s.is_empty());
-    let cursor = move || query.read().get("cursor");
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let p = params.read();
+        ListQuery {
+            state: ListQuery::non_empty(p.get("state")),
+            job_type: ListQuery::non_empty(p.get("job_type")),
+            q: ListQuery::non_empty(p.get("q")),
+            cursor: ListQuery::non_empty(p.get("cursor")),
+        }
+    });
     let live = crate::app::live::use_live_updates(None);
-    let page = Resource::new(move || (state_filter(), cursor(), live.get()), |(s, c, _)| list_jobs(s, c));
+    let page = Resource::new(move || (query.get(), live.get()), |(q, _)| list_jobs(q));
+    let selected = move |field: fn(&ListQuery) -> &Option<String>, value: &'static str| {
+        move || field(&query.read()).as_deref() == Some(value)
+    };
 
     view! {
         <Title text="Jobs"/>
         <div class="page-head">
             <h1>"Jobs"</h1>
+            <a class="button primary" href="/jobs/new" data-testid="new-job">"New job"</a>
         </div>
-        <Form method="get" action="/jobs" attr:class="filters" attr:aria-label="Filter jobs">
-            <label for="state-filter">"State"</label>
-            <select id="state-filter" name="state">
-                <option value="" selected=move || state_filter().is_none()>"All states"</option>
-                {JobState::ALL
-                    .into_iter()
-                    .map(|s| {
-                        view! {
-                            <option value=s.as_str() selected=move || state_filter().as_deref() == Some(s.as_str())>
-                                {s.as_str()}
-                            </option>
-                        }
-                    })
-                    .collect_view()}
-            </select>
+        <Form method="get" action="/jobs" attr:class="filters" attr:role="search" attr:aria-label="Filter jobs">
+            <div class="field inline">
+                <label for="search">"Search"</label>
+                <input id="search" name="q" type="search" placeholder="Job name or tracking number" value=move || query.read().q.clone().unwrap_or_default()/>
+            </div>
+            <div class="field inline">
+                <label for="state-filter">"State"</label>
+                <select id="state-filter" name="state">
+                    <option value="" selected=move || query.read().state.is_none()>"All states"</option>
+                    {JobState::ALL
+                        .into_iter()
+                        .map(|s| view! { <option value=s.as_str() selected=selected(|q| &q.state, s.as_str())>{s.as_str()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <div class="field inline">
+                <label for="type-filter">"Type"</label>
+                <select id="type-filter" name="job_type">
+                    <option value="" selected=move || query.read().job_type.is_none()>"All types"</option>
+                    <option value="Import" selected=selected(|q| &q.job_type, "Import")>"Import"</option>
+                    <option value="Export" selected=selected(|q| &q.job_type, "Export")>"Export"</option>
+                </select>
+            </div>
             <button type="submit" class="button secondary">"Apply"</button>
         </Form>
         <Transition fallback=|| view! { <p class="loading">"Loading jobs…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <JobTable page state=state_filter()/> }.into_any(),
+                    Ok(page) => view! { <JobTable page query=query.get_untracked()/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -94,25 +166,36 @@ pub fn JobsPage() -> impl IntoView {
 }
 
 #[component]
-fn JobTable(page: JobListPage, state: Option<String>) -> impl IntoView {
+fn JobTable(page: JobListPage, query: ListQuery) -> impl IntoView {
     if page.jobs.is_empty() {
-        let message = match &state {
-            Some(s) => format!("No job is {s} right now. Choose another state, or all states."),
-            None => "No jobs yet. A job tells the data center which drives you are shipping and where to send them back; once one is created it appears here.".to_string(),
+        let filtered = query.state.is_some()
+            || query.job_type.is_some()
+            || query.q.is_some()
+            || query.cursor.is_some();
+        let message = if filtered {
+            match &query.state {
+                Some(s) => format!(
+                    "No job is {s} with these filters. Clear the filters to see all your jobs."
+                ),
+                None => "No job matches these filters. Clear the filters to see all your jobs."
+                    .to_string(),
+            }
+        } else {
+            "No jobs yet. A job tells the data center which drives you ship and where to send them back. Create your first job, ship your drives, and follow them here.".to_string()
         };
         return view! {
             <section class="empty-state" data-testid="jobs-empty">
-                <h2>"Nothing to show"</h2>
+                <h2>{if filtered { "Nothing matches" } else { "No jobs yet" }}</h2>
                 <p>{message}</p>
+                {(!filtered).then(|| view! { <p><a class="button primary" href="/jobs/new">"Create your first job"</a></p> })}
+                {filtered.then(|| view! { <p><a href="/jobs">"Clear filters"</a></p> })}
             </section>
         }
         .into_any();
     }
     let now = page.now;
-    let next = page.next_cursor.map(|c| match &state {
-        Some(s) => format!("/jobs?state={s}&cursor={c}"),
-        None => format!("/jobs?cursor={c}"),
-    });
+    let next = page.next_cursor.as_deref().map(|c| query.href(Some(c)));
+    let first = query.cursor.is_some().then(|| query.href(None));
     view! {
         <div class="table-wrap">
             <table class="jobs" data-testid="jobs-table">
@@ -153,7 +236,10 @@ fn JobTable(page: JobListPage, state: Option<String>) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        {next.map(|href| view! { <nav class="pager" aria-label="Pages"><A href=href>"Next page →"</A></nav> })}
+        <nav class="pager" aria-label="Pages">
+            {first.map(|href| view! { <A href=href>"← First page"</A> })}
+            {next.map(|href| view! { <A href=href>"Next page →"</A> })}
+        </nav>
     }
     .into_any()
 }

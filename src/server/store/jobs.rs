@@ -62,6 +62,24 @@ pub enum JobScope {
 pub struct JobFilter {
     pub state: Option<JobState>,
     pub job_type: Option<JobType>,
+    /// A job name prefix, a delivery or return tracking number, a drive serial, or (staff) a customer's email.
+    pub search: Option<String>,
+}
+
+/// The smallest string greater than every string starting with `prefix` (for an index range scan), when the
+/// prefix can start a job name at all.
+fn name_prefix_bounds(prefix: &str) -> Option<(String, String)> {
+    if prefix.is_empty()
+        || !prefix
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return None;
+    }
+    let mut upper = prefix.as_bytes().to_vec();
+    let last = upper.last_mut()?;
+    *last += 1;
+    Some((prefix.to_string(), String::from_utf8(upper).ok()?))
 }
 
 /// Keyset position in a newest-first list: the (created_at, id) of the last row shown.
@@ -483,6 +501,32 @@ impl Store {
         if let Some(t) = filter.job_type {
             let p = param(BindValue::Text(t.as_str().into()), &mut binds);
             sql.push_str(&format!(" AND job_type = {p}"));
+        }
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let exact = param(BindValue::Text(search.to_string()), &mut binds);
+            let mut any = vec![
+                format!("tracking_number = {exact}"),
+                format!("return_tracking_number = {exact}"),
+                format!("id IN (SELECT job_id FROM drives WHERE drive_id = {exact})"),
+            ];
+            if let Some((low, high)) = name_prefix_bounds(&search.to_lowercase()) {
+                let l = param(BindValue::Text(low), &mut binds);
+                let h = param(BindValue::Text(high), &mut binds);
+                any.push(format!("(name >= {l} AND name < {h})"));
+            }
+            if matches!(scope, JobScope::All) && search.contains('@') {
+                let email = param(BindValue::Text(search.to_lowercase()), &mut binds);
+                any.push(format!(
+                    "subscription_id IN (SELECT s.id FROM subscriptions s JOIN accounts a ON a.id = s.account_id \
+                     WHERE a.email = {email})"
+                ));
+            }
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
         if let Some(c) = cursor {
             let a = param(BindValue::Int(c.created_at), &mut binds);

@@ -408,7 +408,7 @@ async fn lists_are_newest_first_scoped_filtered_and_paginated() {
 
     let shipping = JobFilter {
         state: Some(JobState::Shipping),
-        job_type: None,
+        ..JobFilter::default()
     };
     let all: Vec<_> = store
         .list_jobs(&JobScope::All, &shipping, None, 50)
@@ -511,4 +511,87 @@ fn cursors_round_trip_and_reject_garbage() {
     assert_eq!(Cursor::decode(&c.encode()), Some(c));
     assert_eq!(Cursor::decode("nope"), None);
     assert_eq!(Cursor::decode("1.x"), None);
+}
+
+#[tokio::test]
+async fn search_finds_jobs_by_name_prefix_tracking_number_drive_serial_and_customer() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    crate::server::accounts::create_account(
+        &store,
+        crate::model::Role::Customer,
+        "Casey",
+        "casey@example.com",
+        "casey-password-1",
+        Some(SUB),
+        t0(),
+    )
+    .await
+    .unwrap();
+    for name in ["alpha-one", "alpha-two", "beta"] {
+        store
+            .put_job(
+                SUB,
+                "rg",
+                new_job(&store, name).await,
+                &customer(),
+                t0(),
+                &s,
+            )
+            .await
+            .unwrap();
+    }
+    store
+        .put_job(
+            OTHER_SUB,
+            "rg",
+            new_job(&store, "alpha-other").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    let find = |scope: JobScope, q: &str| {
+        let store = store.clone();
+        let q = q.to_string();
+        async move {
+            let filter = JobFilter {
+                search: Some(q),
+                ..JobFilter::default()
+            };
+            let mut names: Vec<String> = store
+                .list_jobs(&scope, &filter, None, 50)
+                .await
+                .unwrap()
+                .jobs
+                .into_iter()
+                .map(|j| j.name)
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    let mine = || JobScope::Subscriptions(vec![SUB.into()]);
+    assert_eq!(find(mine(), "alpha").await, vec!["alpha-one", "alpha-two"]);
+    assert_eq!(find(mine(), "ALPHA-T").await, vec!["alpha-two"]);
+    assert_eq!(find(mine(), "TRK-beta").await, vec!["beta"]);
+    assert_eq!(
+        find(mine(), "DRIVE1").await,
+        vec!["alpha-one", "alpha-two", "beta"]
+    );
+    assert_eq!(
+        find(JobScope::All, "alpha").await,
+        vec!["alpha-one", "alpha-other", "alpha-two"]
+    );
+    assert_eq!(
+        find(JobScope::All, "casey@example.com").await,
+        vec!["alpha-one", "alpha-two", "beta"]
+    );
+    assert!(
+        find(mine(), "casey@example.com").await.is_empty(),
+        "customers cannot search by customer"
+    );
+    assert!(find(mine(), "zzz").await.is_empty());
+    assert!(find(mine(), "a'; DROP TABLE jobs; --").await.is_empty());
 }
