@@ -1,0 +1,404 @@
+//! What needs a person: the support console's attention queue (reference §5, §6) and the notices a customer
+//! sees on a job page. One rule per situation, each saying what to do next.
+//!
+//! Every situation has a `since` instant, a pure function of the snapshot and the settings (it may lie in the
+//! future, e.g. "about to expire"). So the store keeps one indexed column, [`attention_from`], the earliest
+//! `since`, and the queue reads only rows whose `attention_from` has passed, then asks [`attention`] for the
+//! items due at `now`.
+
+use crate::intake::{IntakeStatus, UnmatchedIntake};
+use crate::job::{Job, Timestamp};
+use crate::settings::Settings;
+use crate::state::{DriveState, JobState};
+use crate::validate;
+use chrono::TimeDelta;
+use serde::{Deserialize, Serialize};
+
+/// How long before the `Creating` expiry a job shows up in the queue (at most the expiry period itself).
+pub const EXPIRY_WARNING: TimeDelta = TimeDelta::days(3);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum AttentionKind {
+    /// Faulted job: operations contact the customer and resolve it.
+    JobFaulted,
+    /// A faulted drive.
+    DriveFaulted,
+    /// Nothing arrived in time after `Shipping`; the overdue notice went out.
+    ShippingOverdue,
+    /// Drives that arrived for a job not in `Shipping`, or for no job.
+    UnmatchedIntake,
+    /// At the data center without a valid return address: cannot ship back.
+    ReturnAddressMissing,
+    /// Unlisted drives that must go back with the job's package.
+    ExtraDrivesWaiting,
+    /// A `Creating` job that will be deleted soon.
+    CreatingExpiresSoon,
+}
+
+impl AttentionKind {
+    pub const ALL: [AttentionKind; 7] = [
+        AttentionKind::JobFaulted,
+        AttentionKind::DriveFaulted,
+        AttentionKind::ShippingOverdue,
+        AttentionKind::UnmatchedIntake,
+        AttentionKind::ReturnAddressMissing,
+        AttentionKind::ExtraDrivesWaiting,
+        AttentionKind::CreatingExpiresSoon,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttentionKind::JobFaulted => "job-faulted",
+            AttentionKind::DriveFaulted => "drive-faulted",
+            AttentionKind::ShippingOverdue => "shipping-overdue",
+            AttentionKind::UnmatchedIntake => "unmatched-intake",
+            AttentionKind::ReturnAddressMissing => "return-address-missing",
+            AttentionKind::ExtraDrivesWaiting => "extra-drives-waiting",
+            AttentionKind::CreatingExpiresSoon => "creating-expires-soon",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AttentionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AttentionKind::JobFaulted => "Faulted job",
+            AttentionKind::DriveFaulted => "Faulted drive",
+            AttentionKind::ShippingOverdue => "Package overdue",
+            AttentionKind::UnmatchedIntake => "Unmatched intake",
+            AttentionKind::ReturnAddressMissing => "No valid return address",
+            AttentionKind::ExtraDrivesWaiting => "Extra drives to return",
+            AttentionKind::CreatingExpiresSoon => "Expires soon",
+        }
+    }
+}
+
+/// One thing that needs a person, and what they should do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttentionItem {
+    pub kind: AttentionKind,
+    /// When the situation began (or, for a warning, when it starts to matter).
+    pub since: Timestamp,
+    /// The deadline the situation runs to, if any (expiry, abandonment, intake return/destruction).
+    pub deadline: Option<Timestamp>,
+    /// The drive concerned, for drive situations.
+    pub drive_id: Option<String>,
+    /// What is wrong, in one line.
+    pub summary: String,
+    /// What to do next.
+    pub next_step: String,
+}
+
+fn day(t: Timestamp) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Whether the job has a return address that passes validation.
+pub fn has_valid_return_address(job: &Job) -> bool {
+    job.return_address
+        .as_ref()
+        .is_some_and(|a| validate::return_address(a).is_empty())
+}
+
+/// Every situation of the job, due or not yet due, in queue order.
+pub fn attention_candidates(job: &Job, settings: &Settings) -> Vec<AttentionItem> {
+    let mut items = Vec::new();
+    if job.is_deleted() || job.state.is_terminal() {
+        return items;
+    }
+    let effective = job.effective_state();
+    if job.state == JobState::Faulted {
+        items.push(AttentionItem {
+            kind: AttentionKind::JobFaulted,
+            since: job.state_changed_at,
+            deadline: None,
+            drive_id: None,
+            summary: format!(
+                "Faulted while {}: {}",
+                effective,
+                job.fault_reason.as_deref().unwrap_or("no reason given")
+            ),
+            next_step:
+                "Contact the customer, then resolve the job to the state it should continue in"
+                    .into(),
+        });
+    }
+    for drive in job.drives.iter().filter(|d| d.state == DriveState::Faulted) {
+        items.push(AttentionItem {
+            kind: AttentionKind::DriveFaulted,
+            since: drive.state_changed_at,
+            deadline: None,
+            drive_id: Some(drive.drive_id.clone()),
+            summary: format!(
+                "Drive {} faulted: {}",
+                drive.drive_id,
+                drive.fault_reason.as_deref().unwrap_or("no reason given")
+            ),
+            next_step: if job.state == JobState::Faulted {
+                "Resolve the job first, then resolve the drive".into()
+            } else {
+                format!(
+                    "Check drive {} and resolve it; the job cannot be packaged until then",
+                    drive.drive_id
+                )
+            },
+        });
+    }
+    if job.state == JobState::Shipping {
+        if let Some(notice) = job.overdue_notice_at {
+            items.push(AttentionItem {
+                kind: AttentionKind::ShippingOverdue,
+                since: notice,
+                deadline: job.abandon_deadline,
+                drive_id: None,
+                summary: "No drive arrived in time; the customer was told the package is overdue"
+                    .into(),
+                next_step: match job.abandon_deadline {
+                    Some(d) => format!(
+                        "Contact the customer about the missing package; extend the wait if they need time. The job closes on {} otherwise",
+                        day(d)
+                    ),
+                    None => "Contact the customer about the missing package".into(),
+                },
+            });
+        }
+    }
+    if matches!(effective, JobState::Transferring | JobState::Packaging)
+        && !has_valid_return_address(job)
+    {
+        items.push(AttentionItem {
+            kind: AttentionKind::ReturnAddressMissing,
+            since: job.state_changed_at,
+            deadline: None,
+            drive_id: None,
+            summary: if job.return_address.is_some() {
+                "The return address is incomplete or invalid".into()
+            } else {
+                "The job has no return address".into()
+            },
+            next_step:
+                "Contact the customer and correct the return address; the drives cannot be shipped back without it"
+                    .into(),
+        });
+    }
+    let waiting: Vec<_> = job.extra_drives.iter().filter(|e| !e.returned).collect();
+    if let Some(first) = waiting.iter().map(|e| e.received_at).min() {
+        let serials: Vec<&str> = waiting.iter().map(|e| e.serial.as_str()).collect();
+        items.push(AttentionItem {
+            kind: AttentionKind::ExtraDrivesWaiting,
+            since: first,
+            deadline: None,
+            drive_id: None,
+            summary: format!(
+                "{} extra drive(s) not on the drive list: {}",
+                serials.len(),
+                serials.join(", ")
+            ),
+            next_step: "Keep the extra drives with the job and put them in the return package when it ships back"
+                .into(),
+        });
+    }
+    if job.state == JobState::Creating {
+        let expiry = job.expiry_base + settings.timers.creating_expiry.delta();
+        let warning = EXPIRY_WARNING.min(settings.timers.creating_expiry.delta());
+        items.push(AttentionItem {
+            kind: AttentionKind::CreatingExpiresSoon,
+            since: expiry - warning,
+            deadline: Some(expiry),
+            drive_id: None,
+            summary: format!("Still Creating; deleted automatically on {}", day(expiry)),
+            next_step: "Remind the customer to ship the package and mark the job as shipped, or let it expire"
+                .into(),
+        });
+    }
+    items
+}
+
+/// The situations of the job that need a person at `now`.
+pub fn attention(job: &Job, now: Timestamp, settings: &Settings) -> Vec<AttentionItem> {
+    attention_candidates(job, settings)
+        .into_iter()
+        .filter(|i| i.since <= now)
+        .collect()
+}
+
+/// The earliest instant at which the job needs attention (stored, indexed, as the queue's projection).
+pub fn attention_from(job: &Job, settings: &Settings) -> Option<Timestamp> {
+    attention_candidates(job, settings)
+        .into_iter()
+        .map(|i| i.since)
+        .min()
+}
+
+/// An open unmatched intake always needs a person; what to do depends on which deadline has passed.
+pub fn intake_attention(intake: &UnmatchedIntake) -> Option<AttentionItem> {
+    let drives = intake.details.drive_ids.join(", ");
+    let (deadline, next_step) = match intake.status {
+        IntakeStatus::Resolved => return None,
+        IntakeStatus::AwaitingCustomer => (
+            intake.return_deadline,
+            format!(
+                "Reach the customer; if nobody answers by {}, return the drives",
+                day(intake.return_deadline)
+            ),
+        ),
+        IntakeStatus::ReturnDue => (
+            intake.destroy_deadline,
+            format!(
+                "The customer was not reached: return the drives to the sender. If that fails, they are destroyed on {}",
+                day(intake.destroy_deadline)
+            ),
+        ),
+        IntakeStatus::DestructionDue => (
+            intake.destroy_deadline,
+            "Neither claimed nor returned: securely destroy the drives and record it".into(),
+        ),
+    };
+    Some(AttentionItem {
+        kind: AttentionKind::UnmatchedIntake,
+        since: intake.received_at,
+        deadline: Some(deadline),
+        drive_id: None,
+        summary: format!(
+            "{} via {} ({}), drive(s) {drives}: {}",
+            intake.details.tracking_number,
+            intake.details.carrier_name,
+            match intake.details.job_name.as_deref() {
+                Some(name) if !name.is_empty() => format!("for job {name}"),
+                _ => "no job named".to_string(),
+            },
+            intake.status.as_str()
+        ),
+        next_step,
+    })
+}
+
+/// How a customer notice looks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NoticeLevel {
+    Info,
+    Warning,
+    Problem,
+}
+
+impl NoticeLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NoticeLevel::Info => "info",
+            NoticeLevel::Warning => "warning",
+            NoticeLevel::Problem => "problem",
+        }
+    }
+}
+
+/// A message for the customer about what the timers did, or are about to do, to their job.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerNotice {
+    /// Stable key (`shipping-overdue`, …) for tests and styling.
+    pub key: &'static str,
+    pub level: NoticeLevel,
+    pub title: String,
+    pub message: String,
+    pub at: Option<Timestamp>,
+}
+
+/// What the customer should know about the timers of their job at `now` (reference §5).
+pub fn customer_notices(job: &Job, now: Timestamp, settings: &Settings) -> Vec<CustomerNotice> {
+    let mut notices = Vec::new();
+    if job.is_deleted() {
+        return notices;
+    }
+    match job.state {
+        JobState::Creating => {
+            let expiry = job.expiry_base + settings.timers.creating_expiry.delta();
+            let warning = EXPIRY_WARNING.min(settings.timers.creating_expiry.delta());
+            notices.push(CustomerNotice {
+                key: "creating-expiry",
+                level: if now >= expiry - warning {
+                    NoticeLevel::Warning
+                } else {
+                    NoticeLevel::Info
+                },
+                title: "Ship your package before the job expires".into(),
+                message: format!(
+                    "A job that stays in Creating is deleted automatically on {}. Updating the job restarts this period.",
+                    day(expiry)
+                ),
+                at: Some(expiry),
+            });
+        }
+        JobState::Shipping => {
+            if let Some(notice) = job.overdue_notice_at {
+                let never: Vec<&str> = job
+                    .drives
+                    .iter()
+                    .filter(|d| d.state == DriveState::NeverReceived)
+                    .map(|d| d.drive_id.as_str())
+                    .collect();
+                let mut message = String::from(
+                    "Your package has not arrived at the data center. Please check the shipment with your carrier and contact support.",
+                );
+                if !never.is_empty() {
+                    message.push_str(&format!(
+                        " Drives marked never received: {}.",
+                        never.join(", ")
+                    ));
+                }
+                if let Some(deadline) = job.abandon_deadline {
+                    message.push_str(&format!(
+                        " Unless the package arrives, the job closes on {}.",
+                        day(deadline)
+                    ));
+                }
+                notices.push(CustomerNotice {
+                    key: "shipping-overdue",
+                    level: NoticeLevel::Problem,
+                    title: "Package overdue".into(),
+                    message,
+                    at: Some(notice),
+                });
+            }
+        }
+        JobState::Closed if job.return_package.is_none() && job.overdue_notice_at.is_some() => {
+            notices.push(CustomerNotice {
+                key: "shipment-abandoned",
+                level: NoticeLevel::Problem,
+                title: "Job closed: the package never arrived".into(),
+                message: "The package did not arrive and we did not hear from you in time, so the job was closed. Create a new job to ship again.".into(),
+                at: Some(job.state_changed_at),
+            });
+        }
+        JobState::Faulted => {
+            notices.push(CustomerNotice {
+                key: "faulted",
+                level: NoticeLevel::Problem,
+                title: "The job needs attention at the data center".into(),
+                message: format!(
+                    "{} Operations will contact you.",
+                    job.fault_reason
+                        .as_deref()
+                        .unwrap_or("The job failed to progress normally.")
+                ),
+                at: Some(job.state_changed_at),
+            });
+        }
+        _ => {}
+    }
+    if let Some(finished) = job.finished_at.filter(|_| job.state.is_terminal()) {
+        let removal = finished + settings.timers.retention.delta();
+        notices.push(CustomerNotice {
+            key: "retention",
+            level: NoticeLevel::Info,
+            title: "This job will be removed".into(),
+            message: format!(
+                "Finished jobs are removed automatically {} after they end: this one on {}.",
+                settings.timers.retention,
+                day(removal)
+            ),
+            at: Some(removal),
+        });
+    }
+    notices
+}

@@ -1,0 +1,217 @@
+//! The attention queue's classification and the customer's timer notices (`lifecycle::attention`).
+
+#![allow(clippy::unwrap_used)]
+
+mod support;
+
+use lifecycle::attention::{
+    attention, attention_from, customer_notices, intake_attention, AttentionKind, NoticeLevel,
+    EXPIRY_WARNING,
+};
+use lifecycle::intake::{decide_intake, IntakeCommand, IntakeOutcome, NewIntake, UnmatchedIntake};
+use lifecycle::*;
+use support::*;
+
+fn kinds(run: &Run) -> Vec<AttentionKind> {
+    attention(&run.job, run.now, &run.settings)
+        .into_iter()
+        .map(|i| i.kind)
+        .collect()
+}
+
+#[test]
+fn a_job_on_the_happy_path_needs_nobody() {
+    for state in [
+        JobState::Shipping,
+        JobState::Received,
+        JobState::Transferring,
+        JobState::Packaging,
+        JobState::Completed,
+    ] {
+        let run = run_in(state);
+        assert!(kinds(&run).is_empty(), "{state}: {:?}", kinds(&run));
+        assert_eq!(attention_from(&run.job, &run.settings), None, "{state}");
+    }
+}
+
+#[test]
+fn a_creating_job_shows_up_only_shortly_before_it_expires() {
+    let mut run = run_in(JobState::Creating);
+    let expiry = run.job.expiry_base + run.settings.timers.creating_expiry.delta();
+    assert!(kinds(&run).is_empty());
+    assert_eq!(
+        attention_from(&run.job, &run.settings),
+        Some(expiry - EXPIRY_WARNING)
+    );
+    run.at(expiry - EXPIRY_WARNING);
+    let items = attention(&run.job, run.now, &run.settings);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].kind, AttentionKind::CreatingExpiresSoon);
+    assert_eq!(items[0].deadline, Some(expiry));
+    assert!(!items[0].next_step.is_empty());
+}
+
+#[test]
+fn an_overdue_shipment_needs_attention_until_it_arrives() {
+    let mut run = run_in(JobState::Shipping);
+    let since = run.job.shipping_since.unwrap();
+    run.tick_at(since + days(14));
+    let items = attention(&run.job, run.now, &run.settings);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].kind, AttentionKind::ShippingOverdue);
+    assert_eq!(items[0].since, since + days(14));
+    assert_eq!(items[0].deadline, run.job.abandon_deadline);
+    assert!(items[0].next_step.contains("extend the wait"));
+    // The package arrives after all: nothing left to chase.
+    run.later(days(1)).ok(intake(&[DRIVE_A], &[]));
+    assert!(kinds(&run).is_empty());
+}
+
+#[test]
+fn faulted_jobs_and_drives_are_listed_with_their_reasons() {
+    let mut run = run_in(JobState::Transferring);
+    run.later(secs(60)).ok(fault_drive(DRIVE_A));
+    let items = attention(&run.job, run.now, &run.settings);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].kind, AttentionKind::DriveFaulted);
+    assert_eq!(items[0].drive_id.as_deref(), Some(DRIVE_A));
+    assert!(items[0].summary.contains("Drive does not spin up"));
+    run.later(secs(60)).ok(fault_job("Customer data mismatch"));
+    assert_eq!(
+        kinds(&run),
+        vec![AttentionKind::JobFaulted, AttentionKind::DriveFaulted]
+    );
+    let job_item = &attention(&run.job, run.now, &run.settings)[0];
+    assert!(job_item.summary.contains("Customer data mismatch"));
+    assert!(job_item.summary.contains("Transferring"));
+}
+
+#[test]
+fn a_job_at_the_data_center_without_a_valid_return_address_is_flagged() {
+    let mut run = run_in(JobState::Transferring);
+    // The customer's address was valid when given; a later rule change or bad data makes it invalid.
+    run.job.return_address.as_mut().unwrap().email = "not-an-email".into();
+    assert_eq!(kinds(&run), vec![AttentionKind::ReturnAddressMissing]);
+    run.job.return_address = None;
+    let items = attention(&run.job, run.now, &run.settings);
+    assert!(items[0].summary.contains("no return address"));
+    run.job.return_address = Some(return_address());
+    assert!(kinds(&run).is_empty());
+}
+
+#[test]
+fn extra_drives_wait_until_they_are_shipped_back() {
+    let mut run = Run::new(with_shipping_info(import_job("job-extra")));
+    run.later(days(1)).ok(mark_shipping());
+    run.later(days(1))
+        .ok(intake(&[DRIVE_A, DRIVE_B], &["EXTRA-01"]));
+    let items = attention(&run.job, run.now, &run.settings);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].kind, AttentionKind::ExtraDrivesWaiting);
+    assert!(items[0].summary.contains("EXTRA-01"));
+    for d in [DRIVE_A, DRIVE_B] {
+        run.later(secs(60)).ok(start(d));
+        run.later(secs(60)).ok(finish(d));
+    }
+    assert_eq!(run.job.state, JobState::Packaging);
+    assert_eq!(kinds(&run), vec![AttentionKind::ExtraDrivesWaiting]);
+    run.later(secs(60)).ok(ship_back(3));
+    assert!(kinds(&run).is_empty());
+}
+
+#[test]
+fn attention_from_is_the_earliest_situation_and_matches_attention() {
+    let mut run = run_in(JobState::Packaging);
+    run.later(secs(30)).ok(fault_job("Damaged box"));
+    let from = attention_from(&run.job, &run.settings).unwrap();
+    assert!(attention(&run.job, from - secs(1), &run.settings).is_empty());
+    assert!(!attention(&run.job, from, &run.settings).is_empty());
+}
+
+fn recorded_intake() -> UnmatchedIntake {
+    let new = NewIntake {
+        job_name: Some("lost-job".into()),
+        carrier_name: "FedEx".into(),
+        tracking_number: "7777".into(),
+        drive_ids: vec!["WD1".into()],
+        notes: String::new(),
+    };
+    let events = decide_intake(
+        None,
+        &IntakeCommand::Record(new),
+        t0(),
+        &Settings::default(),
+    )
+    .unwrap();
+    UnmatchedIntake::replay(&events).unwrap()
+}
+
+#[test]
+fn open_intakes_say_which_deadline_comes_next() {
+    let s = Settings::default();
+    let mut intake = recorded_intake();
+    let item = intake_attention(&intake).unwrap();
+    assert_eq!(item.kind, AttentionKind::UnmatchedIntake);
+    assert_eq!(item.deadline, Some(t0() + days(14)));
+    assert!(item.next_step.starts_with("Reach the customer"));
+    for e in decide_intake(Some(&intake), &IntakeCommand::Tick, t0() + days(15), &s).unwrap() {
+        intake.apply(&e);
+    }
+    let item = intake_attention(&intake).unwrap();
+    assert_eq!(item.deadline, Some(t0() + days(90)));
+    assert!(item.next_step.contains("return the drives"));
+    let resolve = IntakeCommand::Resolve {
+        outcome: IntakeOutcome::Returned,
+        note: "Sent back via FedEx".into(),
+    };
+    for e in decide_intake(Some(&intake), &resolve, t0() + days(16), &s).unwrap() {
+        intake.apply(&e);
+    }
+    assert_eq!(intake_attention(&intake), None);
+}
+
+#[test]
+fn customers_are_told_about_the_overdue_package_and_its_deadline() {
+    let mut run = run_in(JobState::Shipping);
+    assert!(customer_notices(&run.job, run.now, &run.settings).is_empty());
+    let since = run.job.shipping_since.unwrap();
+    run.tick_at(since + days(14));
+    let notices = customer_notices(&run.job, run.now, &run.settings);
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].key, "shipping-overdue");
+    assert_eq!(notices[0].level, NoticeLevel::Problem);
+    assert!(
+        notices[0].message.contains(DRIVE_A),
+        "{}",
+        notices[0].message
+    );
+    assert!(notices[0]
+        .message
+        .contains(&(since + days(44)).format("%Y-%m-%d").to_string()));
+    run.tick_at(since + days(44));
+    assert_eq!(run.job.state, JobState::Closed);
+    let keys: Vec<_> = customer_notices(&run.job, run.now, &run.settings)
+        .into_iter()
+        .map(|n| n.key)
+        .collect();
+    assert_eq!(keys, vec!["shipment-abandoned", "retention"]);
+}
+
+#[test]
+fn creating_jobs_warn_before_they_expire() {
+    let mut run = run_in(JobState::Creating);
+    let notices = customer_notices(&run.job, run.now, &run.settings);
+    assert_eq!(notices[0].key, "creating-expiry");
+    assert_eq!(notices[0].level, NoticeLevel::Info);
+    run.later(days(12));
+    let notices = customer_notices(&run.job, run.now, &run.settings);
+    assert_eq!(notices[0].level, NoticeLevel::Warning);
+}
+
+#[test]
+fn kinds_round_trip_through_their_names() {
+    for kind in AttentionKind::ALL {
+        assert_eq!(AttentionKind::parse(kind.as_str()), Some(kind));
+        assert!(!kind.label().is_empty());
+    }
+}
