@@ -1,20 +1,38 @@
-//! The timer sweep: applies the lifecycle's timer rules to jobs whose stored deadline has passed. Only due rows
-//! are read (an index on `next_timer_at`); a job's deadline moves with its snapshot in the same transaction,
-//! so a restart neither loses nor repeats a timer.
+//! The timer sweep: applies the lifecycle's timer rules to jobs and unmatched intakes whose stored deadline has
+//! passed. Only due rows are read (indexes on `jobs.next_timer_at` and `intakes.next_timer_at`); a deadline
+//! moves with its snapshot in the same transaction, so a restart neither loses nor repeats a timer, and an
+//! event carries its deadline as its time, so a late sweep writes the same history as a punctual one.
 
 use super::state::AppState;
 use super::store::StoreError;
 use crate::model::Actor;
+use lifecycle::intake::IntakeCommand;
 use lifecycle::Command;
 use std::time::Duration;
 
+const BATCH: i64 = 200;
+
+/// What one sweep did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Jobs that changed.
+    pub jobs: usize,
+    /// Unmatched intakes that changed.
+    pub intakes: usize,
+}
+
 /// Fires every due timer once; returns how many jobs changed.
 pub async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
+    Ok(sweep(state).await?.jobs)
+}
+
+/// Fires every due job and intake timer once.
+pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
     let now = state.clock.now();
-    let mut changed = 0;
+    let mut swept = Swept::default();
     // A cap, so that a job whose timer cannot fire (it would be logged) never spins the sweep.
     for _ in 0..50 {
-        let due = state.store.due_jobs(now, 200).await?;
+        let due = state.store.due_jobs(now, BATCH).await?;
         if due.is_empty() {
             break;
         }
@@ -27,7 +45,7 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
             {
                 Ok((job, events)) if !events.is_empty() => {
                     super::commands::announce(state, &job);
-                    changed += 1
+                    swept.jobs += 1
                 }
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => {
@@ -35,22 +53,59 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
                 }
             }
         }
-        if batch < 200 {
+        if (batch as i64) < BATCH {
             break;
         }
     }
-    Ok(changed)
+    for _ in 0..50 {
+        let due = state.store.due_intakes(now, BATCH).await?;
+        if due.is_empty() {
+            break;
+        }
+        let batch = due.len();
+        for id in due {
+            match state
+                .store
+                .execute_intake(
+                    id,
+                    &IntakeCommand::Tick,
+                    &Actor::timer(),
+                    now,
+                    state.settings(),
+                )
+                .await
+            {
+                Ok((_, events)) if !events.is_empty() => swept.intakes += 1,
+                Ok(_) | Err(StoreError::NotFound) => {}
+                Err(e) => {
+                    tracing::warn!(intake = id, error = %e, "intake timer failed; will retry on the next sweep")
+                }
+            }
+        }
+        if (batch as i64) < BATCH {
+            break;
+        }
+    }
+    Ok(swept)
 }
 
-/// Runs the sweep forever, every `every`.
+/// Runs the sweep forever, every `every`. Before the first sweep, brings the attention projection up to date.
 pub async fn run(state: AppState, every: Duration) {
+    match state.store.refresh_attention(state.settings()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(jobs = n, "attention projection refreshed"),
+        Err(e) => tracing::warn!(error = %e, "cannot refresh the attention projection"),
+    }
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        match sweep_once(&state).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(jobs = n, "timers fired"),
+        match sweep(&state).await {
+            Ok(Swept {
+                jobs: 0,
+                intakes: 0,
+            }) => {}
+            Ok(s) => tracing::info!(jobs = s.jobs, intakes = s.intakes, "timers fired"),
             Err(e) => tracing::warn!(error = %e, "timer sweep failed"),
         }
     }

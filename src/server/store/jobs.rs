@@ -68,7 +68,7 @@ pub struct JobFilter {
 
 /// The smallest string greater than every string starting with `prefix` (for an index range scan), when the
 /// prefix can start a job name at all.
-fn name_prefix_bounds(prefix: &str) -> Option<(String, String)> {
+pub(super) fn name_prefix_bounds(prefix: &str) -> Option<(String, String)> {
     if prefix.is_empty()
         || !prefix
             .bytes()
@@ -113,11 +113,11 @@ fn actor_type(actor: &Actor) -> &'static str {
     }
 }
 
-const JOB_COLUMNS: &str =
+pub(super) const JOB_COLUMNS: &str =
     "id, subscription_id, resource_group, snapshot, created_by, created_by_type, created_at, \
      last_modified_by, last_modified_by_type, updated_at";
 
-fn stored_job(row: &AnyRow) -> StoreResult<StoredJob> {
+pub(super) fn stored_job(row: &AnyRow) -> StoreResult<StoredJob> {
     let job: Job = serde_json::from_str(&col::<String>(row, "snapshot")?)?;
     Ok(StoredJob {
         id: col(row, "id")?,
@@ -266,6 +266,7 @@ impl Store {
             work = Some(after);
         }
         write_drives(tx, id, &job).await?;
+        super::console::write_projection(tx, id, &job, settings).await?;
         Ok(StoredJob {
             id,
             subscription_id: subscription_id.to_string(),
@@ -339,6 +340,7 @@ impl Store {
         if touches_drives(events) {
             write_drives(tx, stored.id, job).await?;
         }
+        super::console::write_projection(tx, stored.id, job, settings).await?;
         stored.system.last_modified_by = actor.label.clone();
         stored.system.last_modified_by_type = actor_type(actor).into();
         stored.system.last_modified_at = job.updated_at;
@@ -607,7 +609,7 @@ impl Store {
     }
 }
 
-enum BindValue {
+pub(super) enum BindValue {
     Text(String),
     Int(i64),
 }
@@ -616,7 +618,7 @@ fn parse_state(s: &str) -> StoreResult<JobState> {
     JobState::parse(s).ok_or_else(|| StoreError::Corrupt(format!("unknown job state '{s}'")))
 }
 
-fn job_summary(row: &AnyRow) -> StoreResult<JobSummary> {
+pub(super) fn job_summary(row: &AnyRow) -> StoreResult<JobSummary> {
     let job_type: String = col(row, "job_type")?;
     Ok(JobSummary {
         id: col(row, "id")?,
@@ -635,7 +637,7 @@ fn job_summary(row: &AnyRow) -> StoreResult<JobSummary> {
     })
 }
 
-fn stored_event(row: &AnyRow) -> StoreResult<StoredEvent> {
+pub(super) fn stored_event(row: &AnyRow) -> StoreResult<StoredEvent> {
     let actor_type: String = col(row, "actor_type")?;
     Ok(StoredEvent {
         id: col(row, "id")?,

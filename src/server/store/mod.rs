@@ -2,12 +2,16 @@
 //! `$N` placeholders, integer and text columns, Unix-millisecond times).
 
 mod accounts;
+mod console;
+mod intakes;
 mod jobs;
 mod locations;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
+pub use console::{StaffJobFilter, ATTENTION_REV};
+pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 
 use lifecycle::{Rejection, Timestamp};

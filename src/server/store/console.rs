@@ -1,0 +1,251 @@
+//! What the support console reads: the staff job list (every customer, filters, the "needs attention"
+//! projection), the attention queue, deleted jobs' timelines and the customers' emails. Every query is served
+//! by an index (see `migrations/sqlite/0002_console.sql`).
+
+use super::jobs::{job_summary, name_prefix_bounds, stored_job, BindValue, JOB_COLUMNS};
+use super::{col, millis, Cursor, Store, StoreResult, StoredJob};
+use crate::model::JobSummary;
+use lifecycle::attention::attention_from;
+use lifecycle::{Job, JobState, JobType, Settings, Timestamp};
+use sqlx::{Any, Transaction};
+use std::collections::HashMap;
+
+/// Revision of the attention rules the stored `attention_from` was computed with. Bump it when
+/// `lifecycle::attention` changes: rows of an older revision are recomputed at start-up.
+pub const ATTENTION_REV: i64 = 1;
+
+/// Writes the console's projections of a job (in the transaction that writes its snapshot).
+pub(super) async fn write_projection(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+    job: &Job,
+    settings: &Settings,
+) -> StoreResult<()> {
+    sqlx::query("UPDATE jobs SET attention_from = $1, attention_rev = $2 WHERE id = $3")
+        .bind(attention_from(job, settings).map(millis))
+        .bind(ATTENTION_REV)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The staff list's filters. Every field is optional; `needs_attention` keeps only jobs in the queue now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StaffJobFilter {
+    pub state: Option<JobState>,
+    pub job_type: Option<JobType>,
+    /// A location's short name (`westus`).
+    pub location: Option<String>,
+    /// Job name prefix, delivery or return tracking number, drive serial, or a customer's email.
+    pub search: Option<String>,
+    pub needs_attention: bool,
+}
+
+/// One row of the staff list: the summary, the customer's email and whether it needs attention now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StaffRow {
+    pub job: JobSummary,
+    pub customer: Option<String>,
+    pub needs_attention: bool,
+}
+
+impl Store {
+    /// Recomputes `attention_from` for rows written by older rules (or before the column existed).
+    pub async fn refresh_attention(&self, settings: &Settings) -> StoreResult<usize> {
+        let mut done = 0;
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, snapshot FROM jobs WHERE attention_rev < $1 ORDER BY attention_rev LIMIT 500",
+            )
+            .bind(ATTENTION_REV)
+            .fetch_all(&self.pool)
+            .await?;
+            if rows.is_empty() {
+                return Ok(done);
+            }
+            let mut tx = self.pool.begin().await?;
+            for row in &rows {
+                let id: i64 = col(row, "id")?;
+                let job: Job = serde_json::from_str(&col::<String>(row, "snapshot")?)?;
+                write_projection(&mut tx, id, &job, settings).await?;
+            }
+            tx.commit().await?;
+            done += rows.len();
+        }
+    }
+
+    /// A job by id, deleted or not: staff read the history of deleted jobs too.
+    pub async fn job_including_deleted(&self, id: i64) -> StoreResult<Option<StoredJob>> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(stored_job).transpose()
+    }
+
+    /// The email of the account owning each subscription (one query for a whole page).
+    pub async fn customer_emails(
+        &self,
+        subscriptions: &[String],
+    ) -> StoreResult<HashMap<String, String>> {
+        let mut unique: Vec<&String> = subscriptions.iter().collect();
+        unique.sort();
+        unique.dedup();
+        if unique.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let params: Vec<String> = (1..=unique.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT s.id AS subscription_id, a.email AS email FROM subscriptions s JOIN accounts a ON a.id = s.account_id \
+             WHERE s.id IN ({})",
+            params.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for s in unique {
+            query = query.bind(s.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|r| Ok((col(r, "subscription_id")?, col(r, "email")?)))
+            .collect()
+    }
+
+    /// One page of every customer's jobs, newest first, for staff.
+    pub async fn staff_jobs(
+        &self,
+        filter: &StaffJobFilter,
+        cursor: Option<Cursor>,
+        limit: u32,
+        now: Timestamp,
+    ) -> StoreResult<(Vec<StaffRow>, Option<String>)> {
+        let limit = limit.clamp(1, 200);
+        let mut sql = String::from(
+            "SELECT id, subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
+             percent_complete, tracking_number, created_at, updated_at, attention_from FROM jobs WHERE deleted = 0",
+        );
+        let mut binds: Vec<BindValue> = Vec::new();
+        let param = |value: BindValue, binds: &mut Vec<BindValue>| {
+            binds.push(value);
+            format!("${}", binds.len())
+        };
+        if let Some(state) = filter.state {
+            let p = param(BindValue::Text(state.as_str().into()), &mut binds);
+            sql.push_str(&format!(" AND state = {p}"));
+        }
+        if let Some(t) = filter.job_type {
+            let p = param(BindValue::Text(t.as_str().into()), &mut binds);
+            sql.push_str(&format!(" AND job_type = {p}"));
+        }
+        if let Some(location) = filter.location.as_deref().filter(|l| !l.is_empty()) {
+            let p = param(BindValue::Text(location.to_string()), &mut binds);
+            sql.push_str(&format!(" AND location = {p}"));
+        }
+        if filter.needs_attention {
+            let p = param(BindValue::Int(millis(now)), &mut binds);
+            sql.push_str(&format!(
+                " AND attention_from IS NOT NULL AND attention_from <= {p}"
+            ));
+        }
+        if let Some(search) = filter
+            .search
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            let exact = param(BindValue::Text(search.to_string()), &mut binds);
+            let mut any = vec![
+                format!("tracking_number = {exact}"),
+                format!("return_tracking_number = {exact}"),
+                format!("id IN (SELECT job_id FROM drives WHERE drive_id = {exact})"),
+            ];
+            if let Some((low, high)) = name_prefix_bounds(&search.to_lowercase()) {
+                let l = param(BindValue::Text(low), &mut binds);
+                let h = param(BindValue::Text(high), &mut binds);
+                any.push(format!("(name >= {l} AND name < {h})"));
+            }
+            if search.contains('@') {
+                let email = param(BindValue::Text(search.to_lowercase()), &mut binds);
+                any.push(format!(
+                    "subscription_id IN (SELECT s.id FROM subscriptions s JOIN accounts a ON a.id = s.account_id \
+                     WHERE a.email = {email})"
+                ));
+            }
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
+        }
+        if let Some(c) = cursor {
+            let a = param(BindValue::Int(c.created_at), &mut binds);
+            let b = param(BindValue::Int(c.id), &mut binds);
+            sql.push_str(&format!(
+                " AND (created_at < {a} OR (created_at = {a} AND id < {b}))"
+            ));
+        }
+        let l = param(BindValue::Int(i64::from(limit) + 1), &mut binds);
+        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {l}"));
+        let mut query = sqlx::query(&sql);
+        for b in binds {
+            query = match b {
+                BindValue::Text(s) => query.bind(s),
+                BindValue::Int(i) => query.bind(i),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let attention: Option<i64> = col(row, "attention_from")?;
+            out.push((
+                job_summary(row)?,
+                attention.is_some_and(|a| a <= millis(now)),
+            ));
+        }
+        let next = if out.len() > limit as usize {
+            out.truncate(limit as usize);
+            out.last().map(|(j, _)| {
+                Cursor {
+                    created_at: millis(j.created_at),
+                    id: j.id,
+                }
+                .encode()
+            })
+        } else {
+            None
+        };
+        let subs: Vec<String> = out.iter().map(|(j, _)| j.subscription_id.clone()).collect();
+        let emails = self.customer_emails(&subs).await?;
+        let rows = out
+            .into_iter()
+            .map(|(job, needs_attention)| StaffRow {
+                customer: emails.get(&job.subscription_id).cloned(),
+                job,
+                needs_attention,
+            })
+            .collect();
+        Ok((rows, next))
+    }
+
+    /// Live jobs that need a person at `now`, earliest situation first (read through `jobs_attention`).
+    pub async fn attention_jobs(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<StoredJob>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE attention_from IS NOT NULL AND attention_from <= $1 AND deleted = 0 \
+             ORDER BY attention_from LIMIT $2"
+        ))
+        .bind(millis(now))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_job).collect()
+    }
+
+    /// The query plan SQLite picks for `sql` (tests check that the console's queries use their indexes).
+    #[cfg(test)]
+    pub(crate) async fn query_plan(&self, sql: &str) -> StoreResult<String> {
+        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .fetch_all(&self.pool)
+            .await?;
+        let mut plan = Vec::new();
+        for row in &rows {
+            plan.push(col::<String>(row, "detail")?);
+        }
+        Ok(plan.join("\n"))
+    }
+}
