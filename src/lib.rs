@@ -2,6 +2,7 @@
 
 pub mod account_rules;
 pub mod app;
+pub mod console;
 pub mod error;
 pub mod model;
 #[cfg(feature = "ssr")]

@@ -72,6 +72,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff") view=pages::staff::jobs::StaffJobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/jobs/:id") view=pages::staff::job::StaffJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/attention") view=pages::staff::attention::AttentionPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/intakes") view=pages::staff::intakes::IntakesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/clock") view=pages::staff::clock::ClockPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -8,6 +8,7 @@ mod auth_tests;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod live;
 pub mod router;

@@ -3,5 +3,6 @@
 pub mod diagram;
 pub mod form;
 pub mod layout;
+pub mod notices;
 pub mod status;
 pub mod time;

@@ -5,3 +5,4 @@ pub mod auth;
 pub mod job;
 pub mod jobs;
 pub mod not_found;
+pub mod staff;

@@ -84,6 +84,16 @@ impl Store {
         row.as_ref().map(stored_job).transpose()
     }
 
+    /// Live jobs with this name, in any subscription (through `jobs_by_name`).
+    pub async fn live_job_ids_by_name(&self, name: &str) -> StoreResult<Vec<i64>> {
+        let ids =
+            sqlx::query_scalar("SELECT id FROM jobs WHERE name = $1 AND deleted = 0 LIMIT 10")
+                .bind(name.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(ids)
+    }
+
     /// The email of the account owning each subscription (one query for a whole page).
     pub async fn customer_emails(
         &self,

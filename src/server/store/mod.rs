@@ -10,7 +10,7 @@ mod locations;
 mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
-pub use console::{StaffJobFilter, ATTENTION_REV};
+pub use console::{StaffJobFilter, StaffRow, ATTENTION_REV};
 pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 
