@@ -6,7 +6,7 @@ ALTER TABLE jobs ADD COLUMN attention_from INTEGER;
 -- The revision of the attention rules attention_from was computed with; rows below the current revision are
 -- recomputed at start-up (also fills the column for jobs that existed before this migration).
 ALTER TABLE jobs ADD COLUMN attention_rev INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX jobs_attention ON jobs (attention_from) WHERE attention_from IS NOT NULL;
+CREATE INDEX jobs_attention ON jobs (deleted, attention_from) WHERE attention_from IS NOT NULL;
 CREATE INDEX jobs_attention_rev ON jobs (attention_rev);
 -- Staff list filtered by data center.
 CREATE INDEX jobs_by_location ON jobs (deleted, location, created_at, id);

@@ -48,19 +48,21 @@ async fn browsers(app: &TestApp) -> BTreeMap<Who, Browser> {
 
 /// Every page, with the path to request and the statuses expected.
 fn page_expectations(job: i64) -> BTreeMap<&'static str, (String, Row)> {
-    BTreeMap::from([
+    let mut rows = BTreeMap::from([
         ("/", ("/".to_string(), [303, 200, 200, 200])),
         ("/jobs", ("/jobs".to_string(), [303, 200, 200, 200])),
         ("/jobs/:id", (format!("/jobs/{job}"), [303, 200, 404, 200])),
         ("/account", ("/account".to_string(), [303, 200, 200, 200])),
         ("/sign-in", ("/sign-in".to_string(), [200, 200, 200, 200])),
         ("/sign-up", ("/sign-up".to_string(), [200, 200, 200, 200])),
-    ])
+    ]);
+    rows.extend(super::console_tests::page_rows(job));
+    rows
 }
 
 /// Every server function, with a form body and the statuses expected for a JSON call.
 fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, (String, Row)> {
-    BTreeMap::from([
+    let mut rows = BTreeMap::from([
         ("/api/current_user", (String::new(), [200, 200, 200, 200])),
         (
             "/api/sign_in",
@@ -101,7 +103,9 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
             ("id=987654".into(), [401, 404, 404, 404]),
         ),
         ("/api/sign_out", (String::new(), [200, 200, 200, 200])),
-    ])
+    ]);
+    rows.extend(super::console_tests::function_rows(job));
+    rows
 }
 
 #[tokio::test]

@@ -9,6 +9,8 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod console;
+#[cfg(test)]
+mod console_tests;
 pub mod demo;
 pub mod live;
 pub mod router;

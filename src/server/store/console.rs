@@ -84,6 +84,17 @@ impl Store {
         row.as_ref().map(stored_job).transpose()
     }
 
+    /// Moves every session's times forward by `by`, so that moving the development clock signs nobody out.
+    pub async fn shift_sessions(&self, by: chrono::TimeDelta) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE sessions SET last_seen_at = last_seen_at + $1, expires_at = expires_at + $1",
+        )
+        .bind(by.num_milliseconds())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Live jobs with this name, in any subscription (through `jobs_by_name`).
     pub async fn live_job_ids_by_name(&self, name: &str) -> StoreResult<Vec<i64>> {
         let ids =
@@ -248,10 +259,13 @@ impl Store {
 
     /// The query plan SQLite picks for `sql` (tests check that the console's queries use their indexes).
     #[cfg(test)]
-    pub(crate) async fn query_plan(&self, sql: &str) -> StoreResult<String> {
-        let rows = sqlx::query(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .fetch_all(&self.pool)
-            .await?;
+    pub(crate) async fn query_plan(&self, sql: &str, binds: &[&str]) -> StoreResult<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query(&explain);
+        for b in binds {
+            query = query.bind(b.to_string());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
         let mut plan = Vec::new();
         for row in &rows {
             plan.push(col::<String>(row, "detail")?);

@@ -63,6 +63,8 @@ pub async fn staff_advance_clock(days: String, hours: String) -> Result<ClockMov
         .clock
         .advance(by)
         .map_err(|m| invalid("days", m, &echo))?;
+    // Sessions age with the clock: moving it forward must not sign everyone out.
+    app.store.shift_sessions(by).await?;
     audit(
         &app,
         &identity,

@@ -103,7 +103,10 @@ fn StaffJobBody(
     let deleted = job.deleted;
     let timer = timer_line(&data);
     let note_error = error_of(note);
-    let drive_errors = unscoped_drive_errors(ops);
+    let drive_errors = unscoped_drive_errors(
+        ops,
+        data.job.drives.iter().map(|d| d.drive_id.clone()).collect(),
+    );
     let customer_href = data
         .customer
         .as_ref()

@@ -16,6 +16,7 @@ pub const PAGE_SIZE: u32 = 25;
 
 /// The list's query, as the filter form and the pager put it in the URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct StaffQuery {
     pub q: Option<String>,
     pub state: Option<String>,
@@ -75,7 +76,9 @@ impl StaffQuery {
 }
 
 #[server(endpoint = "staff_list_jobs")]
-pub async fn staff_list_jobs(query: StaffQuery) -> Result<StaffJobList, AppError> {
+pub async fn staff_list_jobs(
+    #[server(default)] query: StaffQuery,
+) -> Result<StaffJobList, AppError> {
     use crate::console::StaffJobRow;
     use crate::server::auth::require_staff;
     use crate::server::state::AppState;

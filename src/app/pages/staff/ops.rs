@@ -502,10 +502,13 @@ pub fn JobOperations(id: i64, job: Job, now: Timestamp, ops: Ops) -> impl IntoVi
                     let label = job_operation_label(a.action);
                     if !a.allowed {
                         let reason = a.reason.clone().unwrap_or_default();
+                        // A refusal from a form shown before the job changed still says why.
+                        let error = job_error(a.action, ops);
                         return view! {
                             <li class="op unavailable" data-testid=format!("op-{key}") data-allowed="false">
                                 <button type="button" class="button secondary small" disabled=true>{label}</button>
                                 <span class="hint" data-testid="op-reason">{reason}</span>
+                                <OpMessage error/>
                             </li>
                         }
                         .into_any();
@@ -724,8 +727,13 @@ pub fn DriveOperations(id: i64, job: Job, drive: Drive, ops: Ops) -> impl IntoVi
         })
         .collect_view();
     let blocked_count = blocked.len();
+    let blocked_errors = blocked
+        .iter()
+        .map(|a| view! { <OpMessage error=drive_error(a.action, ops, &drive.drive_id)/> })
+        .collect_view();
     view! {
         <div class="drive-ops">
+            {blocked_errors}
             {forms}
             {(blocked_count > 0).then(|| view! {
                 <details class="unavailable">
@@ -862,8 +870,8 @@ fn drive_form(
     }
 }
 
-/// Errors of drive operations that belong to no drive's form (e.g. an unknown drive).
-pub fn unscoped_drive_errors(ops: Ops) -> FormError {
+/// Errors of drive operations that belong to none of `drives` (e.g. an unknown drive).
+pub fn unscoped_drive_errors(ops: Ops, drives: Vec<String>) -> FormError {
     let all = [
         error_of(ops.drive_arrived),
         error_of(ops.start_copy),
@@ -873,8 +881,9 @@ pub fn unscoped_drive_errors(ops: Ops) -> FormError {
         error_of(ops.resolve_drive),
     ];
     Signal::derive(move || {
-        all.iter()
-            .filter_map(|e| e.get())
-            .find(|e| e.typed("drive_id").is_none())
+        all.iter().filter_map(|e| e.get()).find(|e| {
+            e.typed("drive_id")
+                .is_none_or(|d| !drives.iter().any(|x| x.eq_ignore_ascii_case(&d)))
+        })
     })
 }
