@@ -28,8 +28,21 @@ export default defineConfig({
     },
   },
   // Every test runs twice: hydrated, and as plain HTML forms with JavaScript off.
+  // The development-clock tests move the server's time for everyone, so they run last, in projects of their own.
   projects: [
-    { name: 'js', use: { browserName: 'chromium', javaScriptEnabled: true } },
-    { name: 'nojs', use: { browserName: 'chromium', javaScriptEnabled: false } },
+    { name: 'js', testIgnore: /dev-clock\.spec\.ts/, use: { browserName: 'chromium', javaScriptEnabled: true } },
+    { name: 'nojs', testIgnore: /dev-clock\.spec\.ts/, use: { browserName: 'chromium', javaScriptEnabled: false } },
+    {
+      name: 'clock-js',
+      testMatch: /dev-clock\.spec\.ts/,
+      dependencies: ['js', 'nojs'],
+      use: { browserName: 'chromium', javaScriptEnabled: true },
+    },
+    {
+      name: 'clock-nojs',
+      testMatch: /dev-clock\.spec\.ts/,
+      dependencies: ['clock-js'],
+      use: { browserName: 'chromium', javaScriptEnabled: false },
+    },
   ],
 });

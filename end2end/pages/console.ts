@@ -1,0 +1,112 @@
+import { Browser, BrowserContext, expect, Locator, Page, TestInfo } from '@playwright/test';
+import { CUSTOMER, signIn } from './auth';
+import { hasJs, waitForHydration } from './base';
+
+/** The support console (`/staff/…`), signed in as staff. */
+export class ConsolePage {
+  constructor(private page: Page, private testInfo: TestInfo) {}
+
+  async open(path: string): Promise<void> {
+    await this.page.goto(path);
+    await waitForHydration(this.page, this.testInfo);
+  }
+
+  /** Creates a test job of the demo customer from the clock page (needs --dev-clock) and opens it. */
+  async createTestJob(scenario: 'shipping' | 'ready' | 'shipping-cancelled' | 'export-shipping'): Promise<{ id: number; name: string }> {
+    await this.open('/staff/clock');
+    await this.page.getByLabel('Scenario').selectOption(scenario);
+    await this.page.getByRole('button', { name: 'Create test job' }).click();
+    await expect(this.page).toHaveURL(/\/staff\/jobs\/\d+$/);
+    await expect(this.page.getByTestId('job-name')).toHaveText(new RegExp(`^dev-${scenario}-`));
+    await waitForHydration(this.page, this.testInfo);
+    const id = Number(/\/staff\/jobs\/(\d+)/.exec(this.page.url())![1]);
+    const name = (await this.page.getByTestId('job-name').textContent())!.trim();
+    return { id, name };
+  }
+
+  async openJob(id: number, query = ''): Promise<void> {
+    await this.open(`/staff/jobs/${id}${query}`);
+  }
+
+  state(): Locator {
+    return this.page.getByTestId('job-state').first();
+  }
+
+  async expectState(state: string): Promise<void> {
+    await expect(this.state()).toHaveText(state);
+  }
+
+  /** A job operation's item: `package-intake`, `ship-back`, `fault-job`, … */
+  jobOp(key: string): Locator {
+    return this.page.getByTestId('job-operations').getByTestId(`op-${key}`);
+  }
+
+  /** Opens a job operation's form. */
+  async openJobOp(key: string): Promise<Locator> {
+    const op = this.jobOp(key);
+    await expect(op).toHaveAttribute('data-allowed', 'true');
+    await op.locator('summary').first().click();
+    return op;
+  }
+
+  drive(id: string): Locator {
+    return this.page.locator(`[data-testid="staff-drive"][data-drive="${id}"]`);
+  }
+
+  async driveIds(): Promise<string[]> {
+    return this.page.getByTestId('staff-drive').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-drive')!));
+  }
+
+  async expectDriveState(id: string, state: string): Promise<void> {
+    await expect(this.drive(id).getByTestId('drive-state')).toHaveAttribute('data-state', state);
+  }
+
+  driveOp(drive: string, key: string): Locator {
+    return this.drive(drive).getByTestId(`op-${key}`);
+  }
+
+  /** Opens a drive operation's form (it must be available now). */
+  async openDriveOp(drive: string, key: string): Promise<Locator> {
+    const op = this.driveOp(drive, key);
+    await expect(op).toHaveAttribute('data-allowed', 'true');
+    await op.locator('summary').first().click();
+    return op;
+  }
+
+  timeline(): Locator {
+    return this.page.getByTestId('timeline-entry');
+  }
+
+  /** The timeline entries of one kind (`packageReceived`, `shippingOverdue`, …). */
+  events(kind: string): Locator {
+    return this.page.locator(`[data-testid="timeline-entry"][data-kind="${kind}"]`);
+  }
+
+  async advanceClock(days: number, hours = 0): Promise<void> {
+    await this.open('/staff/clock');
+    const before = await this.page.getByTestId('clock-now').getAttribute('data-now');
+    await this.page.getByLabel('Days').fill(String(days));
+    await this.page.getByLabel('Hours').fill(String(hours));
+    await this.page.getByRole('button', { name: 'Move forward and run timers' }).click();
+    await expect(this.page.getByTestId('clock-now')).not.toHaveAttribute('data-now', before!);
+  }
+}
+
+/** A second browser (same JavaScript setting as the project) signed in as the demo customer. */
+export async function customerContext(browser: Browser, testInfo: TestInfo): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+    javaScriptEnabled: hasJs(testInfo),
+  });
+  const page = await context.newPage();
+  await signIn(page, testInfo, CUSTOMER);
+  return { context, page };
+}
+
+/** The customer's job page follows the staff's change: live with JavaScript, after a reload without. */
+export async function expectCustomerSees(page: Page, testInfo: TestInfo, state: string): Promise<void> {
+  if (!hasJs(testInfo)) {
+    await page.reload();
+  }
+  await expect(page.getByTestId('job-state').first()).toHaveText(state);
+}
