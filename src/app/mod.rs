@@ -1,6 +1,7 @@
 //! The application: the HTML shell, the layout and the routes.
 
 pub mod components;
+pub mod forms;
 pub mod live;
 pub mod pages;
 
@@ -11,6 +12,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::account::AccountPage;
 use pages::auth::{SignInPage, SignUpPage};
+use pages::new_job::NewJobPage;
 use pages::{job::JobPage, jobs::JobsPage, not_found::NotFound};
 
 /// The Content-Security-Policy of a page: scripts only from this site or with this render's nonce
@@ -68,6 +70,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=JobsPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/new") view=NewJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>

@@ -27,8 +27,17 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The app's page routes, generated once per process. Generating them renders the app with resource loading
+/// suppressed through a process-wide flag, so a render running meanwhile could wait forever (leptos issue
+/// #4773); once, before any request, is safe.
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn build(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos_options = state.leptos_options.clone();
     let fallback_state = state.clone();
     // `leptos_routes` also mounts the server functions and provides `AppState` to them and to every render.

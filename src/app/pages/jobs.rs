@@ -108,7 +108,7 @@ pub async fn list_jobs(query: ListQuery) -> Result<JobListPage, AppError> {
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
+    let query = Signal::derive(move || {
         let p = params.read();
         ListQuery {
             state: ListQuery::non_empty(p.get("state")),

@@ -4,4 +4,5 @@ pub mod account;
 pub mod auth;
 pub mod job;
 pub mod jobs;
+pub mod new_job;
 pub mod not_found;
