@@ -425,3 +425,19 @@ fn concurrent_page_renders_all_complete() {
         }
     });
 }
+
+#[test]
+fn the_job_list_answers_the_hydrated_apps_own_calls() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        // No filter at all: the browser sends an empty body.
+        let r = app.call(&me, "/api/list_jobs", "").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app.call(&me, "/api/list_jobs", "query[state]=Shipping").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("demo-shipping") && !r.body.contains("demo-transferring"));
+        let r = app.call(&me, "/api/list_jobs", "query[state]=Lost").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    });
+}
