@@ -434,7 +434,9 @@ fn the_job_list_answers_the_hydrated_apps_own_calls() {
         // No filter at all: the browser sends an empty body.
         let r = app.call(&me, "/api/list_jobs", "").await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        let r = app.call(&me, "/api/list_jobs", "query[state]=Shipping").await;
+        let r = app
+            .call(&me, "/api/list_jobs", "query[state]=Shipping")
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         assert!(r.body.contains("demo-shipping") && !r.body.contains("demo-transferring"));
         let r = app.call(&me, "/api/list_jobs", "query[state]=Lost").await;

@@ -119,7 +119,10 @@ pub fn JobsPage() -> impl IntoView {
         }
     });
     let live = crate::app::live::use_live_updates(None);
-    let page = Resource::new(move || (query.get(), live.get()), |(q, _)| list_jobs(Some(q)));
+    let page = Resource::new(
+        move || (query.get(), live.get()),
+        |(q, _)| list_jobs(Some(q)),
+    );
     let selected = move |field: fn(&ListQuery) -> &Option<String>, value: &'static str| {
         move || field(&query.read()).as_deref() == Some(value)
     };

@@ -29,7 +29,13 @@ pub fn access(path: &str) -> Access {
     }
     if matches!(
         path,
-        "/sign-in" | "/sign-up" | "/healthz" | "/favicon.ico" | "/favicon.svg" | "/openapi.json" | "/api-docs"
+        "/sign-in"
+            | "/sign-up"
+            | "/healthz"
+            | "/favicon.ico"
+            | "/favicon.svg"
+            | "/openapi.json"
+            | "/api-docs"
     ) || path.starts_with("/pkg/")
         || PUBLIC_FUNCTIONS.contains(&path)
     {

@@ -82,11 +82,12 @@ impl JobActions {
 pub fn JobPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let id = move || params.read().get("id").and_then(|s| s.parse::<i64>().ok());
+    // A memo, so that the router announcing the same id again does not re-read (and re-draw) the job.
+    let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
     let actions = JobActions::new();
-    let live = crate::app::live::use_live_updates(id());
+    let live = crate::app::live::use_live_updates(id.get_untracked());
     let detail = Resource::new(
-        move || (id(), actions.versions(), live.get()),
+        move || (id.get(), actions.versions(), live.get()),
         |(id, _, _)| async move {
             match id {
                 Some(id) => get_job(id).await,
