@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod clock;
 pub mod commands;

@@ -1,8 +1,8 @@
 //! The HTTP router: pages and server functions (Leptos), health, static files, and the layers every request
 //! passes through.
 
-use super::auth;
 use super::state::AppState;
+use super::{api, auth};
 use crate::app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -34,6 +34,7 @@ pub fn build(state: AppState) -> Router {
     // `leptos_routes` also mounts the server functions and provides `AppState` to them and to every render.
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(api::router())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -48,6 +49,8 @@ pub fn build(state: AppState) -> Router {
             state.clone(),
             auth::middleware::identify,
         ))
+        // Outside identification, so that API answers to a refused token carry request ids too.
+        .layer(axum::middleware::from_fn(api::request_ids))
         .layer(axum::middleware::from_fn(
             auth::middleware::security_headers,
         ))

@@ -1,0 +1,1 @@
+//! Integration tests of the API through the router.
