@@ -64,16 +64,5 @@ pub fn router() -> Router<AppState> {
             "/providers/Microsoft.ImportExport/operations",
             get(operations::list),
         )
-        .route("/subscriptions/{*rest}", axum::routing::any(not_found))
-        .route("/providers/{*rest}", axum::routing::any(not_found))
         .route("/openapi.json", get(openapi::document))
-}
-
-/// Unknown API paths answer in the ARM envelope, not with the portal's HTML page.
-async fn not_found(req: axum::extract::Request) -> errors::ApiError {
-    errors::ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "NotFound",
-        format!("No API operation at {}", req.uri().path()),
-    )
 }

@@ -2,14 +2,17 @@
 //! id is answered as `x-ms-request-id`, and both go to the log with the outcome, so a client's report can be
 //! matched with the server's log line.
 //!
-//! This layer wraps the whole router (outside authentication), so even a refused token gets both headers.
+//! This layer wraps the whole router (outside authentication), so even a refused token gets both headers. It
+//! also gives unknown API paths (the portal's HTML 404 page) and wrong methods (axum's empty 405) the ARM error
+//! envelope: a catch-all route under `/subscriptions/` would conflict with the API's own routes.
 
+use super::errors::ApiError;
 use crate::server::auth::policy::{access, Access};
 use crate::server::auth::tokens::new_guid;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 
 const CLIENT_ID: &str = "x-ms-client-request-id";
@@ -29,7 +32,7 @@ pub async fn request_ids(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let started = Instant::now();
-    let mut response = next.run(req).await;
+    let mut response = arm_envelope(next.run(req).await, &path);
     let client = client_id
         .as_ref()
         .and_then(|v| v.to_str().ok())
@@ -56,4 +59,32 @@ pub async fn request_ids(req: Request, next: Next) -> Response {
         headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
     response
+}
+
+/// A 404 or 405 that is not already JSON becomes an ARM error (keeping `Allow`).
+fn arm_envelope(response: Response, path: &str) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let error = match status {
+        _ if is_json => return response,
+        StatusCode::NOT_FOUND => {
+            ApiError::new(status, "NotFound", format!("No API operation at {path}"))
+        }
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "MethodNotAllowed",
+            format!("The operation at {path} does not support this method"),
+        ),
+        _ => return response,
+    };
+    // A fresh response (the HTML page's headers do not apply), keeping what tells the client where to go.
+    let mut fresh = error.into_response();
+    if let Some(allow) = response.headers().get(header::ALLOW) {
+        fresh.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    fresh
 }
