@@ -149,6 +149,34 @@ pub async fn document() -> Json<utoipa::openapi::OpenApi> {
 mod tests {
     use super::*;
 
+    fn refs(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(r) = map.get("$ref").and_then(|r| r.as_str()) {
+                    out.push(r.to_string());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let mut all = Vec::new();
+        refs(&doc, &mut all);
+        assert!(all.len() > 10, "{all:?}");
+        for r in all {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                doc["components"]["schemas"].get(name).is_some(),
+                "{r} does not resolve"
+            );
+        }
+    }
+
     #[test]
     fn every_operation_of_the_contract_is_documented() {
         let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();

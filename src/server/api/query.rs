@@ -36,7 +36,7 @@ impl QueryParams {
 #[into_params(parameter_in = Query)]
 pub struct ApiVersionQuery {
     /// The API version: 2021-01-01 (the SDK's) or 2020-08-01, which has the same shape.
-    #[param(rename = "api-version")]
+    #[param(rename = "api-version", inline)]
     pub api_version: ApiVersion,
 }
 
