@@ -1009,3 +1009,31 @@ async fn locations_and_operations() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn the_api_page_is_public_and_shows_the_endpoint_and_a_snippet() {
+    let api = api().await;
+    let anonymous = crate::server::router_tests::Browser::anonymous();
+    let r = api.app.get(&anonymous, "/api-docs").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("href=\"/openapi.json\""), "{}", r.body);
+    assert!(
+        r.body.contains("http://localhost"),
+        "the base URL is the one the browser used"
+    );
+    assert!(
+        r.body.contains("StorageImportExport("),
+        "the Python snippet"
+    );
+    assert!(r.body.contains("&lt;your subscription id&gt;"));
+    // A signed-in customer sees their own subscription in the snippet.
+    let me = api.app.customer().await;
+    let r = api.app.get(&me, "/api-docs").await;
+    assert!(
+        r.body
+            .contains(&format!("subscription_id=&quot;{SUB}&quot;"))
+            || r.body.contains(&format!("subscription_id=\"{SUB}\"")),
+        "{}",
+        r.body
+    );
+}

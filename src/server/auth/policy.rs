@@ -15,7 +15,12 @@ pub enum Access {
 }
 
 /// Server functions anyone may call.
-const PUBLIC_FUNCTIONS: [&str; 3] = ["/api/sign_in", "/api/sign_up", "/api/current_user"];
+const PUBLIC_FUNCTIONS: [&str; 4] = [
+    "/api/sign_in",
+    "/api/sign_up",
+    "/api/current_user",
+    "/api/api_docs_context",
+];
 
 pub fn access(path: &str) -> Access {
     let path = path.trim_end_matches('/');
