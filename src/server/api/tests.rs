@@ -441,6 +441,16 @@ async fn staff_tokens_read_everything_and_write_nothing() {
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{method}: {}", r.body);
         assert_eq!(arm_error(&r).0, "AuthorizationFailed");
     }
+    // A signed-in staff member's browser session works as well as a token.
+    let browser = api.app.staff().await;
+    let request = api
+        .app
+        .request(&browser, "GET", &with_version(&job_path("demo-faulted")))
+        .body(Body::empty())
+        .expect("request");
+    let r = api.app.send(request).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body_json(&r)["properties"]["state"], "Faulted");
     let keys = format!("{}/listBitLockerKeys", job_path("demo-shipping"));
     let r = api.call(staff, "POST", &with_version(&keys), None).await;
     assert_eq!(r.status, StatusCode::OK);
