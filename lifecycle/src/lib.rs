@@ -9,6 +9,7 @@
 //! events.
 
 pub mod actions;
+pub mod api;
 pub mod command;
 pub mod decide;
 pub mod event;

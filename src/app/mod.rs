@@ -11,6 +11,7 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::account::AccountPage;
+use pages::api_docs::ApiDocsPage;
 use pages::auth::{SignInPage, SignUpPage};
 use pages::new_job::NewJobPage;
 use pages::{job::JobPage, jobs::JobsPage, not_found::NotFound};
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs/new") view=NewJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/api-docs") view=ApiDocsPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                 </Routes>

@@ -53,6 +53,7 @@ fn page_expectations(job: i64) -> BTreeMap<&'static str, (String, Row)> {
         ("/jobs", ("/jobs".to_string(), [303, 200, 200, 200])),
         ("/jobs/:id", (format!("/jobs/{job}"), [303, 200, 404, 200])),
         ("/jobs/new", ("/jobs/new".to_string(), [303, 200, 200, 200])),
+        ("/api-docs", ("/api-docs".to_string(), [200, 200, 200, 200])),
         ("/account", ("/account".to_string(), [303, 200, 200, 200])),
         ("/sign-in", ("/sign-in".to_string(), [200, 200, 200, 200])),
         ("/sign-up", ("/sign-up".to_string(), [200, 200, 200, 200])),
@@ -92,6 +93,10 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
         (
             "/api/new_job_options",
             (String::new(), [401, 200, 200, 200]),
+        ),
+        (
+            "/api/api_docs_context",
+            (String::new(), [200, 200, 200, 200]),
         ),
         // Customers get the form's validation; staff do not create customers' jobs.
         (
@@ -589,5 +594,156 @@ fn oversized_bodies_are_refused() {
             StatusCode::PAYLOAD_TOO_LARGE
         );
         assert!(app.state.store.tokens_of(1).await.unwrap().is_empty());
+    });
+}
+
+/// The REST API's operations (its router is plain axum, so they are listed here, one row per operation).
+#[test]
+fn authorization_matrix_of_the_rest_api() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let _ = browsers(&app).await;
+        let now = app.state.clock.now();
+        let store = &app.state.store;
+        let mut tokens = BTreeMap::new();
+        for (who, email) in [
+            (Who::CustomerA, demo::CUSTOMER_EMAIL),
+            (Who::CustomerB, "bea@example.com"),
+            (Who::Staff, demo::STAFF_EMAIL),
+        ] {
+            let account = store.account_by_email(email).await.unwrap().unwrap();
+            let token = super::accounts::create_token(store, account.id, "matrix", now)
+                .await
+                .unwrap();
+            tokens.insert(who, token);
+        }
+        let sub = demo::DEMO_SUBSCRIPTION;
+        let base = format!(
+            "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.ImportExport/jobs",
+            demo::DEMO_RESOURCE_GROUP
+        );
+        let v = "api-version=2021-01-01";
+        let put_body =
+            r#"{"location":"westus","properties":{"jobType":"Import","storageAccountId":"bad"}}"#;
+        let rows: Vec<(&str, String, Option<&str>, Row)> = vec![
+            (
+                "GET",
+                format!("/subscriptions/{sub}/providers/Microsoft.ImportExport/jobs?{v}"),
+                None,
+                [401, 200, 404, 200],
+            ),
+            ("GET", format!("{base}?{v}"), None, [401, 200, 404, 200]),
+            (
+                "GET",
+                format!("{base}/demo-transferring?{v}"),
+                None,
+                [401, 200, 404, 200],
+            ),
+            // Validation answers the owner; another customer learns nothing; staff tokens are read-only.
+            (
+                "PUT",
+                format!("{base}/matrix-new-job?{v}"),
+                Some(put_body),
+                [401, 400, 404, 403],
+            ),
+            (
+                "PATCH",
+                format!("{base}/demo-transferring?{v}"),
+                Some("{}"),
+                [401, 200, 404, 403],
+            ),
+            (
+                "DELETE",
+                format!("{base}/demo-transferring?{v}"),
+                None,
+                [401, 409, 404, 403],
+            ),
+            (
+                "POST",
+                format!("{base}/demo-transferring/listBitLockerKeys?{v}"),
+                None,
+                [401, 200, 404, 200],
+            ),
+            (
+                "GET",
+                format!("/providers/Microsoft.ImportExport/locations?{v}"),
+                None,
+                [401, 200, 200, 200],
+            ),
+            (
+                "GET",
+                format!("/providers/Microsoft.ImportExport/locations/westus?{v}"),
+                None,
+                [401, 200, 200, 200],
+            ),
+            (
+                "GET",
+                format!("/providers/Microsoft.ImportExport/operations?{v}"),
+                None,
+                [401, 200, 200, 200],
+            ),
+        ];
+        for (method, path, body, expected) in rows {
+            for (i, w) in EVERYONE.iter().enumerate() {
+                let mut request = Request::builder()
+                    .method(method)
+                    .uri(&path)
+                    .header(header::CONTENT_TYPE, "application/json");
+                if let Some(token) = tokens.get(w) {
+                    request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+                }
+                let r = app
+                    .send(
+                        request
+                            .body(Body::from(body.unwrap_or("").to_string()))
+                            .unwrap(),
+                    )
+                    .await;
+                assert_eq!(
+                    r.status.as_u16(),
+                    expected[i],
+                    "{method} {path} as {w:?}: {}",
+                    r.body
+                );
+            }
+        }
+    });
+}
+
+/// Routes outside Leptos and the API: health, the OpenAPI document, the live event stream.
+#[test]
+fn authorization_of_the_other_routes() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let who = browsers(&app).await;
+        for path in ["/healthz", "/openapi.json"] {
+            for w in EVERYONE {
+                assert_eq!(
+                    app.get(&who[&w], path).await.status,
+                    StatusCode::OK,
+                    "{path} as {w:?}"
+                );
+            }
+        }
+        // The event stream: only signed-in people, only for jobs they may see. (Statuses only: the body of an
+        // open stream never ends.)
+        let job = app.job_id("demo-transferring").await;
+        let expected = [
+            (Who::Anonymous, 303),
+            (Who::CustomerA, 200),
+            (Who::CustomerB, 404),
+            (Who::Staff, 200),
+        ];
+        for (w, status) in expected {
+            let request = app
+                .request(&who[&w], "GET", &format!("/events?job={job}"))
+                .header(header::ACCEPT, "text/event-stream")
+                .body(Body::empty())
+                .unwrap();
+            let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), status, "/events as {w:?}");
+        }
     });
 }

@@ -1,8 +1,8 @@
 //! The HTTP router: pages and server functions (Leptos), health, static files, and the layers every request
 //! passes through.
 
-use super::auth;
 use super::state::AppState;
+use super::{api, auth};
 use crate::app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,6 +44,7 @@ pub fn build(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/events", get(super::live::events))
+        .merge(api::router())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -58,6 +59,8 @@ pub fn build(state: AppState) -> Router {
             state.clone(),
             auth::middleware::identify,
         ))
+        // Outside identification, so that API answers to a refused token carry request ids too.
+        .layer(axum::middleware::from_fn(api::request_ids))
         .layer(axum::middleware::from_fn(
             auth::middleware::security_headers,
         ))

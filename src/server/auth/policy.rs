@@ -15,11 +15,12 @@ pub enum Access {
 }
 
 /// Server functions anyone may call.
-const PUBLIC_FUNCTIONS: [&str; 4] = [
+const PUBLIC_FUNCTIONS: [&str; 5] = [
     "/api/sign_in",
     "/api/sign_up",
     "/api/sign_out",
     "/api/current_user",
+    "/api/api_docs_context",
 ];
 
 pub fn access(path: &str) -> Access {
