@@ -1,6 +1,7 @@
 //! The Import/Export job portal: a Leptos application rendered on the server and hydrated in the browser.
 
 pub mod account_rules;
+pub mod api_guide;
 pub mod app;
 pub mod console;
 pub mod error;

@@ -109,6 +109,19 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         );
         if let Some(token) = &demo_token {
             println!("    API token of the demo customer: {token}");
+            println!("  REST API (Microsoft.ImportExport 2021-01-01): http://{addr}/api-docs");
+            // Not indented, so that it can be pasted into Python as it is.
+            println!("  Python SDK, copy and paste (between the lines):");
+            println!("-----8<-----");
+            print!(
+                "{}",
+                portal::api_guide::python_snippet(
+                    &format!("http://{addr}"),
+                    demo::DEMO_SUBSCRIPTION,
+                    token,
+                )
+            );
+            println!("-----8<-----");
         }
     }
     if config.dev_clock {

@@ -11,3 +11,11 @@ export async function waitForHydration(page: Page, testInfo: TestInfo): Promise<
     await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
   }
 }
+
+/** Waits until a live page has its event stream open (after client-side navigation the page may still be
+ * settling before that). */
+export async function waitForLive(page: Page, testInfo: TestInfo): Promise<void> {
+  if (hasJs(testInfo)) {
+    await expect(page.locator('body')).toHaveAttribute('data-live', 'open');
+  }
+}

@@ -9,6 +9,7 @@
 //! events.
 
 pub mod actions;
+pub mod api;
 pub mod attention;
 pub mod command;
 pub mod decide;

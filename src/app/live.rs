@@ -16,8 +16,18 @@ pub fn use_live_updates(job: Option<i64>) -> ReadSignal<u32> {
             None => "/events".to_string(),
         };
         if let Ok(source) = web_sys::EventSource::new(&url) {
-            let bump =
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| set_tick.update(|t| *t += 1));
+            // The first connection follows a fresh render, so it needs no re-read; every later one (after a
+            // server restart or a network gap) does.
+            let connections = std::cell::Cell::new(0u32);
+            let bump = Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
+                if event.type_() == "ready" {
+                    connections.set(connections.get() + 1);
+                    if connections.get() == 1 {
+                        return;
+                    }
+                }
+                set_tick.update(|t| *t += 1)
+            });
             for name in ["job", "resync", "ready"] {
                 let _ =
                     source.add_event_listener_with_callback(name, bump.as_ref().unchecked_ref());
@@ -35,6 +45,9 @@ pub fn use_live_updates(job: Option<i64>) -> ReadSignal<u32> {
             on_cleanup(move || {
                 let (source, _bump, _opened) = keep.take();
                 source.close();
+                if let Some(body) = document().body() {
+                    let _ = body.set_attribute("data-live", "closed");
+                }
             });
         }
     }

@@ -1,6 +1,7 @@
 //! The application: the HTML shell, the layout and the routes.
 
 pub mod components;
+pub mod forms;
 pub mod live;
 pub mod pages;
 
@@ -10,7 +11,9 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::account::AccountPage;
+use pages::api_docs::ApiDocsPage;
 use pages::auth::{SignInPage, SignUpPage};
+use pages::new_job::NewJobPage;
 use pages::{job::JobPage, jobs::JobsPage, not_found::NotFound};
 
 /// The Content-Security-Policy of a page: scripts only from this site or with this render's nonce
@@ -40,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -68,8 +72,10 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=JobsPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/new") view=NewJobPage ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/api-docs") view=ApiDocsPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
                     <Route path=path!("/staff") view=pages::staff::jobs::StaffJobsPage ssr=SsrMode::Async/>

@@ -5,7 +5,7 @@ use super::auth::Identity;
 use super::state::AppState;
 use super::store::StoredJob;
 use crate::error::AppError;
-use lifecycle::{Command, Event};
+use lifecycle::{Command, Event, NewJob};
 
 /// Tells every live page following this job that it changed.
 pub fn announce(app: &AppState, job: &StoredJob) {
@@ -76,4 +76,39 @@ pub async fn run(
         }
     }
     Ok((stored, events))
+}
+
+/// Creates a job in one of the caller's own subscriptions, or replaces it while it is `Creating` (the API's
+/// PUT). Returns the job and whether it is new. Staff create no jobs: they act as the data center.
+pub async fn create(
+    app: &AppState,
+    identity: &Identity,
+    subscription_id: &str,
+    resource_group: &str,
+    new: NewJob,
+) -> Result<(StoredJob, bool), AppError> {
+    if identity.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let Some(subscription) = identity
+        .subscriptions
+        .iter()
+        .find(|s| s.eq_ignore_ascii_case(subscription_id))
+    else {
+        return Err(AppError::NotFound);
+    };
+    let now = app.clock.now();
+    let (stored, created) = app
+        .store
+        .put_job(
+            subscription,
+            resource_group,
+            new,
+            &identity.actor(),
+            now,
+            app.settings(),
+        )
+        .await?;
+    announce(app, &stored);
+    Ok((stored, created))
 }

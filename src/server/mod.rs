@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod api;
 pub mod auth;
 #[cfg(test)]
 mod auth_tests;

@@ -1,8 +1,8 @@
 //! The HTTP router: pages and server functions (Leptos), health, static files, and the layers every request
 //! passes through.
 
-use super::auth;
 use super::state::AppState;
+use super::{api, auth};
 use crate::app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -27,14 +27,24 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// The app's page routes, generated once per process. Generating them renders the app with resource loading
+/// suppressed through a process-wide flag, so a render running meanwhile could wait forever (leptos issue
+/// #4773); once, before any request, is safe.
+pub fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 pub fn build(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let leptos_options = state.leptos_options.clone();
     let fallback_state = state.clone();
     // `leptos_routes` also mounts the server functions and provides `AppState` to them and to every render.
     Router::new()
         .route("/healthz", get(healthz))
         .route("/events", get(super::live::events))
+        .merge(api::router())
         .merge(super::console::routes())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
@@ -50,6 +60,8 @@ pub fn build(state: AppState) -> Router {
             state.clone(),
             auth::middleware::identify,
         ))
+        // Outside identification, so that API answers to a refused token carry request ids too.
+        .layer(axum::middleware::from_fn(api::request_ids))
         .layer(axum::middleware::from_fn(
             auth::middleware::security_headers,
         ))

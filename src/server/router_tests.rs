@@ -14,7 +14,7 @@ use tower::ServiceExt;
 
 /// The routes the router serves: Leptos pages (`/jobs/:id` style) and server functions.
 pub(crate) fn policy_paths() -> (Vec<String>, Vec<String>) {
-    let pages = leptos_axum::generate_route_list(crate::app::App)
+    let pages = super::router::route_list()
         .iter()
         .map(|r| {
             r.path()
@@ -36,6 +36,19 @@ pub(crate) fn policy_paths() -> (Vec<String>, Vec<String>) {
     (pages, functions)
 }
 
+/// One runtime for every test that renders pages, as in production (Leptos keeps process-wide state).
+static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> = std::sync::LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("test runtime")
+});
+
+pub(crate) fn on_shared_runtime<F: std::future::Future>(future: F) -> F::Output {
+    RUNTIME.block_on(future)
+}
+
 pub(crate) struct TestApp {
     pub router: Router,
     pub state: AppState,
@@ -43,6 +56,13 @@ pub(crate) struct TestApp {
 }
 
 pub(crate) async fn test_app() -> TestApp {
+    if let Ok(filter) = std::env::var("PORTAL_TEST_LOG") {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .with_thread_names(true)
+            .try_init();
+    }
     let (store, dir) = temp_store().await;
     let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
     let clock = Clock::development();
@@ -212,152 +232,214 @@ impl TestApp {
     }
 }
 
-#[tokio::test]
-async fn health_answers_ok() {
-    let app = test_app().await;
-    let r = app.get(&Browser::anonymous(), "/healthz").await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert_eq!(r.body, "ok");
+#[test]
+fn health_answers_ok() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let r = app.get(&Browser::anonymous(), "/healthz").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.body, "ok");
+    });
 }
 
-#[tokio::test]
-async fn the_jobs_page_is_rendered_from_the_database() {
-    let app = test_app().await;
-    let me = app.customer().await;
-    let r = app.get(&me, "/jobs").await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(
-        r.body.contains("data-job=\"demo-transferring\""),
-        "{}",
-        &r.body[..r.body.len().min(500)]
-    );
-    let filtered = app.get(&me, "/jobs?state=Faulted").await;
-    assert!(filtered.body.contains("data-job=\"demo-faulted\""));
-    assert!(!filtered.body.contains("data-job=\"demo-transferring\""));
+#[test]
+fn the_jobs_page_is_rendered_from_the_database() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let r = app.get(&me, "/jobs").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.body.contains("data-job=\"demo-transferring\""),
+            "{}",
+            &r.body[..r.body.len().min(500)]
+        );
+        let filtered = app.get(&me, "/jobs?state=Faulted").await;
+        assert!(filtered.body.contains("data-job=\"demo-faulted\""));
+        assert!(!filtered.body.contains("data-job=\"demo-transferring\""));
+    });
 }
 
-#[tokio::test]
-async fn unknown_pages_and_jobs_answer_404() {
-    let app = test_app().await;
-    let me = app.customer().await;
-    assert_eq!(
-        app.get(&me, "/no/such/page").await.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.get(&me, "/jobs/987654").await.status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.get(&me, "/jobs/not-a-number").await.status,
-        StatusCode::NOT_FOUND
-    );
+#[test]
+fn unknown_pages_and_jobs_answer_404() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        assert_eq!(
+            app.get(&me, "/no/such/page").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&me, "/jobs/987654").await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&me, "/jobs/not-a-number").await.status,
+            StatusCode::NOT_FOUND
+        );
+    });
 }
 
-#[tokio::test]
-async fn the_job_page_draws_the_diagram_with_the_current_state() {
-    let app = test_app().await;
-    let id = app.job_id("demo-packaging").await;
-    let me = app.customer().await;
-    let r = app.get(&me, &format!("/jobs/{id}")).await;
-    assert_eq!(r.status, StatusCode::OK);
-    let current = r
-        .body
-        .split("data-testid=\"node-")
-        .find(|chunk| chunk.contains("data-visit=\"current\""))
-        .map(|chunk| chunk.split('"').next().unwrap_or_default().to_string());
-    assert_eq!(current.as_deref(), Some("Packaging"));
-    // BitLocker keys never reach the page.
-    let key = crate::server::demo::demo_bitlocker_key(16);
-    assert!(!r.body.contains(&key));
+#[test]
+fn the_job_page_draws_the_diagram_with_the_current_state() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-packaging").await;
+        let me = app.customer().await;
+        let r = app.get(&me, &format!("/jobs/{id}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        let current = r
+            .body
+            .split("data-testid=\"node-")
+            .find(|chunk| chunk.contains("data-visit=\"current\""))
+            .map(|chunk| chunk.split('"').next().unwrap_or_default().to_string());
+        assert_eq!(current.as_deref(), Some("Packaging"));
+        // BitLocker keys never reach the page.
+        let key = crate::server::demo::demo_bitlocker_key(16);
+        assert!(!r.body.contains(&key));
+    });
 }
 
-#[tokio::test]
-async fn mark_shipped_works_as_a_hydrated_call() {
-    let app = test_app().await;
-    let id = app.job_id("demo-ready-to-ship-1").await;
-    let me = app.customer().await;
-    let r = app
-        .call(&me, "/api/mark_shipped", &format!("id={id}"))
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let job = app.state.store.job(id).await.unwrap().unwrap();
-    assert_eq!(job.job.state, lifecycle::JobState::Shipping);
-    let last = app.state.store.events(id).await.unwrap().pop().unwrap();
-    assert_eq!(last.event.kind.name(), "markedShipping");
+#[test]
+fn mark_shipped_works_as_a_hydrated_call() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-ready-to-ship-1").await;
+        let me = app.customer().await;
+        let r = app
+            .call(&me, "/api/mark_shipped", &format!("id={id}"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let job = app.state.store.job(id).await.unwrap().unwrap();
+        assert_eq!(job.job.state, lifecycle::JobState::Shipping);
+        let last = app.state.store.events(id).await.unwrap().pop().unwrap();
+        assert_eq!(last.event.kind.name(), "markedShipping");
+    });
 }
 
-#[tokio::test]
-async fn mark_shipped_works_as_a_plain_form_post() {
-    let app = test_app().await;
-    let id = app.job_id("demo-ready-to-ship-2").await;
-    let me = app.customer().await;
-    let referer = format!("http://localhost/jobs/{id}");
-    let r = app
-        .post_form(&me, "/api/mark_shipped", &format!("id={id}"), &referer)
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND);
-    // server_fn strips its error parameters from the referer and may leave an empty query behind.
-    let location = r.headers[header::LOCATION].to_str().unwrap();
-    assert_eq!(location.trim_end_matches('?'), referer);
-    assert_eq!(
-        app.state.store.job(id).await.unwrap().unwrap().job.state,
-        lifecycle::JobState::Shipping
-    );
+#[test]
+fn mark_shipped_works_as_a_plain_form_post() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-ready-to-ship-2").await;
+        let me = app.customer().await;
+        let referer = format!("http://localhost/jobs/{id}");
+        let r = app
+            .post_form(&me, "/api/mark_shipped", &format!("id={id}"), &referer)
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        // server_fn strips its error parameters from the referer and may leave an empty query behind.
+        let location = r.headers[header::LOCATION].to_str().unwrap();
+        assert_eq!(location.trim_end_matches('?'), referer);
+        assert_eq!(
+            app.state.store.job(id).await.unwrap().unwrap().job.state,
+            lifecycle::JobState::Shipping
+        );
+    });
 }
 
-#[tokio::test]
-async fn a_refused_mark_shipped_explains_why_in_both_modes() {
-    let app = test_app().await;
-    let id = app.job_id("demo-creating").await;
-    let me = app.customer().await;
-    let r = app
-        .call(&me, "/api/mark_shipped", &format!("id={id}"))
-        .await;
-    assert_eq!(r.status, StatusCode::CONFLICT);
-    assert!(
-        r.body
-            .contains("Mark as shipped needs a delivery package tracking number"),
-        "{}",
-        r.body
-    );
-    assert!(
-        r.body.contains("deliveryPackage"),
-        "the field is named: {}",
-        r.body
-    );
+#[test]
+fn a_refused_mark_shipped_explains_why_in_both_modes() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-creating").await;
+        let me = app.customer().await;
+        let r = app
+            .call(&me, "/api/mark_shipped", &format!("id={id}"))
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.body
+                .contains("Mark as shipped needs a delivery package tracking number"),
+            "{}",
+            r.body
+        );
+        assert!(
+            r.body.contains("deliveryPackage"),
+            "the field is named: {}",
+            r.body
+        );
 
-    let referer = format!("http://localhost/jobs/{id}");
-    let r = app
-        .post_form(&me, "/api/mark_shipped", &format!("id={id}"), &referer)
-        .await;
-    assert_eq!(r.status, StatusCode::FOUND);
-    let location = r.headers[header::LOCATION].to_str().unwrap();
-    assert!(
-        location.starts_with(&referer) && location.contains("__err="),
-        "{location}"
-    );
-    // Following the redirect renders the page with the error shown.
-    let page = app
-        .get(&me, location.trim_start_matches("http://localhost"))
-        .await;
-    assert!(page
-        .body
-        .contains("Mark as shipped needs a delivery package tracking number"));
-    assert_eq!(
-        app.state.store.job(id).await.unwrap().unwrap().job.state,
-        lifecycle::JobState::Creating
-    );
+        let referer = format!("http://localhost/jobs/{id}");
+        let r = app
+            .post_form(&me, "/api/mark_shipped", &format!("id={id}"), &referer)
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let location = r.headers[header::LOCATION].to_str().unwrap();
+        assert!(
+            location.starts_with(&referer) && location.contains("__err="),
+            "{location}"
+        );
+        // Following the redirect renders the page with the error shown.
+        let page = app
+            .get(&me, location.trim_start_matches("http://localhost"))
+            .await;
+        assert!(page
+            .body
+            .contains("Mark as shipped needs a delivery package tracking number"));
+        assert_eq!(
+            app.state.store.job(id).await.unwrap().unwrap().job.state,
+            lifecycle::JobState::Creating
+        );
+    });
 }
 
-#[tokio::test]
-async fn bad_server_function_input_is_an_error_not_a_crash() {
-    let app = test_app().await;
-    let me = app.customer().await;
-    let r = app.call(&me, "/api/mark_shipped", "id=not-a-number").await;
-    assert!(r.status.is_client_error(), "{}", r.status);
-    let r = app.call(&me, "/api/mark_shipped", "id=987654").await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert!(r.body.contains("NotFound"), "{}", r.body);
-    assert_eq!(app.get(&me, "/healthz").await.status, StatusCode::OK);
+#[test]
+fn bad_server_function_input_is_an_error_not_a_crash() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let r = app.call(&me, "/api/mark_shipped", "id=not-a-number").await;
+        assert!(r.status.is_client_error(), "{}", r.status);
+        let r = app.call(&me, "/api/mark_shipped", "id=987654").await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(r.body.contains("NotFound"), "{}", r.body);
+        assert_eq!(app.get(&me, "/healthz").await.status, StatusCode::OK);
+    });
+}
+
+#[test]
+fn concurrent_page_renders_all_complete() {
+    on_shared_runtime(async move {
+        let app = std::sync::Arc::new(test_app().await);
+        let me = app.customer().await;
+        let id = app.job_id("demo-transferring").await;
+        let mut tasks = Vec::new();
+        for t in 0..8 {
+            let app = app.clone();
+            let me = me.clone();
+            tasks.push(tokio::spawn(async move {
+                for i in 0..10 {
+                    let path = if i % 2 == 0 {
+                        "/jobs".to_string()
+                    } else {
+                        format!("/jobs/{id}")
+                    };
+                    let r = app.get(&me, &path).await;
+                    assert_eq!(r.status, StatusCode::OK, "task {t} iteration {i} {path}");
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn the_job_list_answers_the_hydrated_apps_own_calls() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        // No filter at all: the browser sends an empty body.
+        let r = app.call(&me, "/api/list_jobs", "").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app
+            .call(&me, "/api/list_jobs", "query[state]=Shipping")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("demo-shipping") && !r.body.contains("demo-transferring"));
+        let r = app.call(&me, "/api/list_jobs", "query[state]=Lost").await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    });
 }

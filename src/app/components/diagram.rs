@@ -5,8 +5,9 @@
 use crate::app::components::time::iso_minutes;
 use crate::model::StateStep;
 use leptos::prelude::*;
-use lifecycle::graph::{job_graph, EdgeKind, Graph, NodeKind};
-use lifecycle::{JobState, Timestamp};
+use leptos_router::components::A;
+use lifecycle::graph::{drive_graph, job_graph, EdgeKind, Graph, NodeKind, Trigger};
+use lifecycle::{DriveState, Job, JobState, Timestamp};
 
 /// How a node relates to the job being shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +21,9 @@ enum Visit {
 struct NodeView {
     key: &'static str,
     label: &'static str,
+    meaning: &'static str,
+    /// Small labels on the node (the drives in this state).
+    marks: Vec<String>,
     x: f32,
     y: f32,
     kind: NodeKind,
@@ -110,9 +114,11 @@ fn edge_path<S: Copy + PartialEq>(
 fn build<S: Copy + PartialEq>(
     graph: &Graph<S>,
     key: impl Fn(S) -> &'static str,
-    current: S,
+    meaning: impl Fn(S) -> &'static str,
+    current: &[S],
     visited: &[(S, Timestamp)],
     taken: &[(S, S)],
+    marks: impl Fn(S) -> Vec<String>,
 ) -> (Vec<NodeView>, Vec<EdgeView>) {
     let nodes = graph
         .nodes
@@ -126,10 +132,12 @@ fn build<S: Copy + PartialEq>(
             NodeView {
                 key: key(n.state),
                 label: n.label,
+                meaning: meaning(n.state),
+                marks: marks(n.state),
                 x: n.x,
                 y: n.y,
                 kind: n.kind,
-                visit: if n.state == current {
+                visit: if current.contains(&n.state) {
                     Visit::Current
                 } else if entered.is_some() {
                     Visit::Visited
@@ -184,10 +192,10 @@ fn Svg(
         >
             <title id=title_id>{title}</title>
             <defs>
-                <marker id=marker viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <marker id=marker viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
                     <path d="M0,0 L10,5 L0,10 z" class="arrow"></path>
                 </marker>
-                <marker id=marker_taken viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
+                <marker id=marker_taken viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
                     <path d="M0,0 L10,5 L0,10 z" class="arrow taken"></path>
                 </marker>
             </defs>
@@ -205,7 +213,7 @@ fn Svg(
                     })
                     .collect_view()}
             </g>
-            <g class="nodes">
+            <g class="nodes" role="list">
                 {nodes
                     .into_iter()
                     .map(|n| {
@@ -216,9 +224,18 @@ fn Svg(
                         };
                         let class = format!("node {} {visit} state-{}", kind_class(n.kind), n.key.to_ascii_lowercase());
                         let time = n.entered.map(|t| t.format("%m-%d %H:%M").to_string());
-                        let label_y = if time.is_some() { n.y - 3.0 } else { n.y + 5.0 };
+                        let small = if n.marks.is_empty() { time.clone() } else { Some(n.marks.join(", ")) };
+                        let label_y = if small.is_some() { n.y - 3.0 } else { n.y + 5.0 };
+                        let tooltip = format!(
+                            "{}: {}{}",
+                            n.label,
+                            n.meaning,
+                            n.entered.map(|t| format!(" (entered {})", iso_minutes(t))).unwrap_or_default()
+                        );
+                        let aria = tooltip.clone();
                         view! {
-                            <g class=class data-testid=format!("node-{}", n.key) data-visit=visit>
+                            <g class=class data-testid=format!("node-{}", n.key) data-visit=visit tabindex="0" role="listitem" aria-label=aria>
+                                <title>{tooltip}</title>
                                 <rect
                                     x=n.x - node_width / 2.0
                                     y=n.y - node_height / 2.0
@@ -227,7 +244,7 @@ fn Svg(
                                     rx="8"
                                 ></rect>
                                 <text x=n.x y=label_y text-anchor="middle" class="label">{n.label}</text>
-                                {time.map(|t| view! { <text x=n.x y=n.y + 13.0 text-anchor="middle" class="when">{t}</text> })}
+                                {small.map(|t| view! { <text x=n.x y=n.y + 13.0 text-anchor="middle" class="when">{t}</text> })}
                             </g>
                         }
                     })
@@ -239,17 +256,33 @@ fn Svg(
 
 /// The job lifecycle with the job's current state and the path it took.
 #[component]
-pub fn JobDiagram(state: JobState, cancelled: bool, history: Vec<StateStep>) -> impl IntoView {
+pub fn JobDiagram(
+    state: JobState,
+    faulted_from: Option<JobState>,
+    cancelled: bool,
+    history: Vec<StateStep>,
+) -> impl IntoView {
     let graph = job_graph();
     let visited: Vec<(JobState, Timestamp)> = history.iter().map(|s| (s.to, s.at)).collect();
     let taken: Vec<(JobState, JobState)> = history
         .iter()
         .filter_map(|s| s.from.map(|f| (f, s.to)))
         .collect();
-    let (nodes, edges) = build(&graph, JobState::as_str, state, &visited, &taken);
+    let (nodes, edges) = build(
+        &graph,
+        JobState::as_str,
+        JobState::meaning,
+        &[state],
+        &visited,
+        &taken,
+        |_| Vec::new(),
+    );
     let mut title = format!("Job lifecycle. Current state: {state}");
+    if let Some(from) = faulted_from {
+        title.push_str(&format!(" (faulted while {from})"));
+    }
     if cancelled {
-        title.push_str(" (cancelled)");
+        title.push_str(" (cancelled: the data copy is skipped)");
     }
     let steps: Vec<String> = history
         .iter()
@@ -274,12 +307,161 @@ pub fn JobDiagram(state: JobState, cancelled: bool, history: Vec<StateStep>) -> 
                     <ol class="path-list" data-testid="job-path">
                         {steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
                     </ol>
-                    <p class="legend">
-                        "Solid arrows are the normal path; dashed arrows are taken only by cancelled jobs; red arrows are error paths; any active state can fault."
-                    </p>
+                    <Legend/>
                 </details>
             </figcaption>
         </figure>
+    }
+}
+
+#[component]
+fn Legend() -> impl IntoView {
+    view! {
+        <p class="legend">
+            "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault."
+        </p>
+    }
+}
+
+fn who(trigger: Trigger) -> &'static str {
+    match trigger {
+        Trigger::Customer => "you",
+        Trigger::Operator => "the data center",
+        Trigger::Timer => "automatically after a deadline",
+        Trigger::Automatic => "automatically",
+    }
+}
+
+/// What can happen next from the job's state, and who makes it happen (from the lifecycle graph).
+#[component]
+pub fn NextSteps(job: Job) -> impl IntoView {
+    let graph = job_graph();
+    let from = job.state;
+    let has_cancel_path = graph
+        .edges
+        .iter()
+        .any(|e| e.from == from && e.kind == EdgeKind::Cancel);
+    let steps: Vec<(String, String)> = graph
+        .edges
+        .iter()
+        .filter(|e| e.from == from && e.kind != EdgeKind::Fault)
+        .filter(|e| match e.kind {
+            EdgeKind::Cancel => job.cancel_requested || from == JobState::Creating,
+            EdgeKind::Normal if job.cancel_requested && has_cancel_path => false,
+            _ => true,
+        })
+        .map(|e| {
+            (
+                format!("{} → {}", e.label, e.to),
+                who(e.trigger).to_string(),
+            )
+        })
+        .collect();
+    let resolve = (from == JobState::Faulted).then(|| {
+        format!(
+            "The data center resolves the fault, usually back to {}",
+            job.faulted_from
+                .map(|s| s.as_str())
+                .unwrap_or("the previous state")
+        )
+    });
+    view! {
+        <div class="next-steps" data-testid="next-steps">
+            <h3>"What happens next"</h3>
+            {if steps.is_empty() && resolve.is_none() {
+                view! { <p class="hint">"Nothing: this job has reached the end of its life."</p> }.into_any()
+            } else {
+                view! {
+                    <ul>
+                        {steps.into_iter().map(|(what, by)| view! { <li>{what}<span class="hint">{format!(" — by {by}")}</span></li> }).collect_view()}
+                        {resolve.map(|r| view! { <li>{r}</li> })}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
+    }
+}
+
+/// The drive lifecycle: one drive (chosen with `?drive=ID`) highlighted, or every drive marked on its state.
+#[component]
+pub fn DriveDiagram(job: Job, job_id: i64, selected: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        let graph = drive_graph();
+        let chosen = selected.get().and_then(|id| {
+            job.drives
+                .iter()
+                .find(|d| d.drive_id.eq_ignore_ascii_case(&id))
+                .cloned()
+        });
+        let current: Vec<DriveState> = match &chosen {
+            Some(d) => vec![d.state],
+            None => job.drives.iter().map(|d| d.state).collect(),
+        };
+        let drives = job.drives.clone();
+        let all_mode = chosen.is_none();
+        let marks = move |state: DriveState| -> Vec<String> {
+            if !all_mode {
+                return Vec::new();
+            }
+            let n = drives.iter().filter(|d| d.state == state).count();
+            if n == 0 {
+                Vec::new()
+            } else {
+                vec![format!("{n} drive{}", if n == 1 { "" } else { "s" })]
+            }
+        };
+        let (nodes, edges) = build(
+            &graph,
+            DriveState::as_str,
+            DriveState::meaning,
+            &current,
+            &[],
+            &[],
+            marks,
+        );
+        let title = match &chosen {
+            Some(d) => format!("Drive lifecycle of {}: {}", d.drive_id, d.state.label()),
+            None => {
+                let parts: Vec<String> = job
+                    .drives
+                    .iter()
+                    .map(|d| format!("{} is {}", d.drive_id, d.state.label()))
+                    .collect();
+                format!("Drive lifecycle of all drives: {}", parts.join("; "))
+            }
+        };
+        let chosen_id = chosen.as_ref().map(|d| d.drive_id.clone());
+        view! {
+            <nav class="drive-picker" aria-label="Choose a drive">
+                <A href=format!("/jobs/{job_id}") attr:class=if chosen_id.is_none() { "chip active" } else { "chip" }>"All drives"</A>
+                {job.drives.iter().map(|d| {
+                    let active = chosen_id.as_deref() == Some(d.drive_id.as_str());
+                    let href = format!("/jobs/{job_id}?drive={}", d.drive_id);
+                    let id = d.drive_id.clone();
+                    let class = if active { "chip active" } else { "chip" };
+                    view! { <A href=href attr:class=class attr:data-testid="pick-drive">{id}</A> }
+                }).collect_view()}
+            </nav>
+            <figure class="diagram-figure">
+                <Svg
+                    id="drive-diagram".into()
+                    title=title.clone()
+                    width=graph.width
+                    height=graph.height
+                    node_width=graph.node_width
+                    node_height=graph.node_height
+                    nodes
+                    edges
+                />
+                <figcaption>
+                    <details>
+                        <summary>"Diagram as text"</summary>
+                        <p data-testid="drive-diagram-text">{title}</p>
+                        <Legend/>
+                    </details>
+                </figcaption>
+            </figure>
+        }
     }
 }
 

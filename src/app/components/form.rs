@@ -24,27 +24,29 @@ pub fn Field(
     /// Echo what was typed after a refused plain form post (never for passwords).
     #[prop(optional)]
     echo: bool,
+    /// The field name in error messages (the API path, e.g. `returnAddress.email`), when it differs from `name`.
+    #[prop(optional, into)]
+    error_key: Option<String>,
+    #[prop(optional, into)] placeholder: Option<String>,
+    #[prop(optional)] disabled: bool,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = field_id(&name);
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let kind = kind.unwrap_or_else(|| "text".into());
     let (local, set_local) = signal(None::<String>);
-    let field = name.clone();
+    let field = error_key.unwrap_or_else(|| name.clone());
     let message = Signal::derive(move || {
         local
             .get()
             .or_else(|| error.get().and_then(|e| e.field_message(&field)))
     });
     let field = name.clone();
+    // After a refused plain form post, what was typed wins over the stored value.
     let initial = move || {
-        value.clone().or_else(|| {
-            if echo {
-                error.get_untracked().and_then(|e| e.typed(&field))
-            } else {
-                None
-            }
-        })
+        echo.then(|| error.get_untracked().and_then(|e| e.typed(&field)))
+            .flatten()
+            .or_else(|| value.clone())
     };
     let described = {
         let error_id = error_id.clone();
@@ -70,6 +72,8 @@ pub fn Field(
                 type=kind
                 value=initial()
                 required=required
+                disabled=disabled
+                placeholder=placeholder
                 autocomplete=autocomplete
                 aria-invalid=move || message.get().is_some().then_some("true")
                 aria-describedby=described
@@ -82,6 +86,108 @@ pub fn Field(
             />
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             <p class="field-error" id=error_id data-field-error=name role="status">{message}</p>
+        </div>
+    }
+}
+
+/// An element id for an input name (`job[drives][0][drive_id]` → `field-job-drives-0-drive_id`).
+pub fn field_id(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("field-{}", cleaned.trim_matches('-').replace("--", "-"))
+}
+
+/// A labelled select. `options` are (value, label).
+#[component]
+pub fn SelectField(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    options: Vec<(String, String)>,
+    #[prop(optional, into)] selected: Option<String>,
+    error: FormError,
+    #[prop(optional, into)] error_key: Option<String>,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional)] disabled: bool,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let id = field_id(&name);
+    let error_id = format!("{id}-error");
+    let field = error_key.unwrap_or_else(|| name.clone());
+    let message = Signal::derive(move || error.get().and_then(|e| e.field_message(&field)));
+    view! {
+        <div class="field" class:has-error=move || message.get().is_some()>
+            <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
+            <select id=id name=name.clone() disabled=disabled required=required aria-describedby=error_id.clone()>
+                {options
+                    .into_iter()
+                    .map(|(value, text)| {
+                        let is = selected.as_deref() == Some(value.as_str());
+                        view! { <option value=value selected=is>{text}</option> }
+                    })
+                    .collect_view()}
+            </select>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <p class="field-error" id=error_id data-field-error=name role="status">{move || message.get()}</p>
+        </div>
+    }
+}
+
+/// A labelled multi-line input.
+#[component]
+pub fn TextAreaField(
+    #[prop(into)] name: String,
+    #[prop(into)] label: String,
+    error: FormError,
+    /// Error keys starting with this prefix are shown here (e.g. every `export.blobList.blobPath[n]`).
+    #[prop(into)]
+    error_prefix: String,
+    #[prop(optional, into)] hint: Option<String>,
+    #[prop(optional)] echo: bool,
+) -> impl IntoView {
+    let id = field_id(&name);
+    let error_id = format!("{id}-error");
+    let field = name.clone();
+    let messages = Signal::derive(move || {
+        error
+            .get()
+            .and_then(|e| e.rejection().cloned())
+            .map(|r| {
+                r.details
+                    .iter()
+                    .filter(|d| d.field.starts_with(&error_prefix))
+                    .map(|d| {
+                        let line = d
+                            .field
+                            .rsplit_once('[')
+                            .and_then(|(_, n)| n.trim_end_matches(']').parse::<usize>().ok())
+                            .map(|n| format!("Line {}: ", n + 1))
+                            .unwrap_or_default();
+                        format!("{line}{}", d.message)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .filter(|m| !m.is_empty())
+    });
+    let initial = if echo {
+        error.get_untracked().and_then(|e| e.typed(&field))
+    } else {
+        None
+    };
+    view! {
+        <div class="field" class:has-error=move || messages.get().is_some()>
+            <label for=id.clone()>{label}</label>
+            <textarea id=id name=name.clone() rows="3" aria-describedby=error_id.clone()>{initial}</textarea>
+            {hint.map(|h| view! { <p class="hint">{h}</p> })}
+            <p class="field-error" id=error_id data-field-error=name role="status">{move || messages.get()}</p>
         </div>
     }
 }

@@ -53,6 +53,8 @@ pub fn Layout(children: Children) -> impl IntoView {
         <main id="main" class="content">{children()}</main>
         <footer class="footer">
             <span>"Import/Export job portal"</span>
+            " · "
+            <a href="/api-docs" data-testid="api-docs-link">"API for programs"</a>
         </footer>
     }
 }

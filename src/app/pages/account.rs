@@ -241,7 +241,8 @@ fn TokensCard(
             <p class="hint">
                 "Programs (the Azure SDK, scripts) use a token as "
                 <code>"Authorization: Bearer …"</code>
-                ". A token acts on your subscriptions only; it is shown once, so copy it when you create it."
+                ". A token acts on your subscriptions only; it is shown once, so copy it when you create it. "
+                <a href="/api-docs">"How to use the API"</a>
             </p>
             {fresh.map(|token| view! {
                 <div class="notice" role="status">

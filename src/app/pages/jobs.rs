@@ -62,11 +62,12 @@ fn urlencode(s: &str) -> String {
 }
 
 #[server(endpoint = "list_jobs")]
-pub async fn list_jobs(query: ListQuery) -> Result<JobListPage, AppError> {
+pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError> {
     use crate::server::auth::require_user;
     use crate::server::state::AppState;
     use crate::server::store::{Cursor, JobFilter, JobScope};
     use lifecycle::{JobType, Rejection};
+    let query = query.unwrap_or_default();
     let app = expect_context::<AppState>();
     let identity = require_user()?;
     let scope = if identity.is_staff() {
@@ -108,7 +109,7 @@ pub async fn list_jobs(query: ListQuery) -> Result<JobListPage, AppError> {
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| {
+    let query = Signal::derive(move || {
         let p = params.read();
         ListQuery {
             state: ListQuery::non_empty(p.get("state")),
@@ -118,7 +119,10 @@ pub fn JobsPage() -> impl IntoView {
         }
     });
     let live = crate::app::live::use_live_updates(None);
-    let page = Resource::new(move || (query.get(), live.get()), |(q, _)| list_jobs(q));
+    let page = Resource::new(
+        move || (query.get(), live.get()),
+        |(q, _)| list_jobs(Some(q)),
+    );
     let selected = move |field: fn(&ListQuery) -> &Option<String>, value: &'static str| {
         move || field(&query.read()).as_deref() == Some(value)
     };

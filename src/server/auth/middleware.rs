@@ -68,7 +68,7 @@ fn json_error(status: StatusCode, error: &AppError) -> Response {
 
 /// The ARM error envelope, for the REST API's authentication failures.
 fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "error": { "code": code, "message": message } });
+    let body = serde_json::json!({ "error": { "code": code, "message": message, "details": [] } });
     (
         status,
         [(header::CONTENT_TYPE, "application/json")],

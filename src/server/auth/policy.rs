@@ -15,11 +15,12 @@ pub enum Access {
 }
 
 /// Server functions anyone may call.
-const PUBLIC_FUNCTIONS: [&str; 4] = [
+const PUBLIC_FUNCTIONS: [&str; 5] = [
     "/api/sign_in",
     "/api/sign_up",
     "/api/sign_out",
     "/api/current_user",
+    "/api/api_docs_context",
 ];
 
 pub fn access(path: &str) -> Access {
@@ -29,7 +30,13 @@ pub fn access(path: &str) -> Access {
     }
     if matches!(
         path,
-        "/sign-in" | "/sign-up" | "/healthz" | "/favicon.ico" | "/openapi.json" | "/api-docs"
+        "/sign-in"
+            | "/sign-up"
+            | "/healthz"
+            | "/favicon.ico"
+            | "/favicon.svg"
+            | "/openapi.json"
+            | "/api-docs"
     ) || path.starts_with("/pkg/")
         || PUBLIC_FUNCTIONS.contains(&path)
     {

@@ -103,7 +103,16 @@ impl Cursor {
     }
 }
 
-const ATTEMPTS: usize = 8;
+const ATTEMPTS: u32 = 20;
+
+/// A short, growing, jittered pause before retrying a transaction that lost a race, so racing writers spread
+/// out instead of colliding again.
+async fn back_off(attempt: u32) {
+    use rand::Rng;
+    let base = 2u64 << attempt.min(6);
+    let jitter = rand::thread_rng().gen_range(0..=base);
+    tokio::time::sleep(std::time::Duration::from_millis(base + jitter)).await;
+}
 
 fn actor_type(actor: &Actor) -> &'static str {
     match actor.kind {
@@ -147,7 +156,10 @@ impl Store {
         settings: &Settings,
     ) -> StoreResult<(StoredJob, bool)> {
         let command = Command::Customer(CustomerCommand::Create(Box::new(new.clone())));
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                back_off(attempt).await;
+            }
             let mut tx = self.pool.begin().await?;
             let existing = sqlx::query(&format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND resource_group = $2 AND name = $3 AND deleted = 0"
@@ -356,7 +368,10 @@ impl Store {
         now: Timestamp,
         settings: &Settings,
     ) -> StoreResult<(StoredJob, Vec<Event>)> {
-        for _ in 0..ATTEMPTS {
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                back_off(attempt).await;
+            }
             let mut tx = self.pool.begin().await?;
             let row = sqlx::query(&format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"

@@ -110,15 +110,23 @@ impl Store {
         if backend == Backend::Sqlite {
             options = options.max_connections(8).after_connect(|conn, _| {
                 Box::pin(async move {
-                    // WAL lets readers run beside the writer; NORMAL is durable at every checkpoint and
-                    // crash-safe; the busy timeout makes writers queue instead of failing at once.
-                    conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
+                    // The busy timeout first, so that nothing below fails at once while another connection
+                    // writes; NORMAL is durable at every checkpoint and crash-safe in WAL mode.
+                    conn.execute("PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
                         .await?;
                     Ok(())
                 })
             });
         }
         let pool = options.connect(&url).await?;
+        if backend == Backend::Sqlite {
+            // WAL lets readers run beside the writer. The mode is stored in the file, so it is set once here,
+            // before any concurrent use, rather than by every new connection (which would need an exclusive
+            // lock while others are busy).
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await?;
+        }
         let store = Store { pool, backend };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS

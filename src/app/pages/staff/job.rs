@@ -221,7 +221,7 @@ fn StaffJobBody(
                                             <td>
                                                 <span>{d.copy_status.clone().unwrap_or_else(|| "—".into())}</span>
                                                 {format!(" · {} bytes", d.bytes_succeeded)}
-                                                <ul class="logs">
+                                                <ul class="console-logs">
                                                     {logs.into_iter().filter_map(|(l, u)| u.map(|u| view! { <li><a href=u.clone() rel="external noopener">{l}</a></li> })).collect_view()}
                                                 </ul>
                                             </td>
@@ -289,7 +289,7 @@ fn StaffJobBody(
 
         <section class="card" aria-labelledby="lifecycle-heading">
             <h2 id="lifecycle-heading">"Lifecycle"</h2>
-            <JobDiagram state=job.state cancelled=job.cancel_requested history/>
+            <JobDiagram state=job.state faulted_from=job.faulted_from cancelled=job.cancel_requested history/>
         </section>
 
         <section class="card" aria-labelledby="timeline-heading">

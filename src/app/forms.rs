@@ -1,0 +1,384 @@
+//! What the customer's forms post, and how it becomes lifecycle input. Compiled for both sides: the browser
+//! checks fields with the same lifecycle validators as the server, and the server converts the same structs.
+//! Input names are nested (`job[drives][0][drive_id]`), which server functions decode with serde_qs.
+
+use lifecycle::{
+    DeliveryPackage, DriveSpec, ExportSpec, FieldError, JobType, Location, LogLevel, NewJob,
+    ReturnAddress, ReturnShipping,
+};
+use serde::{Deserialize, Serialize};
+
+fn text(s: &str) -> String {
+    s.trim().to_string()
+}
+
+fn optional(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AddressForm {
+    pub recipient_name: String,
+    pub street_address1: String,
+    pub street_address2: String,
+    pub city: String,
+    pub state_or_province: String,
+    pub postal_code: String,
+    pub country_or_region: String,
+    pub phone: String,
+    pub email: String,
+}
+
+impl AddressForm {
+    pub fn is_blank(&self) -> bool {
+        self == &AddressForm::default()
+            || [
+                &self.recipient_name,
+                &self.street_address1,
+                &self.street_address2,
+                &self.city,
+                &self.state_or_province,
+                &self.postal_code,
+                &self.country_or_region,
+                &self.phone,
+                &self.email,
+            ]
+            .iter()
+            .all(|v| v.trim().is_empty())
+    }
+
+    pub fn to_address(&self) -> ReturnAddress {
+        ReturnAddress {
+            recipient_name: text(&self.recipient_name),
+            street_address1: text(&self.street_address1),
+            street_address2: optional(&self.street_address2),
+            city: text(&self.city),
+            state_or_province: optional(&self.state_or_province),
+            postal_code: text(&self.postal_code),
+            country_or_region: text(&self.country_or_region),
+            phone: text(&self.phone),
+            email: text(&self.email),
+        }
+    }
+
+    pub fn from_address(a: &ReturnAddress) -> AddressForm {
+        AddressForm {
+            recipient_name: a.recipient_name.clone(),
+            street_address1: a.street_address1.clone(),
+            street_address2: a.street_address2.clone().unwrap_or_default(),
+            city: a.city.clone(),
+            state_or_province: a.state_or_province.clone().unwrap_or_default(),
+            postal_code: a.postal_code.clone(),
+            country_or_region: a.country_or_region.clone(),
+            phone: a.phone.clone(),
+            email: a.email.clone(),
+        }
+    }
+
+    /// What to echo after a refused plain form post.
+    pub fn echo(&self, prefix: &str) -> Vec<(String, String)> {
+        [
+            ("recipient_name", &self.recipient_name),
+            ("street_address1", &self.street_address1),
+            ("street_address2", &self.street_address2),
+            ("city", &self.city),
+            ("state_or_province", &self.state_or_province),
+            ("postal_code", &self.postal_code),
+            ("country_or_region", &self.country_or_region),
+            ("phone", &self.phone),
+            ("email", &self.email),
+        ]
+        .into_iter()
+        .map(|(k, v)| (format!("{prefix}[{k}]"), v.clone()))
+        .collect()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReturnShippingForm {
+    pub carrier_name: String,
+    pub carrier_account_number: String,
+}
+
+impl ReturnShippingForm {
+    pub fn is_blank(&self) -> bool {
+        self.carrier_name.trim().is_empty() && self.carrier_account_number.trim().is_empty()
+    }
+
+    pub fn to_shipping(&self) -> ReturnShipping {
+        ReturnShipping {
+            carrier_name: text(&self.carrier_name),
+            carrier_account_number: text(&self.carrier_account_number),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeliveryForm {
+    pub carrier_name: String,
+    pub tracking_number: String,
+    pub drive_count: String,
+    pub ship_date: String,
+}
+
+impl DeliveryForm {
+    /// The package, or the problem with the drive count (the lifecycle checks the rest).
+    pub fn to_package(&self) -> Result<DeliveryPackage, FieldError> {
+        let drive_count = match self.drive_count.trim() {
+            "" => None,
+            n => Some(n.parse::<u32>().map_err(|_| {
+                FieldError::new(
+                    "deliveryPackage.driveCount",
+                    "Drive count must be a whole number",
+                )
+            })?),
+        };
+        Ok(DeliveryPackage {
+            carrier_name: text(&self.carrier_name),
+            tracking_number: text(&self.tracking_number),
+            drive_count,
+            ship_date: optional(&self.ship_date),
+        })
+    }
+
+    pub fn echo(&self) -> Vec<(String, String)> {
+        vec![
+            ("pkg[tracking_number]".into(), self.tracking_number.clone()),
+            ("pkg[drive_count]".into(), self.drive_count.clone()),
+            ("pkg[ship_date]".into(), self.ship_date.clone()),
+        ]
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DriveForm {
+    pub drive_id: String,
+    pub bit_locker_key: String,
+    pub manifest_file: String,
+    pub manifest_hash: String,
+    pub drive_header_hash: String,
+}
+
+impl DriveForm {
+    fn is_blank(&self) -> bool {
+        [
+            &self.drive_id,
+            &self.bit_locker_key,
+            &self.manifest_file,
+            &self.manifest_hash,
+            &self.drive_header_hash,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+/// The new-job form.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobForm {
+    pub job_type: String,
+    pub name: String,
+    pub location: String,
+    pub subscription: String,
+    pub resource_group: String,
+    pub storage_account_id: String,
+    pub drives: Vec<DriveForm>,
+    /// One blob path per line.
+    pub blob_paths: String,
+    /// One prefix per line.
+    pub blob_path_prefixes: String,
+    pub blob_list_blob_path: String,
+    pub address: AddressForm,
+    pub shipping: ReturnShippingForm,
+    pub diagnostics_path: String,
+    pub log_level: String,
+    /// A checkbox: present ("on") when ticked.
+    pub backup_drive_manifest: Option<String>,
+}
+
+fn lines(s: &str) -> Vec<String> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+impl JobForm {
+    pub fn job_type(&self) -> JobType {
+        JobType::parse(&self.job_type).unwrap_or(JobType::Import)
+    }
+
+    /// The lifecycle's input for this form at `location`. Blank drive rows are skipped; drive rows keep their
+    /// form index in error paths because the lifecycle numbers the drives it receives.
+    pub fn to_new_job(&self, location: Location) -> NewJob {
+        let job_type = self.job_type();
+        NewJob {
+            name: text(&self.name),
+            job_type,
+            location,
+            storage_account_id: text(&self.storage_account_id),
+            drives: match job_type {
+                JobType::Import => self
+                    .drives
+                    .iter()
+                    .filter(|d| !d.is_blank())
+                    .map(|d| DriveSpec {
+                        drive_id: text(&d.drive_id),
+                        bit_locker_key: text(&d.bit_locker_key),
+                        manifest_file: text(&d.manifest_file),
+                        manifest_hash: text(&d.manifest_hash),
+                        drive_header_hash: text(&d.drive_header_hash),
+                    })
+                    .collect(),
+                JobType::Export => Vec::new(),
+            },
+            export: (job_type == JobType::Export).then(|| ExportSpec {
+                blob_paths: lines(&self.blob_paths),
+                blob_path_prefixes: lines(&self.blob_path_prefixes),
+                blob_list_blob_path: optional(&self.blob_list_blob_path),
+            }),
+            return_address: (!self.address.is_blank()).then(|| self.address.to_address()),
+            return_shipping: (!self.shipping.is_blank()).then(|| self.shipping.to_shipping()),
+            delivery_package: None,
+            diagnostics_path: text(&self.diagnostics_path),
+            log_level: LogLevel::parse(&self.log_level).unwrap_or_default(),
+            backup_drive_manifest: self.backup_drive_manifest.is_some(),
+            tags: Default::default(),
+            encryption_key: Default::default(),
+        }
+    }
+
+    /// The index in `drives` of the n-th non-blank row (to map `driveList[n]` errors back to the row).
+    pub fn row_of_drive(&self, n: usize) -> Option<usize> {
+        self.drives
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !d.is_blank())
+            .nth(n)
+            .map(|(i, _)| i)
+    }
+
+    /// Everything typed except secrets (BitLocker keys), for a refused plain form post.
+    pub fn echo(&self) -> Vec<(String, String)> {
+        let mut out = vec![
+            ("job[name]".to_string(), self.name.clone()),
+            (
+                "job[resource_group]".to_string(),
+                self.resource_group.clone(),
+            ),
+            (
+                "job[storage_account_id]".to_string(),
+                self.storage_account_id.clone(),
+            ),
+            ("job[blob_paths]".to_string(), self.blob_paths.clone()),
+            (
+                "job[blob_path_prefixes]".to_string(),
+                self.blob_path_prefixes.clone(),
+            ),
+            (
+                "job[blob_list_blob_path]".to_string(),
+                self.blob_list_blob_path.clone(),
+            ),
+            (
+                "job[diagnostics_path]".to_string(),
+                self.diagnostics_path.clone(),
+            ),
+            (
+                "job[shipping][carrier_account_number]".to_string(),
+                self.shipping.carrier_account_number.clone(),
+            ),
+        ];
+        out.extend(self.address.echo("job[address]"));
+        for (i, d) in self.drives.iter().enumerate() {
+            out.push((format!("job[drives][{i}][drive_id]"), d.drive_id.clone()));
+            out.push((
+                format!("job[drives][{i}][manifest_file]"),
+                d.manifest_file.clone(),
+            ));
+            out.push((
+                format!("job[drives][{i}][manifest_hash]"),
+                d.manifest_hash.clone(),
+            ));
+            out.push((
+                format!("job[drives][{i}][drive_header_hash]"),
+                d.drive_header_hash.clone(),
+            ));
+        }
+        out.retain(|(_, v)| !v.is_empty());
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blank_optional_sections_become_none() {
+        let form = JobForm {
+            job_type: "Import".into(),
+            name: " my-job ".into(),
+            drives: vec![
+                DriveForm::default(),
+                DriveForm {
+                    drive_id: "D1".into(),
+                    ..DriveForm::default()
+                },
+            ],
+            ..JobForm::default()
+        };
+        let job = form.to_new_job(Location::default());
+        assert_eq!(job.name, "my-job");
+        assert_eq!(job.drives.len(), 1);
+        assert_eq!(form.row_of_drive(0), Some(1));
+        assert!(job.return_address.is_none());
+        assert!(job.return_shipping.is_none());
+        assert!(job.export.is_none());
+        assert!(!job.backup_drive_manifest);
+    }
+
+    #[test]
+    fn export_forms_read_one_path_per_line() {
+        let form = JobForm {
+            job_type: "export".into(),
+            blob_paths: "/a/b\n\n  /c/d  \n".into(),
+            backup_drive_manifest: Some("on".into()),
+            log_level: "Verbose".into(),
+            ..JobForm::default()
+        };
+        let job = form.to_new_job(Location::default());
+        assert_eq!(job.job_type, JobType::Export);
+        assert_eq!(job.export.unwrap().blob_paths, vec!["/a/b", "/c/d"]);
+        assert!(job.drives.is_empty());
+        assert!(job.backup_drive_manifest);
+        assert_eq!(job.log_level, LogLevel::Verbose);
+    }
+
+    #[test]
+    fn delivery_drive_counts_must_be_numbers_and_secrets_are_never_echoed() {
+        let bad = DeliveryForm {
+            drive_count: "two".into(),
+            ..DeliveryForm::default()
+        };
+        assert_eq!(
+            bad.to_package().unwrap_err().field,
+            "deliveryPackage.driveCount"
+        );
+        let form = JobForm {
+            drives: vec![DriveForm {
+                drive_id: "D1".into(),
+                bit_locker_key: "secret".into(),
+                ..DriveForm::default()
+            }],
+            ..JobForm::default()
+        };
+        assert!(form.echo().iter().all(|(_, v)| v != "secret"));
+    }
+}

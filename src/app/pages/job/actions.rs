@@ -1,0 +1,166 @@
+//! The customer's decisive actions: mark as shipped, cancel, delete. Each is enabled exactly when the lifecycle
+//! would accept it, and says why not otherwise.
+
+use super::JobActions;
+use crate::error::AppError;
+use crate::model::JobDetail;
+use leptos::prelude::*;
+use lifecycle::decide::cancellation_effect;
+use lifecycle::{customer_action, CustomerAction};
+
+/// Runs one customer command on the job as the signed-in customer. The order of the checks is the order of
+/// the answers: signed in (401), the job visible (404), a customer (403), then the input (`build`, 400) and
+/// the lifecycle's decision.
+#[cfg(feature = "ssr")]
+pub(super) async fn customer_command_with(
+    id: i64,
+    build: impl FnOnce() -> Result<lifecycle::CustomerCommand, AppError>,
+) -> Result<(), AppError> {
+    use crate::server::auth::require_user;
+    use crate::server::state::AppState;
+    let app = expect_context::<AppState>();
+    let identity = require_user()?;
+    crate::server::commands::visible_job(&app, &identity, id).await?;
+    if identity.is_staff() {
+        return Err(AppError::Forbidden);
+    }
+    let command = build()?;
+    crate::server::commands::run(
+        &app,
+        &identity,
+        id,
+        &[lifecycle::Command::Customer(command)],
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub(super) async fn customer_command(
+    id: i64,
+    command: lifecycle::CustomerCommand,
+) -> Result<(), AppError> {
+    customer_command_with(id, || Ok(command)).await
+}
+
+/// Reports the package as shipped (`Creating` → `Shipping`). Works as a hydrated call and as a plain form post.
+#[server(endpoint = "mark_shipped")]
+pub async fn mark_shipped(id: i64) -> Result<(), AppError> {
+    customer_command(id, lifecycle::CustomerCommand::MarkShipping).await
+}
+
+/// Without this box ticked, nothing is cancelled or deleted: the confirmation works without JavaScript.
+#[cfg(feature = "ssr")]
+fn confirmed(confirm: Option<String>, what: &str) -> Result<(), AppError> {
+    if confirm.as_deref() == Some("yes") {
+        Ok(())
+    } else {
+        Err(AppError::Rejected(lifecycle::Rejection::invalid(
+            "confirm",
+            format!("Tick the box to confirm that you want to {what}"),
+        )))
+    }
+}
+
+#[server(endpoint = "cancel_job")]
+pub async fn cancel_job(id: i64, confirm: Option<String>) -> Result<(), AppError> {
+    customer_command_with(id, || {
+        confirmed(confirm, "cancel the job")?;
+        Ok(lifecycle::CustomerCommand::RequestCancellation)
+    })
+    .await
+}
+
+#[server(endpoint = "delete_job")]
+pub async fn delete_job(id: i64, confirm: Option<String>) -> Result<(), AppError> {
+    customer_command_with(id, || {
+        confirmed(confirm, "delete the job")?;
+        Ok(lifecycle::CustomerCommand::Delete)
+    })
+    .await?;
+    leptos_axum::redirect("/jobs");
+    Ok(())
+}
+
+fn error_of<T: Clone + Send + Sync + 'static>(
+    value: Option<Result<T, AppError>>,
+) -> Option<AppError> {
+    value.and_then(|r| r.err())
+}
+
+#[component]
+pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
+    let job = &detail.job;
+    let id = detail.id;
+    let ship = customer_action(job, CustomerAction::MarkShipping, &detail.settings);
+    let cancel = customer_action(job, CustomerAction::Cancel, &detail.settings);
+    let delete = customer_action(job, CustomerAction::Delete, &detail.settings);
+    let effect = cancellation_effect(job);
+    let window = detail.settings.cancellation_window.describe();
+    let mark = actions.mark;
+    let cancel_action = actions.cancel;
+    let delete_action = actions.delete;
+    view! {
+        <section class="card" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">"Actions"</h2>
+            <div class="action-row">
+                <ActionForm action=mark attr:class="inline-action">
+                    <input type="hidden" name="id" value=id/>
+                    <button type="submit" class="button primary" data-testid="mark-shipped" disabled=!ship.allowed
+                        aria-describedby=ship.reason.as_ref().map(|_| "mark-shipped-reason")>
+                        "Mark as shipped"
+                    </button>
+                    {ship.reason.clone().map(|r| view! { <p class="hint" id="mark-shipped-reason" data-testid="mark-shipped-reason">{r}</p> })}
+                </ActionForm>
+                {move || error_of(mark.value().get()).map(|e| view! { <p class="error" role="alert" data-testid="action-error">{e.to_string()}</p> })}
+            </div>
+
+            <details class="action-row danger-zone" data-testid="cancel-section" open=cancel.allowed.then_some("")>
+                <summary>"Cancel the job"</summary>
+                <p class="hint">{format!("Cancelling is possible {window}.")}</p>
+                {if cancel.allowed {
+                    view! {
+                        <p data-testid="cancel-effect">{effect}</p>
+                        <ActionForm action=cancel_action attr:class="stack">
+                            <input type="hidden" name="id" value=id/>
+                            <div class="field checkbox">
+                                <input type="checkbox" id="confirm-cancel" name="confirm" value="yes" required=true/>
+                                <label for="confirm-cancel">"Yes, cancel this job"</label>
+                            </div>
+                            <div><button type="submit" class="button danger" data-testid="cancel-job">"Cancel job"</button></div>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button danger" data-testid="cancel-job" disabled=true aria-describedby="cancel-reason">"Cancel job"</button>
+                        <p class="hint" id="cancel-reason" data-testid="cancel-reason">{cancel.reason.clone()}</p>
+                    }.into_any()
+                }}
+                {move || error_of(cancel_action.value().get()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            </details>
+
+            <details class="action-row danger-zone" data-testid="delete-section">
+                <summary>"Delete the job"</summary>
+                <p class="hint">"Deleting removes the job from your lists and the API; possible only while it is Creating or Completed."</p>
+                {if delete.allowed {
+                    view! {
+                        <ActionForm action=delete_action attr:class="stack">
+                            <input type="hidden" name="id" value=id/>
+                            <div class="field checkbox">
+                                <input type="checkbox" id="confirm-delete" name="confirm" value="yes" required=true/>
+                                <label for="confirm-delete">"Yes, delete this job"</label>
+                            </div>
+                            <div><button type="submit" class="button danger" data-testid="delete-job">"Delete job"</button></div>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button danger" data-testid="delete-job" disabled=true aria-describedby="delete-reason">"Delete job"</button>
+                        <p class="hint" id="delete-reason" data-testid="delete-reason">{delete.reason.clone()}</p>
+                    }.into_any()
+                }}
+                {move || error_of(delete_action.value().get()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
+            </details>
+        </section>
+    }
+}

@@ -1,0 +1,168 @@
+//! The job's drives: state, copy status, progress and bytes, logs; BitLocker keys only on an explicit request;
+//! extra drives that arrived unlisted.
+
+use crate::app::components::status::{DriveStateBadge, Progress};
+use crate::error::AppError;
+use crate::model::JobDetail;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use lifecycle::DriveState;
+
+/// The BitLocker keys of a job's drives (the portal's listBitLockerKeys). Every reading is audited.
+#[server(endpoint = "bitlocker_keys")]
+pub async fn bitlocker_keys(id: i64) -> Result<Vec<(String, String)>, AppError> {
+    use crate::server::auth::require_user;
+    use crate::server::state::AppState;
+    let app = expect_context::<AppState>();
+    let identity = require_user()?;
+    let job = crate::server::commands::visible_job(&app, &identity, id).await?;
+    let _ = app
+        .store
+        .audit(
+            app.clock.now(),
+            Some(identity.account_id),
+            &identity.display_name,
+            "bitlocker-keys-viewed",
+            &format!("job {} (#{id})", job.job.name),
+            None,
+        )
+        .await;
+    Ok(job
+        .job
+        .drives
+        .iter()
+        .filter_map(|d| d.bit_locker_key.clone().map(|k| (d.drive_id.clone(), k)))
+        .collect())
+}
+
+/// `1.5 TB`, `300 GB`: bytes copied, in the units people read.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1000.0 && unit < UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[component]
+pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>) -> impl IntoView {
+    let job = detail.job.clone();
+    let id = detail.id;
+    let has_keys = job.job_type == lifecycle::JobType::Import
+        || job.drives.iter().any(|d| d.state != DriveState::Specified);
+    let keys = Resource::new(
+        move || show_keys.get(),
+        move |show| async move {
+            if show {
+                bitlocker_keys(id).await.map(Some)
+            } else {
+                Ok(None)
+            }
+        },
+    );
+    view! {
+        <section class="card" aria-labelledby="drives-heading">
+            <h2 id="drives-heading">"Drives"</h2>
+            {if job.drives.is_empty() {
+                view! { <p class="empty-hint" data-testid="no-drives">"No drives yet. The data center records an export job's drives when your package arrives."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table data-testid="drives-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Drive"</th>
+                                    <th scope="col">"State"</th>
+                                    <th scope="col">"Copy status"</th>
+                                    <th scope="col">"Progress"</th>
+                                    <th scope="col">"Copied"</th>
+                                    <th scope="col">"Logs"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {job.drives.iter().map(|d| {
+                                    let label = format!("Progress of drive {}", d.drive_id);
+                                    let logs = [
+                                        ("Error log", d.logs.error_log_uri.clone()),
+                                        ("Verbose log", d.logs.verbose_log_uri.clone()),
+                                        ("Manifest", d.logs.manifest_uri.clone()),
+                                    ];
+                                    let has_logs = logs.iter().any(|(_, u)| u.is_some());
+                                    view! {
+                                        <tr data-testid="drive" data-drive=d.drive_id.clone()>
+                                            <td class="mono">{d.drive_id.clone()}</td>
+                                            <td>
+                                                <DriveStateBadge state=d.state/>
+                                                {d.fault_reason.clone().map(|r| view! { <span class="hint">{format!(" {r}")}</span> })}
+                                            </td>
+                                            <td>{d.copy_status.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td class="progress-cell"><Progress percent=d.percent_complete label/></td>
+                                            <td>{human_bytes(d.bytes_succeeded)}</td>
+                                            <td class="logs">
+                                                {logs.into_iter().filter_map(|(name, uri)| uri.map(|u| view! {
+                                                    <a href=u target="_blank" rel="noopener noreferrer">{name}</a>
+                                                })).collect_view()}
+                                                {(!has_logs).then_some("—")}
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+            {(!job.extra_drives.is_empty()).then(|| view! {
+                <div class="notice" data-testid="extra-drives">
+                    <p><strong>"Extra drives"</strong>" arrived without being listed on the job. They are not processed and go back with your package."</p>
+                    <ul>{job.extra_drives.iter().map(|e| view! {
+                        <li class="mono">{format!("{}{}", e.serial, if e.returned { " (returned)" } else { "" })}</li>
+                    }).collect_view()}</ul>
+                </div>
+            })}
+            {has_keys.then(|| view! {
+                <div class="keys">
+                    {move || if show_keys.get() {
+                        view! { <A href=format!("/jobs/{id}") attr:data-testid="hide-keys">"Hide BitLocker keys"</A> }.into_any()
+                    } else {
+                        view! { <A href=format!("/jobs/{id}?keys=show") attr:data-testid="show-keys">"Show BitLocker keys"</A> }.into_any()
+                    }}
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match keys.await {
+                                Ok(Some(list)) if list.is_empty() => view! { <p class="hint">"No keys yet."</p> }.into_any(),
+                                Ok(Some(list)) => view! {
+                                    <dl class="props keys-list" data-testid="keys">
+                                        {list.into_iter().map(|(drive, key)| view! { <dt class="mono">{drive}</dt><dd class="mono token">{key}</dd> }).collect_view()}
+                                    </dl>
+                                }.into_any(),
+                                Ok(None) => ().into_any(),
+                                Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                </div>
+            })}
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_bytes;
+
+    #[test]
+    fn bytes_are_shown_in_readable_units() {
+        assert_eq!(human_bytes(0), "0 B");
+        assert_eq!(human_bytes(999), "999 B");
+        assert_eq!(human_bytes(1_500), "1.5 KB");
+        assert_eq!(human_bytes(1_600_000_000_000), "1.6 TB");
+    }
+}

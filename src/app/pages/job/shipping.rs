@@ -1,0 +1,195 @@
+//! Where the package goes and where the drives come back: the data center's address and the three forms the
+//! customer fills in (delivery package, return address, return shipping), each open only while the lifecycle
+//! allows it and saying why when it is locked.
+
+use super::JobActions;
+use crate::app::components::form::{Field, FormError, FormMessage, SelectField};
+use crate::app::forms::{AddressForm, DeliveryForm, ReturnShippingForm};
+use crate::app::pages::new_job::AddressFields;
+use crate::error::AppError;
+use crate::model::JobDetail;
+use leptos::prelude::*;
+use lifecycle::shipping::{tracking_url, KNOWN_CARRIERS};
+use lifecycle::{customer_action, validate, CustomerAction};
+
+/// A refused update: the lifecycle's rejection with what was typed.
+#[cfg(feature = "ssr")]
+fn with_echo(result: Result<(), AppError>, values: Vec<(String, String)>) -> Result<(), AppError> {
+    result.map_err(|e| match e {
+        AppError::Rejected(rejection) => AppError::Form { rejection, values },
+        other => other,
+    })
+}
+
+#[server(endpoint = "update_delivery_package")]
+pub async fn update_delivery_package(id: i64, pkg: DeliveryForm) -> Result<(), AppError> {
+    let echo = pkg.echo();
+    let result = super::actions::customer_command_with(id, || {
+        let package = pkg
+            .to_package()
+            .map_err(|e| AppError::Rejected(lifecycle::Rejection::invalid(&e.field, e.message)))?;
+        Ok(lifecycle::CustomerCommand::SetDeliveryPackage(package))
+    })
+    .await;
+    with_echo(result, echo)
+}
+
+#[server(endpoint = "update_return_address")]
+pub async fn update_return_address(id: i64, address: AddressForm) -> Result<(), AppError> {
+    let values = address.echo("address");
+    with_echo(
+        super::actions::customer_command(
+            id,
+            lifecycle::CustomerCommand::SetReturnAddress(address.to_address()),
+        )
+        .await,
+        values,
+    )
+}
+
+#[server(endpoint = "update_return_shipping")]
+pub async fn update_return_shipping(id: i64, shipping: ReturnShippingForm) -> Result<(), AppError> {
+    let values = vec![(
+        "shipping[carrier_account_number]".to_string(),
+        shipping.carrier_account_number.clone(),
+    )];
+    with_echo(
+        super::actions::customer_command(
+            id,
+            lifecycle::CustomerCommand::SetReturnShipping(shipping.to_shipping()),
+        )
+        .await,
+        values,
+    )
+}
+
+fn carriers(list: &[String], current: &str) -> Vec<(String, String)> {
+    let mut options: Vec<(String, String)> = Vec::new();
+    if current.is_empty() {
+        options.push((String::new(), "Choose a carrier".into()));
+    }
+    options.extend(list.iter().map(|c| (c.clone(), c.clone())));
+    options
+}
+
+/// A tracking number, linked to the carrier's tracking page when the portal knows the carrier.
+#[component]
+pub fn Tracking(carrier: String, number: String) -> impl IntoView {
+    match tracking_url(&carrier, &number) {
+        Some(url) => view! {
+            <a href=url target="_blank" rel="noopener noreferrer" data-testid="tracking-link">{format!("{carrier} {number}")}</a>
+        }
+        .into_any(),
+        None => view! { <span>{format!("{carrier} {number}")}</span> }.into_any(),
+    }
+}
+
+#[component]
+pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
+    let job = detail.job.clone();
+    let id = detail.id;
+    let location = job.location.clone();
+    let delivery_lock =
+        customer_action(&job, CustomerAction::EditDeliveryPackage, &detail.settings);
+    let address_lock = customer_action(&job, CustomerAction::EditReturnAddress, &detail.settings);
+    let shipping_lock = customer_action(&job, CustomerAction::EditReturnShipping, &detail.settings);
+    let delivery_error: FormError =
+        Signal::derive(move || actions.delivery.value().get().and_then(|r| r.err()));
+    let address_error: FormError =
+        Signal::derive(move || actions.address.value().get().and_then(|r| r.err()));
+    let shipping_error: FormError =
+        Signal::derive(move || actions.shipping.value().get().and_then(|r| r.err()));
+    let pkg = job.delivery_package.clone().unwrap_or_default();
+    let ret = job.return_shipping.clone().unwrap_or_default();
+    let address = job.return_address.as_ref().map(AddressForm::from_address);
+    let saved = |ok: bool| ok.then(|| view! { <p class="success" role="status">"Saved."</p> });
+    view! {
+        <section class="card" aria-labelledby="ship-to-heading">
+            <h2 id="ship-to-heading">"Ship your drives to"</h2>
+            <address class="address" data-testid="ship-to">
+                {location.recipient_name.clone()}<br/>
+                {location.street_address1.clone()}<br/>
+                {(!location.street_address2.is_empty()).then(|| view! { {location.street_address2.clone()}<br/> })}
+                {format!("{} {} {}", location.city, location.state_or_province, location.postal_code)}<br/>
+                {location.country_or_region.clone()}<br/>
+                {location.phone.clone()}
+            </address>
+            <p class="hint">{location.additional_shipping_information.clone()}</p>
+            <p class="hint" data-testid="carriers">{format!("Carriers accepted: {}", location.supported_carriers.join(", "))}</p>
+            {job.return_package.clone().map(|p| view! {
+                <div class="notice" data-testid="return-package">
+                    <p><strong>"Your drives are on their way back"</strong></p>
+                    <p>
+                        <Tracking carrier=p.carrier_name.clone() number=p.tracking_number.clone()/>
+                        {format!(" · {} drive(s) · shipped {}", p.drive_count, p.ship_date)}
+                    </p>
+                </div>
+            })}
+        </section>
+
+        <section class="card" aria-labelledby="delivery-heading" data-testid="delivery-card">
+            <h2 id="delivery-heading">"Delivery package"</h2>
+            <p class="hint">"The package you send to the data center. Give a tracking number of its own for every job (suffix -1, -2 when one shipment carries several jobs)."</p>
+            {job.delivery_package.clone().map(|p| view! {
+                <p data-testid="delivery-current">"Current: " <Tracking carrier=p.carrier_name.clone() number=p.tracking_number.clone()/></p>
+            })}
+            {delivery_lock.reason.clone().map(|r| view! { <p class="locked" data-testid="delivery-locked">{format!("Locked: {r}.")}</p> })}
+            <FormMessage error=delivery_error/>
+            {move || saved(matches!(actions.delivery.value().get(), Some(Ok(()))))}
+            <ActionForm action=actions.delivery attr:class="stack">
+                <input type="hidden" name="id" value=id/>
+                <fieldset disabled=!delivery_lock.allowed class="plain">
+                    <legend class="visually-hidden">"Delivery package"</legend>
+                    <div class="grid-2">
+                        <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&location.supported_carriers, &pkg.carrier_name)
+                            selected=pkg.carrier_name.clone() error=delivery_error error_key="deliveryPackage.carrierName" required=true/>
+                        <Field name="pkg[tracking_number]" label="Tracking number" value=pkg.tracking_number.clone() echo=true required=true
+                            error=delivery_error error_key="deliveryPackage.trackingNumber" check=validate::tracking_number/>
+                        <Field name="pkg[drive_count]" label="Number of drives" kind="number" value=pkg.drive_count.map(|c| c.to_string()).unwrap_or_default()
+                            echo=true error=delivery_error error_key="deliveryPackage.driveCount"/>
+                        <Field name="pkg[ship_date]" label="Ship date" kind="date" value=pkg.ship_date.clone().unwrap_or_default()
+                            echo=true error=delivery_error error_key="deliveryPackage.shipDate"/>
+                    </div>
+                    <div><button type="submit" class="button primary" data-testid="save-delivery">"Save delivery package"</button></div>
+                </fieldset>
+            </ActionForm>
+        </section>
+
+        <section class="card" aria-labelledby="address-heading" data-testid="address-card">
+            <h2 id="address-heading">"Return address"</h2>
+            {address_lock.reason.clone().map(|r| view! { <p class="locked" data-testid="address-locked">{format!("Locked: {r}.")}</p> })}
+            <FormMessage error=address_error/>
+            {move || saved(matches!(actions.address.value().get(), Some(Ok(()))))}
+            <ActionForm action=actions.address attr:class="stack">
+                <input type="hidden" name="id" value=id/>
+                <fieldset disabled=!address_lock.allowed class="plain">
+                    <legend class="visually-hidden">"Return address"</legend>
+                    <AddressFields prefix="address" error_prefix="returnAddress" error=address_error value=address.unwrap_or_default()/>
+                    <div><button type="submit" class="button primary" data-testid="save-address">"Save return address"</button></div>
+                </fieldset>
+            </ActionForm>
+        </section>
+
+        <section class="card" aria-labelledby="return-shipping-heading" data-testid="return-shipping-card">
+            <h2 id="return-shipping-heading">"Return shipping"</h2>
+            <p class="hint">"The carrier account that pays for sending the drives back."</p>
+            {shipping_lock.reason.clone().map(|r| view! { <p class="locked">{format!("Locked: {r}.")}</p> })}
+            <FormMessage error=shipping_error/>
+            {move || saved(matches!(actions.shipping.value().get(), Some(Ok(()))))}
+            <ActionForm action=actions.shipping attr:class="stack">
+                <input type="hidden" name="id" value=id/>
+                <fieldset disabled=!shipping_lock.allowed class="plain">
+                    <legend class="visually-hidden">"Return shipping"</legend>
+                    <div class="grid-2">
+                        <SelectField name="shipping[carrier_name]" label="Carrier" required=true selected=ret.carrier_name.clone()
+                            options=carriers(&KNOWN_CARRIERS.iter().map(|c| c.to_string()).collect::<Vec<_>>(), &ret.carrier_name)
+                            error=shipping_error error_key="returnShipping.carrierName"/>
+                        <Field name="shipping[carrier_account_number]" label="Carrier account number" value=ret.carrier_account_number.clone()
+                            echo=true required=true error=shipping_error error_key="returnShipping.carrierAccountNumber" check=validate::carrier_account_number/>
+                    </div>
+                    <div><button type="submit" class="button primary">"Save return shipping"</button></div>
+                </fieldset>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,1049 @@
+//! The API through the whole router (authentication, access policy, request ids included) over a fresh
+//! database with the demo data: every operation, and every kind of error.
+
+use crate::model::Role;
+use crate::server::accounts;
+use crate::server::demo::{self, DEMO_RESOURCE_GROUP as RG, DEMO_SUBSCRIPTION as SUB};
+use crate::server::router_tests::{test_app, Reply, TestApp};
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::{json, Value};
+
+const V: &str = "api-version=2021-01-01";
+
+struct Api {
+    app: TestApp,
+    /// The demo customer's token.
+    customer: String,
+    /// A second customer, with a subscription of their own.
+    other: String,
+    other_subscription: String,
+    staff: String,
+}
+
+async fn api() -> Api {
+    let app = test_app().await;
+    let now = app.state.clock.now();
+    let store = &app.state.store;
+    let customer = demo::api_token(store, now)
+        .await
+        .expect("demo token")
+        .to_string();
+    let (other_account, other_subscription) = accounts::create_account(
+        store,
+        Role::Customer,
+        "Olga Other",
+        "other@example.com",
+        "other-customer-1",
+        None,
+        now,
+    )
+    .await
+    .expect("second customer");
+    let other = accounts::create_token(store, other_account.id, "other", now)
+        .await
+        .expect("token");
+    let staff_account = store
+        .account_by_email(demo::STAFF_EMAIL)
+        .await
+        .expect("store")
+        .expect("demo staff");
+    let staff = accounts::create_token(store, staff_account.id, "staff", now)
+        .await
+        .expect("token");
+    Api {
+        app,
+        customer,
+        other,
+        other_subscription: other_subscription.expect("a customer has a subscription"),
+        staff,
+    }
+}
+
+fn job_path(name: &str) -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs/{name}")
+}
+
+fn with_version(path: &str) -> String {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}{V}")
+}
+
+fn body_json(r: &Reply) -> Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.body))
+}
+
+/// The ARM error of a reply: (code, target).
+fn arm_error(r: &Reply) -> (String, Option<String>) {
+    let v = body_json(r);
+    let code = v["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no ARM error: {}", r.body));
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        r.body
+    );
+    assert!(v["error"]["details"].is_array(), "{}", r.body);
+    (
+        code.to_string(),
+        v["error"]["target"].as_str().map(str::to_string),
+    )
+}
+
+impl Api {
+    async fn call(
+        &self,
+        token: Option<&str>,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, "localhost")
+            .header("x-ms-client-request-id", "test-request-1");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        let body = match body {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let reply = self.app.send(b.body(body).expect("request")).await;
+        // Every API answer carries the request ids, success or failure.
+        assert!(
+            reply.headers.contains_key("x-ms-request-id"),
+            "{method} {path}: {:?}",
+            reply.headers
+        );
+        assert_eq!(reply.headers["x-ms-client-request-id"], "test-request-1");
+        reply
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.call(Some(&self.customer), "GET", &with_version(path), None)
+            .await
+    }
+
+    async fn put(&self, name: &str, body: Value) -> Reply {
+        self.call(
+            Some(&self.customer),
+            "PUT",
+            &with_version(&job_path(name)),
+            Some(body),
+        )
+        .await
+    }
+
+    async fn patch(&self, name: &str, body: Value) -> Reply {
+        self.call(
+            Some(&self.customer),
+            "PATCH",
+            &with_version(&job_path(name)),
+            Some(body),
+        )
+        .await
+    }
+
+    async fn job(&self, name: &str) -> Value {
+        let r = self.get(&job_path(name)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        body_json(&r)
+    }
+}
+
+fn storage() -> String {
+    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Storage/storageAccounts/apistore01")
+}
+
+fn drive(id: &str, key: &str) -> Value {
+    json!({
+        "driveId": id, "bitLockerKey": key, "manifestFile": "\\DriveManifest.xml",
+        "manifestHash": "109B21108597EF36D5785F08303F3638", "state": "Specified"
+    })
+}
+
+const KEY: &str = "123453-234564-345675-456786-567897-678920-123442-000000";
+
+/// A PUT body as the SDK sends it: job state "Creating", drive states "Specified", SDK defaults.
+fn import_body() -> Value {
+    json!({
+        "location": "westus",
+        "tags": {"team": "api"},
+        "properties": {
+            "storageAccountId": storage(), "jobType": "Import", "state": "Creating",
+            "cancelRequested": false, "backupDriveManifest": true, "logLevel": "Verbose",
+            "driveList": [drive("API-DRIVE-1", KEY)],
+            "somethingNew": {"ignored": true}
+        }
+    })
+}
+
+fn address() -> Value {
+    json!({
+        "recipientName": "Ada Lovelace", "streetAddress1": "1 Analytical Way", "city": "Redmond",
+        "postalCode": "98052", "countryOrRegion": "USA", "phone": "+1 425 555 0100", "email": "ada@example.com"
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Authentication, api-version, request ids, unknown routes
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn no_token_or_a_bad_token_is_401_in_the_arm_envelope() {
+    let api = api().await;
+    let path = with_version(&job_path("demo-creating"));
+    let r = api.call(None, "GET", &path, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(arm_error(&r).0, "AuthenticationFailed");
+    assert_eq!(r.headers[header::WWW_AUTHENTICATE], "Bearer");
+    let r = api.call(Some("iep_not_a_token"), "GET", &path, None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(arm_error(&r).0, "AuthenticationFailed");
+    // Even with a bad api-version, an anonymous caller hears only about authentication.
+    let r = api.call(None, "PUT", &job_path("x"), Some(json!({}))).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn api_version_is_required_and_must_be_supported() {
+    let api = api().await;
+    let path = job_path("demo-creating");
+    let r = api.call(Some(&api.customer), "GET", &path, None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let (code, target) = arm_error(&r);
+    assert_eq!(
+        (code.as_str(), target.as_deref()),
+        ("MissingApiVersionParameter", Some("api-version"))
+    );
+    let r = api
+        .call(
+            Some(&api.customer),
+            "GET",
+            &format!("{path}?api-version=2019-01-01"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(arm_error(&r).0, "InvalidApiVersionParameter");
+    assert!(
+        r.body.contains("2021-01-01") && r.body.contains("2020-08-01"),
+        "{}",
+        r.body
+    );
+    let r = api
+        .call(
+            Some(&api.customer),
+            "GET",
+            &format!("{path}?api-version=2020-08-01"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_answer_in_the_arm_envelope() {
+    let api = api().await;
+    let r = api
+        .get(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.ImportExport/gadgets"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(arm_error(&r).0, "NotFound");
+    assert!(r.headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap_or("")
+        .starts_with("application/json"));
+    let r = api
+        .call(
+            Some(&api.customer),
+            "POST",
+            &with_version(&job_path("demo-creating")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(arm_error(&r).0, "MethodNotAllowed");
+    assert!(r.headers.contains_key(header::ALLOW));
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_public() {
+    let api = api().await;
+    let request = Request::get("/openapi.json")
+        .body(Body::empty())
+        .expect("request");
+    let r = api.app.send(request).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = body_json(&r);
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"][format!("{}/{{jobName}}", "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ImportExport/jobs")]["patch"].is_object());
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Get: the ARM shape
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn get_answers_the_arm_shape_without_bitlocker_keys() {
+    let api = api().await;
+    let job = api.job("demo-transferring").await;
+    assert_eq!(job["id"], job_path("demo-transferring"));
+    assert_eq!(job["name"], "demo-transferring");
+    assert_eq!(job["type"], "Microsoft.ImportExport/jobs");
+    assert_eq!(job["identity"]["type"], "None");
+    assert_eq!(job["systemData"]["createdByType"], "User");
+    assert!(job["systemData"]["createdAt"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    let p = &job["properties"];
+    assert_eq!(p["state"], "Transferring");
+    assert_eq!(p["provisioningState"], "Succeeded");
+    assert_eq!(p["encryptionKey"]["kekType"], "MicrosoftManaged");
+    assert_eq!(p["shippingInformation"]["city"], "Santa Clara");
+    assert!(p["percentComplete"].as_u64().is_some_and(|n| n > 0));
+    let drives = p["driveList"].as_array().expect("drives");
+    assert!(
+        drives.iter().all(|d| d["copyStatus"] == "InProgress"),
+        "{drives:?}"
+    );
+    assert!(p.get("returnPackage").is_none());
+    let text = job.to_string();
+    assert!(!text.contains("bitLockerKey"), "{text}");
+    assert!(!text.contains(&demo::demo_bitlocker_key(14)));
+
+    let creating = api.job("demo-creating").await;
+    let drives = creating["properties"]["driveList"]
+        .as_array()
+        .expect("drives");
+    assert!(drives
+        .iter()
+        .all(|d| d.get("copyStatus").is_none() && d["state"] == "Specified"));
+    assert!(creating["properties"].get("returnPackage").is_none());
+
+    let completed = api.job("demo-completed").await;
+    assert_eq!(
+        completed["properties"]["returnPackage"]["trackingNumber"],
+        "RET7788990011"
+    );
+    assert_eq!(completed["properties"]["returnPackage"]["driveCount"], 2);
+    assert!(api.job("demo-packaging").await["properties"]
+        .get("returnPackage")
+        .is_none());
+}
+
+#[tokio::test]
+async fn another_customers_jobs_do_not_exist_for_them() {
+    let api = api().await;
+    let other = Some(api.other.as_str());
+    for (method, path, body) in [
+        ("GET", job_path("demo-creating"), None),
+        (
+            "PATCH",
+            job_path("demo-creating"),
+            Some(json!({"properties": {"cancelRequested": true}})),
+        ),
+        ("DELETE", job_path("demo-creating"), None),
+        (
+            "POST",
+            format!("{}/listBitLockerKeys", job_path("demo-creating")),
+            None,
+        ),
+        ("PUT", job_path("stolen-job"), Some(import_body())),
+        (
+            "GET",
+            format!("/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs"),
+            None,
+        ),
+        (
+            "GET",
+            format!(
+                "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs"
+            ),
+            None,
+        ),
+    ] {
+        let r = api.call(other, method, &with_version(&path), body).await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path}: {}",
+            r.body
+        );
+    }
+    // Nothing happened to the owner's job.
+    assert_eq!(
+        api.job("demo-creating").await["properties"]["cancelRequested"],
+        false
+    );
+    // The other customer sees their own (empty) subscription.
+    let own = api
+        .call(
+            other,
+            "GET",
+            &with_version(&format!(
+                "/subscriptions/{}/providers/Microsoft.ImportExport/jobs",
+                api.other_subscription
+            )),
+            None,
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(body_json(&own)["value"], json!([]));
+}
+
+#[tokio::test]
+async fn staff_tokens_read_everything_and_write_nothing() {
+    let api = api().await;
+    let staff = Some(api.staff.as_str());
+    let r = api
+        .call(
+            staff,
+            "GET",
+            &with_version(&job_path("demo-shipping")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let list = format!("/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs");
+    assert_eq!(
+        api.call(staff, "GET", &with_version(&list), None)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    for (method, body) in [
+        (
+            "PATCH",
+            Some(json!({"properties": {"cancelRequested": true}})),
+        ),
+        ("DELETE", None),
+        ("PUT", Some(import_body())),
+    ] {
+        let r = api
+            .call(
+                staff,
+                method,
+                &with_version(&job_path("demo-creating")),
+                body,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{method}: {}", r.body);
+        assert_eq!(arm_error(&r).0, "AuthorizationFailed");
+    }
+    // A signed-in staff member's browser session works as well as a token.
+    let browser = api.app.staff().await;
+    let request = api
+        .app
+        .request(&browser, "GET", &with_version(&job_path("demo-faulted")))
+        .body(Body::empty())
+        .expect("request");
+    let r = api.app.send(request).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body_json(&r)["properties"]["state"], "Faulted");
+    let keys = format!("{}/listBitLockerKeys", job_path("demo-shipping"));
+    let r = api.call(staff, "POST", &with_version(&keys), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let audit = api
+        .app
+        .state
+        .store
+        .audit_entries(Some("bitlocker-keys-read"), 10)
+        .await
+        .expect("audit");
+    assert_eq!(audit.len(), 1);
+    assert!(
+        audit[0].detail.contains("demo-shipping"),
+        "{}",
+        audit[0].detail
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Create
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn put_creates_with_201_replaces_with_200_and_refuses_past_creating_with_409() {
+    let api = api().await;
+    let r = api.put("api-created", import_body()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let job = body_json(&r);
+    assert_eq!(job["properties"]["state"], "Creating");
+    assert_eq!(job["properties"]["backupDriveManifest"], true);
+    assert_eq!(job["properties"]["logLevel"], "Verbose");
+    assert_eq!(job["properties"]["diagnosticsPath"], "waimportexport");
+    assert_eq!(job["tags"]["team"], "api");
+    assert!(!r.body.contains(KEY), "the key is echoed: {}", r.body);
+    assert_eq!(job["systemData"]["createdByType"], "Application");
+    assert!(job["systemData"]["createdBy"]
+        .as_str()
+        .unwrap_or("")
+        .contains("API token"));
+
+    let mut again = import_body();
+    again["tags"] = json!({"team": "api", "round": "2"});
+    let r = api.put("api-created", again).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body_json(&r)["tags"]["round"], "2");
+
+    let r = api.put("demo-shipping", import_body()).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        arm_error(&r),
+        ("Conflict".to_string(), Some("name".to_string()))
+    );
+}
+
+#[tokio::test]
+async fn put_validation_names_the_field() {
+    let api = api().await;
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "unknown location",
+            json!({"location": "atlantis"}),
+            "location",
+        ),
+        (
+            "bad key",
+            json!({"properties": {"driveList": [drive("API-1", "123")]}}),
+            "properties.driveList[0].bitLockerKey",
+        ),
+        (
+            "wrong type",
+            json!({"properties": {"driveList": [{"driveId": 42}]}}),
+            "properties.driveList[0].driveId",
+        ),
+        (
+            "bad enum",
+            json!({"properties": {"jobType": "Both"}}),
+            "properties.jobType",
+        ),
+        (
+            "drive state",
+            json!({"properties": {"driveList": [drive("API-1", KEY), {"driveId": "API-2", "bitLockerKey": KEY, "manifestFile": "\\m.xml", "manifestHash": "109B21108597EF36D5785F08303F3638", "state": "Received"}]}}),
+            "properties.driveList[1].state",
+        ),
+        (
+            "job state",
+            json!({"properties": {"state": "Shipping"}}),
+            "properties.state",
+        ),
+        (
+            "email",
+            json!({"properties": {"returnAddress": {"email": "nope"}}}),
+            "properties.returnAddress.recipientName",
+        ),
+        (
+            "storage",
+            json!({"properties": {"storageAccountId": "acct"}}),
+            "properties.storageAccountId",
+        ),
+    ];
+    for (what, patch, target) in cases {
+        let mut body = import_body();
+        merge(&mut body, patch);
+        let r = api.put("api-invalid", body).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{what}: {}", r.body);
+        assert_eq!(
+            arm_error(&r).1.as_deref(),
+            Some(target),
+            "{what}: {}",
+            r.body
+        );
+    }
+    let mut missing = import_body();
+    missing["properties"]
+        .as_object_mut()
+        .map(|p| p.remove("jobType"));
+    let r = api.put("api-invalid", missing).await;
+    assert_eq!(
+        arm_error(&r).1.as_deref(),
+        Some("properties.jobType"),
+        "{}",
+        r.body
+    );
+    let r = api.put("api-invalid", json!({"location": "westus"})).await;
+    assert_eq!(arm_error(&r).1.as_deref(), Some("properties"), "{}", r.body);
+    let r = api.put("Bad_Name", import_body()).await;
+    assert_eq!(arm_error(&r).1.as_deref(), Some("name"), "{}", r.body);
+    let r = api
+        .call(
+            Some(&api.customer),
+            "PUT",
+            &with_version(&job_path("api-invalid")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let raw = Request::put(with_version(&job_path("api-invalid")))
+        .header(header::AUTHORIZATION, format!("Bearer {}", api.customer))
+        .body(Body::from("{\"location\": "))
+        .expect("request");
+    let r = api.app.send(raw).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(arm_error(&r).0, "InvalidJson");
+    assert!(api
+        .app
+        .state
+        .store
+        .job_by_name(SUB, RG, "api-invalid")
+        .await
+        .expect("store")
+        .is_none());
+}
+
+/// Merges `patch` into `target`, objects recursively.
+fn merge(target: &mut Value, patch: Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                merge(t.entry(k).or_insert(Value::Null), v);
+            }
+        }
+        (t, p) => *t = p,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Update
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_patch_with_sdk_defaults_changes_nothing() {
+    let api = api().await;
+    assert_eq!(
+        api.put("api-defaults", import_body()).await.status,
+        StatusCode::CREATED
+    );
+    let before = api.job("api-defaults").await;
+    let r = api
+        .patch("api-defaults", json!({"properties": {"cancelRequested": false, "backupDriveManifest": false, "state": ""}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after = body_json(&r);
+    assert_eq!(after["properties"], before["properties"]);
+    assert_eq!(after["properties"]["backupDriveManifest"], true);
+    let r = api
+        .patch("api-defaults", json!({"properties": {"state": "Creating"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_patch_sets_properties_and_marks_shipping_in_one_step_recorded_as_the_token() {
+    let api = api().await;
+    let body = json!({
+        "properties": {
+            "state": "Shipping", "cancelRequested": false, "backupDriveManifest": false,
+            "returnAddress": address(),
+            "returnShipping": {"carrierName": "fedex", "carrierAccountNumber": "123456789"},
+            "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "123456789012", "driveCount": 2}
+        }
+    });
+    let r = api.patch("demo-creating", body).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let job = body_json(&r);
+    assert_eq!(job["properties"]["state"], "Shipping");
+    assert_eq!(job["properties"]["returnShipping"]["carrierName"], "FedEx");
+    assert_eq!(job["systemData"]["lastModifiedByType"], "Application");
+    let id = api.app.job_id("demo-creating").await;
+    let events = api.app.state.store.events(id).await.expect("events");
+    let last = events.last().expect("an event");
+    assert_eq!(last.event.kind.name(), "markedShipping");
+    assert_eq!(last.actor.kind, crate::model::ActorKind::Api);
+    assert!(
+        last.actor.label.contains("demo token"),
+        "{}",
+        last.actor.label
+    );
+}
+
+#[tokio::test]
+async fn patch_refusals_name_the_field_and_change_nothing() {
+    let api = api().await;
+    // Lifecycle rule: Shipping needs a delivery package (409), and the return address sent with it is not kept.
+    let r = api
+        .patch(
+            "demo-creating",
+            json!({"properties": {"state": "Shipping", "returnAddress": address()}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        arm_error(&r).1.as_deref(),
+        Some("properties.deliveryPackage")
+    );
+    assert!(api.job("demo-creating").await["properties"]
+        .get("returnAddress")
+        .is_none());
+    // A state the service owns (400).
+    let r = api
+        .patch(
+            "demo-creating",
+            json!({"properties": {"state": "Received"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(arm_error(&r).1.as_deref(), Some("properties.state"));
+    // Invalid value (400).
+    let mut bad = address();
+    bad["email"] = json!("not-an-email");
+    let r = api
+        .patch(
+            "demo-creating",
+            json!({"properties": {"returnAddress": bad}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        arm_error(&r).1.as_deref(),
+        Some("properties.returnAddress.email")
+    );
+    // Wrong type (400).
+    let r = api
+        .patch(
+            "demo-creating",
+            json!({"properties": {"cancelRequested": "yes"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        arm_error(&r).1.as_deref(),
+        Some("properties.cancelRequested")
+    );
+    // Outside the window (409): Packaging cannot be cancelled.
+    let r = api
+        .patch(
+            "demo-packaging",
+            json!({"properties": {"cancelRequested": true}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        arm_error(&r).1.as_deref(),
+        Some("properties.cancelRequested")
+    );
+    // Return address in Transferring: not the customer's to change any more (409).
+    let r = api
+        .patch(
+            "demo-transferring",
+            json!({"properties": {"returnAddress": address()}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(arm_error(&r).1.as_deref(), Some("properties.returnAddress"));
+    let r = api.patch("no-such-job", json!({})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(arm_error(&r).0, "ResourceNotFound");
+}
+
+#[tokio::test]
+async fn cancellation_inside_the_window_is_granted() {
+    let api = api().await;
+    let r = api
+        .patch(
+            "demo-shipping",
+            json!({"properties": {"cancelRequested": true}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let job = body_json(&r);
+    assert_eq!(job["properties"]["cancelRequested"], true);
+    assert_eq!(job["properties"]["state"], "Shipping");
+    // A Creating job ends at once.
+    let r = api
+        .patch(
+            "demo-creating",
+            json!({"properties": {"cancelRequested": true}}),
+        )
+        .await;
+    assert_eq!(body_json(&r)["properties"]["state"], "Completed");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Delete and BitLocker keys
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn delete_answers_200_in_creating_or_completed_and_409_otherwise() {
+    let api = api().await;
+    let token = Some(api.customer.as_str());
+    let id = api.app.job_id("demo-creating").await;
+    let r = api
+        .call(
+            token,
+            "DELETE",
+            &with_version(&job_path("demo-creating")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.is_empty());
+    assert_eq!(
+        api.get(&job_path("demo-creating")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The history is kept for staff.
+    assert!(!api
+        .app
+        .state
+        .store
+        .events(id)
+        .await
+        .expect("events")
+        .is_empty());
+    let r = api
+        .call(
+            token,
+            "DELETE",
+            &with_version(&job_path("demo-creating")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = api
+        .call(
+            token,
+            "DELETE",
+            &with_version(&job_path("demo-completed")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let r = api
+        .call(
+            token,
+            "DELETE",
+            &with_version(&job_path("demo-shipping")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(arm_error(&r).0, "Conflict");
+}
+
+#[tokio::test]
+async fn list_bitlocker_keys_returns_the_keys_given_at_creation() {
+    let api = api().await;
+    let mut body = import_body();
+    body["properties"]["driveList"] = json!([
+        drive("KEY-A", KEY),
+        drive(
+            "KEY-B",
+            "000011-000022-000033-000044-000055-000066-000077-000088"
+        )
+    ]);
+    assert_eq!(api.put("api-keys", body).await.status, StatusCode::CREATED);
+    let path = with_version(&format!("{}/listBitLockerKeys", job_path("api-keys")));
+    let r = api.call(Some(&api.customer), "POST", &path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        body_json(&r),
+        json!({"value": [
+            {"driveId": "KEY-A", "bitLockerKey": KEY},
+            {"driveId": "KEY-B", "bitLockerKey": "000011-000022-000033-000044-000055-000066-000077-000088"}
+        ]})
+    );
+    let r = api
+        .call(
+            Some(&api.customer),
+            "POST",
+            &with_version(&format!("{}/listBitLockerKeys", job_path("nope"))),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Lists
+// ---------------------------------------------------------------------------------------------------------
+
+fn names(page: &Value) -> Vec<String> {
+    page["value"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .filter_map(|j| j["name"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn lists_page_with_top_and_a_stable_next_link() {
+    let api = api().await;
+    let base = format!("/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs");
+    let all = body_json(&api.get(&base).await);
+    let everything = names(&all);
+    assert!(everything.len() >= 10, "{everything:?}");
+    assert!(
+        all.get("nextLink").is_none(),
+        "default page size 100 holds the demo data"
+    );
+
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    let mut next = Some(format!("{base}?$top=3&{V}"));
+    while let Some(url) = next {
+        let r = api.call(Some(&api.customer), "GET", &url, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+        let page = body_json(&r);
+        let n = names(&page);
+        assert!(n.len() <= 3 && !n.is_empty(), "{n:?}");
+        seen.extend(n);
+        pages += 1;
+        next = page["nextLink"].as_str().map(|link| {
+            assert!(
+                link.starts_with("http://localhost/subscriptions/"),
+                "{link}"
+            );
+            assert!(
+                link.contains("$skipToken=") && link.contains("api-version="),
+                "{link}"
+            );
+            // The SDK replaces the api-version; the link must still work.
+            link.trim_start_matches("http://localhost")
+                .replace(V, "api-version=2020-08-01")
+        });
+    }
+    assert_eq!(pages, everything.len().div_ceil(3));
+    assert_eq!(seen, everything, "pages in order, each job once");
+
+    let rg =
+        format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.ImportExport/jobs");
+    assert_eq!(names(&body_json(&api.get(&rg).await)), everything);
+}
+
+#[tokio::test]
+async fn lists_filter_on_state_and_job_type() {
+    let api = api().await;
+    let base = format!("/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs");
+    let page = body_json(
+        &api.get(&format!("{base}?$filter=state%20eq%20%27Shipping%27"))
+            .await,
+    );
+    let jobs = page["value"].as_array().expect("value");
+    assert!(!jobs.is_empty());
+    assert!(jobs.iter().all(|j| j["properties"]["state"] == "Shipping"));
+    let page = body_json(
+        &api.get(&format!(
+            "{base}?$top=1&$filter=jobType%20eq%20%27Export%27%20and%20state%20eq%20%27Shipping%27"
+        ))
+        .await,
+    );
+    assert_eq!(names(&page), vec!["demo-export-shipping"]);
+    assert!(page.get("nextLink").is_none());
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_400_naming_the_parameter() {
+    let api = api().await;
+    let base = format!("/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs");
+    for (query, target) in [
+        ("$top=0", "$top"),
+        ("$top=101", "$top"),
+        ("$top=ten", "$top"),
+        ("$filter=name%20eq%20%27x%27", "$filter"),
+        ("$filter=state%20eq%20%27Lost%27", "$filter"),
+        ("$skipToken=garbage", "$skipToken"),
+    ] {
+        let r = api.get(&format!("{base}?{query}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.body);
+        assert_eq!(arm_error(&r).1.as_deref(), Some(target), "{query}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Locations and operations
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn locations_and_operations() {
+    let api = api().await;
+    let r = api.get("/providers/Microsoft.ImportExport/locations").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let list = body_json(&r);
+    assert_eq!(
+        names(&list),
+        vec!["westus", "eastus", "northeurope", "australiaeast"]
+    );
+    let eastus = body_json(
+        &api.get("/providers/Microsoft.ImportExport/locations/eastus")
+            .await,
+    );
+    assert_eq!(
+        eastus["id"],
+        "/providers/Microsoft.ImportExport/locations/eastus"
+    );
+    assert_eq!(eastus["type"], "Microsoft.ImportExport/locations");
+    assert_eq!(
+        eastus["properties"]["supportedCarriers"],
+        json!(["FedEx", "UPS"])
+    );
+    assert!(eastus["properties"]["streetAddress1"]
+        .as_str()
+        .is_some_and(|s| !s.is_empty()));
+    let r = api
+        .get("/providers/Microsoft.ImportExport/locations/atlantis")
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(arm_error(&r).0, "ResourceNotFound");
+    let ops = body_json(
+        &api.get("/providers/Microsoft.ImportExport/operations")
+            .await,
+    );
+    let ops = ops["value"].as_array().expect("value");
+    assert!(ops
+        .iter()
+        .any(|o| o["name"] == "Microsoft.ImportExport/jobs/write"
+            && o["display"]["provider"].is_string()));
+    let r = api
+        .call(
+            None,
+            "GET",
+            &with_version("/providers/Microsoft.ImportExport/operations"),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_api_page_is_public_and_shows_the_endpoint_and_a_snippet() {
+    let api = api().await;
+    let anonymous = crate::server::router_tests::Browser::anonymous();
+    let r = api.app.get(&anonymous, "/api-docs").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("href=\"/openapi.json\""), "{}", r.body);
+    assert!(
+        r.body.contains("http://localhost"),
+        "the base URL is the one the browser used"
+    );
+    assert!(
+        r.body.contains("StorageImportExport("),
+        "the Python snippet"
+    );
+    assert!(r.body.contains("&lt;your subscription id&gt;"));
+    // A signed-in customer sees their own subscription in the snippet.
+    let me = api.app.customer().await;
+    let r = api.app.get(&me, "/api-docs").await;
+    assert!(
+        r.body
+            .contains(&format!("subscription_id=&quot;{SUB}&quot;"))
+            || r.body.contains(&format!("subscription_id=\"{SUB}\"")),
+        "{}",
+        r.body
+    );
+}
