@@ -45,7 +45,7 @@ export class ConsolePage {
   async openJobOp(key: string): Promise<Locator> {
     const op = this.jobOp(key);
     await expect(op).toHaveAttribute('data-allowed', 'true');
-    await op.locator('summary').first().click();
+    await openDetails(op.locator('details').first());
     return op;
   }
 
@@ -69,7 +69,7 @@ export class ConsolePage {
   async openDriveOp(drive: string, key: string): Promise<Locator> {
     const op = this.driveOp(drive, key);
     await expect(op).toHaveAttribute('data-allowed', 'true');
-    await op.locator('summary').first().click();
+    await openDetails(op);
     return op;
   }
 
@@ -90,6 +90,20 @@ export class ConsolePage {
     await this.page.getByRole('button', { name: 'Move forward and run timers' }).click();
     await expect(this.page.getByTestId('clock-now')).not.toHaveAttribute('data-now', before!);
   }
+}
+
+/** Opens a `<details>` element (a form stays open when the page re-renders after a change). */
+export async function openDetails(details: Locator): Promise<void> {
+  // With a second browser open (the customer's), this page may be in the background, where Chromium defers
+  // rendering the form's number inputs; bring it forward first.
+  await details.page().bringToFront();
+  // A click can land on a view that a live update is replacing: retry until the form shows.
+  await expect(async () => {
+    if (!(await details.evaluate((d) => (d as HTMLDetailsElement).open))) {
+      await details.locator('summary').first().click();
+    }
+    await expect(details.locator('button[type="submit"]').first()).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 10_000 });
 }
 
 /** A second browser (same JavaScript setting as the project) signed in as the demo customer. */

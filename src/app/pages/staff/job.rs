@@ -60,7 +60,12 @@ pub fn StaffJobPage() -> impl IntoView {
     let ops = Ops::new();
     let note = ops.add_note;
     let record = ServerAction::<StaffRecordIntake>::new();
-    let live = crate::app::live::use_live_updates(id());
+    let live = crate::app::live::use_live_updates(
+        params
+            .read_untracked()
+            .get("id")
+            .and_then(|s| s.parse::<i64>().ok()),
+    );
     let view_data = Resource::new(
         move || (id(), ops.version(), record.version().get(), live.get()),
         |(id, ..)| async move {

@@ -10,6 +10,7 @@ use lifecycle::actions::{drive_operations, job_operations, DriveOperation, JobOp
 use lifecycle::decide::{drive_resolution_targets, job_resolution_targets};
 use lifecycle::shipping::KNOWN_CARRIERS;
 use lifecycle::{Drive, Job, JobType, Timestamp};
+use std::collections::BTreeSet;
 
 /// Drive serials typed in one box: separated by commas, semicolons, spaces or new lines.
 pub fn split_ids(text: &str) -> Vec<String> {
@@ -385,6 +386,8 @@ pub struct Ops {
     pub correct_return_address: ServerAction<StaffCorrectReturnAddress>,
     pub extend_shipping_wait: ServerAction<StaffExtendShippingWait>,
     pub add_note: ServerAction<StaffAddNote>,
+    /// The operation forms the user has opened: they stay open when the page re-renders after a change.
+    pub open: RwSignal<BTreeSet<String>>,
 }
 
 impl Ops {
@@ -404,6 +407,7 @@ impl Ops {
             correct_return_address: ServerAction::new(),
             extend_shipping_wait: ServerAction::new(),
             add_note: ServerAction::new(),
+            open: RwSignal::new(BTreeSet::new()),
         }
     }
 
@@ -433,6 +437,25 @@ impl Ops {
 impl Default for Ops {
     fn default() -> Ops {
         Ops::new()
+    }
+}
+
+/// Whether the form `key` is open: the user opened it, or its last submission was refused.
+fn is_open(ops: Ops, key: String, error: FormError) -> impl Fn() -> bool + Send + Sync + 'static {
+    move || error.get().is_some() || ops.open.with(|s| s.contains(&key))
+}
+
+/// Remembers the user opening or closing the form `key`.
+fn on_toggle(ops: Ops, key: String) -> impl FnMut(leptos::ev::Event) + 'static {
+    move |ev| {
+        let open = event_target::<leptos::web_sys::HtmlDetailsElement>(&ev).open();
+        ops.open.update(|s| {
+            if open {
+                s.insert(key.clone());
+            } else {
+                s.remove(&key);
+            }
+        });
     }
 }
 
@@ -517,7 +540,7 @@ pub fn JobOperations(id: i64, job: Job, now: Timestamp, ops: Ops) -> impl IntoVi
                     let error = job_error(a.action, ops);
                     view! {
                         <li class="op" data-testid=format!("op-{key}") data-allowed="true">
-                            <details open=move || error.get().is_some()>
+                            <details open=is_open(ops, format!("job-{key}"), error) on:toggle=on_toggle(ops, format!("job-{key}"))>
                                 <summary>{label}</summary>
                                 <OpMessage error/>
                                 {form}
@@ -717,8 +740,9 @@ pub fn DriveOperations(id: i64, job: Job, drive: Drive, ops: Ops) -> impl IntoVi
             let op_key = drive_operation_key(a.action);
             let error = drive_error(a.action, ops, &drive.drive_id);
             let form = drive_form(a.action, id, &job, &drive, &key, ops, error);
+            let form_key = format!("drive-{key}-{op_key}");
             view! {
-                <details class="op" data-testid=format!("op-{op_key}") data-allowed="true" open=move || error.get().is_some()>
+                <details class="op" data-testid=format!("op-{op_key}") data-allowed="true" open=is_open(ops, form_key.clone(), error) on:toggle=on_toggle(ops, form_key)>
                     <summary>{drive_operation_label(a.action)}</summary>
                     <OpMessage error/>
                     {form}
