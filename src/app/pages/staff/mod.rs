@@ -77,13 +77,33 @@ pub fn OpInput(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    // Numbers and dates are text inputs with a keyboard hint and a pattern: Chromium lays out number and date
+    // inputs that a live re-render creates with no size (the server checks every value anyway).
+    let kind = kind.unwrap_or_else(|| "text".into());
+    let (kind, inputmode, pattern, placeholder) = match kind.as_str() {
+        "number" => (
+            "text".to_string(),
+            Some("numeric"),
+            Some("[0-9]*"),
+            placeholder,
+        ),
+        "date" => (
+            "text".to_string(),
+            None,
+            Some("[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+            placeholder.or_else(|| Some("YYYY-MM-DD".into())),
+        ),
+        _ => (kind, None, None, placeholder),
+    };
     view! {
         <div class="field" class:has-error=move || message.get().is_some()>
             <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
             <input
                 id=id
                 name=name.clone()
-                type=kind.unwrap_or_else(|| "text".into())
+                type=kind
+                inputmode=inputmode
+                pattern=pattern
                 value=initial
                 placeholder=placeholder
                 required=required
