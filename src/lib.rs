@@ -1,4 +1,6 @@
 //! The Import/Export job portal: a Leptos application rendered on the server and hydrated in the browser.
+// The job page's view types nest deeply; the compiler's default query depth is not always enough for them.
+#![recursion_limit = "256"]
 
 pub mod account_rules;
 pub mod api_guide;
