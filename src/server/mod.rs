@@ -10,6 +10,8 @@ pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod demo;
+#[cfg(test)]
+mod instances_tests;
 pub mod live;
 pub mod router;
 #[cfg(test)]
