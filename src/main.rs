@@ -75,13 +75,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     } else {
         None
     };
+    // Several instances share one PostgreSQL database, so changes are announced through it.
+    let live = match store.backend() {
+        portal::server::store::Backend::Postgres => portal::server::live::LiveHub::shared(
+            4096,
+            store.pool().clone(),
+            config.database_url.clone(),
+        ),
+        portal::server::store::Backend::Sqlite => Default::default(),
+    };
     let state = AppState {
         leptos_options: config.leptos.clone(),
         store,
         clock,
         config: Arc::new(config.clone()),
         sign_in_limiter: Default::default(),
-        live: Default::default(),
+        live,
     };
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
 

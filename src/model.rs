@@ -152,6 +152,8 @@ pub struct JobDetail {
     pub resource_group: String,
     pub job: Job,
     pub history: Vec<StateStep>,
+    /// Every state change of every drive, oldest first.
+    pub drive_history: Vec<lifecycle::history::DriveStep>,
     pub settings: Settings,
     pub now: Timestamp,
 }

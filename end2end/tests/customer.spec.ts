@@ -183,3 +183,20 @@ test('search finds a job by name prefix and by tracking number', async ({ page }
   await expect(jobs.row('demo-transferring')).toBeVisible();
   await expect(jobs.rows()).toHaveCount(1);
 });
+
+test('the drive diagram shows one drive’s path, or where every drive is', async ({ page }, testInfo) => {
+  const jobs = new JobsPage(page, testInfo);
+  await jobs.open();
+  await jobs.openJob('demo-transferring');
+  const diagram = page.getByTestId('drive-diagram');
+  await expect(diagram.getByTestId('node-Transferring')).toHaveAttribute('data-visit', 'current');
+  await expect(diagram.getByTestId('node-Transferring')).toContainText('2 drives');
+  await page.getByTestId('pick-drive').filter({ hasText: 'WD-DEMO-A1' }).click();
+  await expect(page).toHaveURL(/drive=WD-DEMO-A1/);
+  await expect(diagram.getByTestId('node-Transferring')).toHaveAttribute('data-visit', 'current');
+  for (const visited of ['Specified', 'Received']) {
+    await expect(diagram.getByTestId(`node-${visited}`)).toHaveAttribute('data-visit', 'visited');
+  }
+  await expect(diagram.getByTestId('node-Completed')).toHaveAttribute('data-visit', 'untouched');
+  await expect(page.getByTestId('drive-diagram-text')).toContainText('Drive lifecycle of WD-DEMO-A1: Transferring');
+});

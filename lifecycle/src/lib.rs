@@ -15,6 +15,7 @@ pub mod command;
 pub mod decide;
 pub mod event;
 pub mod graph;
+pub mod history;
 pub mod intake;
 pub mod invariants;
 pub mod job;

@@ -2578,3 +2578,24 @@ fn resolution_targets_are_the_remembered_state_or_one_graph_step_on() {
         }
     }
 }
+
+#[test]
+fn history_paths_list_every_state_change_of_the_job_and_each_drive() {
+    let run = run_in(Transferring);
+    let (job_steps, drive_steps) = lifecycle::history::paths(&run.events);
+    let states: Vec<JobState> = job_steps.iter().map(|s| s.to).collect();
+    assert_eq!(states, vec![Creating, Shipping, Received, Transferring]);
+    assert_eq!(job_steps[0].from, None);
+    assert_eq!(job_steps[1].from, Some(Creating));
+    let first_drive = &run.job.drives[0].drive_id;
+    let path: Vec<DriveState> = drive_steps
+        .iter()
+        .filter(|s| &s.drive_id == first_drive)
+        .map(|s| s.to)
+        .collect();
+    assert_eq!(path.first(), Some(&DriveState::Specified));
+    assert_eq!(path.last(), Some(&run.job.drives[0].state));
+    for pair in path.windows(2) {
+        assert_ne!(pair[0], pair[1], "only changes are steps");
+    }
+}

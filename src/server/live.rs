@@ -1,6 +1,7 @@
-//! Live updates: every job change is announced on an in-process hub; browsers follow the jobs they may see
-//! over server-sent events and re-read the job when it changes. (With several server instances the hub is fed
-//! from the shared database; see the PostgreSQL notes in the README.)
+//! Live updates: every job change is announced on a hub; browsers follow the jobs they may see over
+//! server-sent events and re-read the job when it changes. On SQLite (one instance) the hub is in-process. On
+//! PostgreSQL every instance announces through `NOTIFY portal_jobs` and each instance's listener feeds its own
+//! hub, so a change made on one instance reaches browsers connected to any other.
 
 use super::auth::Identity;
 use super::state::AppState;
@@ -27,9 +28,16 @@ pub struct JobChanged {
     pub state: String,
 }
 
+/// What travels on the hub: a change, or "you may have missed changes; re-read everything".
+pub type Announcement = Option<JobChanged>;
+
+const CHANNEL: &str = "portal_jobs";
+
 #[derive(Clone)]
 pub struct LiveHub {
-    tx: broadcast::Sender<JobChanged>,
+    tx: broadcast::Sender<Announcement>,
+    /// Set on PostgreSQL: announcements go through the database to every instance.
+    shared: Option<sqlx::AnyPool>,
 }
 
 impl Default for LiveHub {
@@ -41,16 +49,83 @@ impl Default for LiveHub {
 impl LiveHub {
     pub fn new(capacity: usize) -> LiveHub {
         let (tx, _) = broadcast::channel(capacity);
-        LiveHub { tx }
+        LiveHub { tx, shared: None }
+    }
+
+    /// A hub shared by every instance on this PostgreSQL database: starts this instance's listener.
+    pub fn shared(capacity: usize, pool: sqlx::AnyPool, url: String) -> LiveHub {
+        let mut hub = LiveHub::new(capacity);
+        hub.shared = Some(pool);
+        tokio::spawn(listen(hub.tx.clone(), url));
+        hub
     }
 
     pub fn publish(&self, change: JobChanged) {
-        // No subscriber is not an error: nobody is watching right now.
-        let _ = self.tx.send(change);
+        match &self.shared {
+            Some(pool) => {
+                let pool = pool.clone();
+                let payload = serde_json::to_string(&change).unwrap_or_default();
+                let local = self.tx.clone();
+                tokio::spawn(async move {
+                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(payload)
+                        .execute(&pool)
+                        .await;
+                    if let Err(e) = sent {
+                        // The change happened; only its announcement failed. Pages re-read on their own.
+                        tracing::warn!(error = %e, "cannot announce a change to other instances");
+                        let _ = local.send(Some(change));
+                    }
+                });
+            }
+            // No subscriber is not an error: nobody is watching right now.
+            None => {
+                let _ = self.tx.send(Some(change));
+            }
+        }
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<JobChanged> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Announcement> {
         self.tx.subscribe()
+    }
+}
+
+/// Feeds the local hub from `NOTIFY portal_jobs`, reconnecting as needed; after a lost connection every
+/// subscriber is told to re-read, since notifications sent meanwhile are gone.
+async fn listen(tx: broadcast::Sender<Announcement>, url: String) {
+    loop {
+        match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %e, "cannot listen for changes from other instances");
+                } else {
+                    let _ = tx.send(None);
+                    loop {
+                        match listener.try_recv().await {
+                            Ok(Some(n)) => match serde_json::from_str::<JobChanged>(n.payload()) {
+                                Ok(change) => {
+                                    let _ = tx.send(Some(change));
+                                }
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "unreadable change notification")
+                                }
+                            },
+                            Ok(None) => {
+                                tracing::warn!("lost the change notifications; reconnecting");
+                                let _ = tx.send(None);
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "change notifications failed");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot connect for change notifications"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 
@@ -85,13 +160,14 @@ pub async fn events(
 }
 
 fn follow(
-    rx: broadcast::Receiver<JobChanged>,
+    rx: broadcast::Receiver<Announcement>,
     identity: Identity,
     job: Option<i64>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
     let changes = BroadcastStream::new(rx).filter_map(move |item| match item {
-        Ok(change) => {
+        Ok(None) => Some(Ok(Event::default().event("resync").data("{}"))),
+        Ok(Some(change)) => {
             let wanted = job.is_none_or(|j| j == change.job_id)
                 && identity.can_access(&change.subscription_id);
             wanted.then(|| {

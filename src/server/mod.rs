@@ -13,6 +13,8 @@ pub mod console;
 #[cfg(test)]
 mod console_tests;
 pub mod demo;
+#[cfg(test)]
+mod instances_tests;
 pub mod live;
 pub mod router;
 #[cfg(test)]

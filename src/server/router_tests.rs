@@ -443,3 +443,234 @@ fn the_job_list_answers_the_hydrated_apps_own_calls() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     });
 }
+
+/// A complete, valid new-job form body (import, one drive).
+fn job_form(name: &str) -> String {
+    let key = crate::server::demo::demo_bitlocker_key(7);
+    format!(
+        "job[job_type]=Import&job[name]={name}&job[location]=eastus&job[resource_group]=rg1\
+         &job[storage_account_id]=%2Fsubscriptions%2F{sub}%2FresourceGroups%2Frg1%2Fproviders%2FMicrosoft.Storage%2FstorageAccounts%2Facct01\
+         &job[drives][0][drive_id]=DRV1&job[drives][0][bit_locker_key]={key}\
+         &job[drives][0][manifest_file]=%5CDriveManifest.xml&job[drives][0][manifest_hash]=109B21108597EF36D5785F08303F3638\
+         &job[log_level]=Verbose&job[backup_drive_manifest]=on",
+        sub = crate::server::demo::DEMO_SUBSCRIPTION
+    )
+}
+
+#[test]
+fn create_job_makes_a_creating_job_and_refuses_duplicates_and_bad_input() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let r = app
+            .call(&me, "/api/create_job", &job_form("fresh-job"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let id: i64 = serde_json::from_str(&r.body).unwrap();
+        let job = app.state.store.job(id).await.unwrap().unwrap();
+        assert_eq!(job.resource_group, "rg1");
+        assert_eq!(job.job.state, lifecycle::JobState::Creating);
+        assert_eq!(job.job.location.name, "eastus");
+        assert!(job.job.backup_drive_manifest);
+        assert_eq!(job.job.log_level, lifecycle::LogLevel::Verbose);
+        assert_eq!(job.system.created_by, "Dana Demo");
+
+        let again = app
+            .call(&me, "/api/create_job", &job_form("fresh-job"))
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert!(
+            again
+                .body
+                .contains("You already have a job named fresh-job"),
+            "{}",
+            again.body
+        );
+
+        let bad = job_form("Bad Name").replace("job[location]=eastus", "job[location]=mars");
+        let r = app.call(&me, "/api/create_job", &bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.body.contains("\"field\":\"name\"") && r.body.contains("\"field\":\"location\""),
+            "{}",
+            r.body
+        );
+        assert!(
+            !r.body.contains(&crate::server::demo::demo_bitlocker_key(7)),
+            "keys are never echoed"
+        );
+
+        let eleven: String = (1..=11)
+            .map(|i| format!("&job[drives][{i}][drive_id]=D{i}"))
+            .collect();
+        let r = app
+            .call(
+                &me,
+                "/api/create_job",
+                &format!("{}{eleven}", job_form("too-many")),
+            )
+            .await;
+        assert!(r.body.contains("at most 10 drives"), "{}", r.body);
+    });
+}
+
+#[test]
+fn customer_updates_follow_the_lifecycle_and_name_the_field() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let creating = app.job_id("demo-creating").await;
+        let r = app
+            .call(
+                &me,
+                "/api/update_delivery_package",
+                &format!("id={creating}&pkg[carrier_name]=UPS&pkg[tracking_number]=1Z9"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST);
+        assert!(
+            r.body.contains("deliveryPackage.carrierName")
+                && r.body.contains("West US does not accept UPS"),
+            "{}",
+            r.body
+        );
+        let r = app
+            .call(&me, "/api/update_delivery_package", &format!("id={creating}&pkg[carrier_name]=FedEx&pkg[tracking_number]=1Z9&pkg[drive_count]=two"))
+            .await;
+        assert!(r.body.contains("deliveryPackage.driveCount"), "{}", r.body);
+        let r = app
+            .call(
+                &me,
+                "/api/update_delivery_package",
+                &format!("id={creating}&pkg[carrier_name]=fedex&pkg[tracking_number]=1Z9"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let job = app.state.store.job(creating).await.unwrap().unwrap().job;
+        assert_eq!(
+            job.delivery_package.unwrap().carrier_name,
+            "FedEx",
+            "stored in the canonical spelling"
+        );
+
+        let transferring = app.job_id("demo-transferring").await;
+        let r = app
+            .call(
+                &me,
+                "/api/update_return_address",
+                &format!("id={transferring}&address[city]=Oslo"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.body
+                .contains("can be changed only while the job is Creating or Shipping"),
+            "{}",
+            r.body
+        );
+        let r = app
+            .call(&me, "/api/update_return_shipping", &format!("id={transferring}&shipping[carrier_name]=DHL&shipping[carrier_account_number]=998877"))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "return shipping stays editable while Transferring: {}",
+            r.body
+        );
+    });
+}
+
+#[test]
+fn cancel_and_delete_need_confirmation_and_the_window() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let packaging = app.job_id("demo-packaging").await;
+        let r = app
+            .call(
+                &me,
+                "/api/cancel_job",
+                &format!("id={packaging}&confirm=yes"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert!(
+            r.body.contains("before the job reaches Packaging"),
+            "{}",
+            r.body
+        );
+        let shipping = app.job_id("demo-shipping").await;
+        let r = app
+            .call(&me, "/api/cancel_job", &format!("id={shipping}"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "no confirmation");
+        let r = app
+            .call(
+                &me,
+                "/api/cancel_job",
+                &format!("id={shipping}&confirm=yes"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let job = app.state.store.job(shipping).await.unwrap().unwrap().job;
+        assert!(job.cancel_requested);
+        assert_eq!(
+            job.state,
+            lifecycle::JobState::Shipping,
+            "still on its way; the copy will be skipped"
+        );
+
+        let r = app
+            .call(
+                &me,
+                "/api/delete_job",
+                &format!("id={shipping}&confirm=yes"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let completed = app.job_id("demo-completed").await;
+        let r = app
+            .call(
+                &me,
+                "/api/delete_job",
+                &format!("id={completed}&confirm=yes"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(app.state.store.job(completed).await.unwrap().is_none());
+        assert!(
+            !app.state.store.events(completed).await.unwrap().is_empty(),
+            "history kept"
+        );
+    });
+}
+
+#[test]
+fn bitlocker_keys_are_read_only_on_request_and_audited() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let id = app.job_id("demo-received").await;
+        let page = app.get(&me, &format!("/jobs/{id}")).await;
+        let job = app.state.store.job(id).await.unwrap().unwrap().job;
+        let key = job.drives[0].bit_locker_key.clone().unwrap();
+        assert!(!page.body.contains(&key), "not on the page");
+        let r = app
+            .call(&me, "/api/bitlocker_keys", &format!("id={id}"))
+            .await;
+        assert!(r.body.contains(&key), "{}", r.body);
+        let shown = app.get(&me, &format!("/jobs/{id}?keys=show")).await;
+        assert!(shown.body.contains(&key), "shown when asked for");
+        let audit = app
+            .state
+            .store
+            .audit_entries(Some("bitlocker-keys-viewed"), 10)
+            .await
+            .unwrap();
+        assert!(
+            audit.len() >= 2,
+            "every reading is audited: {}",
+            audit.len()
+        );
+    });
+}

@@ -4,7 +4,7 @@
 //! event carries its deadline as its time, so a late sweep writes the same history as a punctual one.
 
 use super::state::AppState;
-use super::store::StoreError;
+use super::store::{Backend, StoreError};
 use crate::model::Actor;
 use lifecycle::intake::IntakeCommand;
 use lifecycle::Command;
@@ -89,7 +89,8 @@ pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
     Ok(swept)
 }
 
-/// Runs the sweep forever, every `every`. Before the first sweep, brings the attention projection up to date.
+/// Runs the sweep forever, every `every`, on the one instance that holds the timer lease. Before the first
+/// sweep, brings the attention projection up to date.
 pub async fn run(state: AppState, every: Duration) {
     match state.store.refresh_attention(state.settings()).await {
         Ok(0) => {}
@@ -98,8 +99,12 @@ pub async fn run(state: AppState, every: Duration) {
     }
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut lease = Lease::default();
     loop {
         interval.tick().await;
+        if !lease.hold(&state).await {
+            continue;
+        }
         match sweep(&state).await {
             Ok(Swept {
                 jobs: 0,
@@ -107,6 +112,57 @@ pub async fn run(state: AppState, every: Duration) {
             }) => {}
             Ok(s) => tracing::info!(jobs = s.jobs, intakes = s.intakes, "timers fired"),
             Err(e) => tracing::warn!(error = %e, "timer sweep failed"),
+        }
+    }
+}
+
+/// The right to run the sweep. With one SQLite file there is one instance, which always holds it. On
+/// PostgreSQL it is a session advisory lock on a connection kept for the purpose: the instance whose
+/// connection holds the lock sweeps; if that instance dies, its connection closes, the lock is released and
+/// another instance takes it at its next tick. (Even two sweeps at once could not fire a timer twice: every
+/// command is checked against the job's version.)
+#[derive(Default)]
+pub struct Lease {
+    connection: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+}
+
+/// Any fixed number identifying the lock; "IEtm" in ASCII.
+const LEASE_KEY: i64 = 0x4945_746d;
+
+impl Lease {
+    /// Whether this instance holds the lease now (trying to take it if not).
+    pub async fn hold(&mut self, state: &AppState) -> bool {
+        if state.store.backend() != Backend::Postgres {
+            return true;
+        }
+        if let Some(conn) = self.connection.as_mut() {
+            if sqlx::query("SELECT 1").execute(&mut **conn).await.is_ok() {
+                return true;
+            }
+            tracing::warn!("lost the timer lease connection");
+            self.connection = None;
+        }
+        let Ok(mut conn) = state.store.pool().acquire().await else {
+            return false;
+        };
+        let taken: Result<bool, _> = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(LEASE_KEY)
+            .fetch_one(&mut *conn)
+            .await;
+        if matches!(taken, Ok(true)) {
+            tracing::info!("this instance now runs the timers");
+            // Kept out of the pool for as long as the lease is held.
+            self.connection = Some(conn);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Gives the lease up (as a dying instance would, by closing its connection).
+    pub async fn release(&mut self) {
+        if let Some(conn) = self.connection.take() {
+            let _ = conn.close().await;
         }
     }
 }

@@ -384,7 +384,12 @@ pub fn NextSteps(job: Job) -> impl IntoView {
 
 /// The drive lifecycle: one drive (chosen with `?drive=ID`) highlighted, or every drive marked on its state.
 #[component]
-pub fn DriveDiagram(job: Job, job_id: i64, selected: Signal<Option<String>>) -> impl IntoView {
+pub fn DriveDiagram(
+    job: Job,
+    job_id: i64,
+    selected: Signal<Option<String>>,
+    history: Vec<lifecycle::history::DriveStep>,
+) -> impl IntoView {
     move || {
         let graph = drive_graph();
         let chosen = selected.get().and_then(|id| {
@@ -410,13 +415,30 @@ pub fn DriveDiagram(job: Job, job_id: i64, selected: Signal<Option<String>>) -> 
                 vec![format!("{n} drive{}", if n == 1 { "" } else { "s" })]
             }
         };
+        // One drive: its own path, with times. All drives: where each one is now.
+        let own: Vec<&lifecycle::history::DriveStep> = match &chosen {
+            Some(d) => history
+                .iter()
+                .filter(|s| s.drive_id == d.drive_id)
+                .collect(),
+            None => Vec::new(),
+        };
+        let visited: Vec<(DriveState, Timestamp)> = own.iter().map(|s| (s.to, s.at)).collect();
+        let taken: Vec<(DriveState, DriveState)> = own
+            .iter()
+            .filter_map(|s| s.from.map(|f| (f, s.to)))
+            .collect();
+        let steps: Vec<String> = own
+            .iter()
+            .map(|s| format!("{} at {}", s.to.label(), iso_minutes(s.at)))
+            .collect();
         let (nodes, edges) = build(
             &graph,
             DriveState::as_str,
             DriveState::meaning,
             &current,
-            &[],
-            &[],
+            &visited,
+            &taken,
             marks,
         );
         let title = match &chosen {
@@ -457,6 +479,9 @@ pub fn DriveDiagram(job: Job, job_id: i64, selected: Signal<Option<String>>) -> 
                     <details>
                         <summary>"Diagram as text"</summary>
                         <p data-testid="drive-diagram-text">{title}</p>
+                        {(!steps.is_empty()).then(|| view! {
+                            <ol class="path-list">{steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol>
+                        })}
                         <Legend/>
                     </details>
                 </figcaption>

@@ -22,6 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -133,11 +134,10 @@ impl Store {
                 .run(&store.pool)
                 .await
                 .map_err(|e| StoreError::Database(e.into()))?,
-            Backend::Postgres => {
-                return Err(StoreError::Corrupt(
-                    "PostgreSQL support is not available yet in this build".into(),
-                ))
-            }
+            Backend::Postgres => POSTGRES_MIGRATIONS
+                .run(&store.pool)
+                .await
+                .map_err(|e| StoreError::Database(e.into()))?,
         }
         store.seed_locations().await?;
         Ok(store)
@@ -200,11 +200,51 @@ where
 pub(crate) mod test_support {
     use super::*;
 
-    /// A fresh store in a temporary directory; keep the directory alive as long as the store.
+    /// A fresh store: a SQLite file in a temporary directory (keep the directory alive as long as the store),
+    /// or, when `PORTAL_TEST_DATABASE_URL` names a PostgreSQL server, a new database on it. The same tests run
+    /// unchanged on both.
     pub async fn temp_store() -> (Store, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let url = format!("sqlite://{}/test.db", dir.path().display());
+        let url = match std::env::var("PORTAL_TEST_DATABASE_URL") {
+            Ok(admin) if admin.starts_with("postgres") => fresh_postgres_database(&admin).await,
+            _ => format!("sqlite://{}/test.db", dir.path().display()),
+        };
         let store = Store::open(&url).await.expect("open store");
         (store, dir)
+    }
+
+    /// On PostgreSQL, the URL of a new empty database (for tests of several instances on one database).
+    pub async fn shared_postgres_url() -> Option<String> {
+        match std::env::var("PORTAL_TEST_DATABASE_URL") {
+            Ok(admin) if admin.starts_with("postgres") => {
+                Some(fresh_postgres_database(&admin).await)
+            }
+            _ => None,
+        }
+    }
+
+    /// Creates an empty database next to the one `admin_url` names and returns its URL.
+    async fn fresh_postgres_database(admin_url: &str) -> String {
+        sqlx::any::install_default_drivers();
+        let name = format!(
+            "portal_test_{}",
+            crate::server::auth::tokens::random_secret()[..16].to_string()
+        );
+        let admin = sqlx::AnyPool::connect(admin_url)
+            .await
+            .expect("connect to the test PostgreSQL");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .expect("create a test database");
+        admin.close().await;
+        let (base, query) = admin_url
+            .split_once('?')
+            .map_or((admin_url, None), |(b, q)| (b, Some(q)));
+        let server = base.rsplit_once('/').map_or(base, |(server, _)| server);
+        match query {
+            Some(q) => format!("{server}/{name}?{q}"),
+            None => format!("{server}/{name}"),
+        }
     }
 }

@@ -28,7 +28,22 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
     let app = expect_context::<AppState>();
     let identity = require_user()?;
     let stored = visible_job(&app, &identity, id).await?;
-    let history = app.store.state_history(id).await?;
+    let events: Vec<lifecycle::Event> = app
+        .store
+        .events(id)
+        .await?
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let (job_steps, drive_history) = lifecycle::history::paths(&events);
+    let history = job_steps
+        .into_iter()
+        .map(|s| crate::model::StateStep {
+            from: s.from,
+            to: s.to,
+            at: s.at,
+        })
+        .collect();
     let mut job = stored.job;
     // Keys leave the server only through the explicit "show keys" action.
     for drive in &mut job.drives {
@@ -40,6 +55,7 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
         resource_group: stored.resource_group,
         job,
         history,
+        drive_history,
         settings: *app.settings(),
         now: app.clock.now(),
     })
@@ -145,7 +161,7 @@ fn JobView(
         {(!job.drives.is_empty()).then(|| view! {
             <section class="card" aria-labelledby="drive-lifecycle-heading">
                 <h2 id="drive-lifecycle-heading">"Drive lifecycle"</h2>
-                <DriveDiagram job=job.clone() job_id=detail.id selected=selected_drive/>
+                <DriveDiagram job=job.clone() job_id=detail.id selected=selected_drive history=detail.drive_history.clone()/>
             </section>
         })}
 
