@@ -200,3 +200,13 @@ test('the drive diagram shows one drive’s path, or where every drive is', asyn
   await expect(diagram.getByTestId('node-Completed')).toHaveAttribute('data-visit', 'untouched');
   await expect(page.getByTestId('drive-diagram-text')).toContainText('Drive lifecycle of WD-DEMO-A1: Transferring');
 });
+
+test('the job page tells the customer about faults and deadlines', async ({ page }, testInfo) => {
+  const jobs = new JobsPage(page, testInfo);
+  await jobs.open();
+  await jobs.openJob('demo-faulted');
+  await expect(page.getByTestId('job-notices')).toBeVisible();
+  await jobs.open();
+  await jobs.openJob('demo-creating');
+  await expect(page.getByTestId('job-notices')).toContainText(/20\d\d-\d\d-\d\d/);
+});

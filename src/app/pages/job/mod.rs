@@ -6,6 +6,7 @@ mod drives;
 mod shipping;
 
 use crate::app::components::diagram::{DriveDiagram, JobDiagram, NextSteps};
+use crate::app::components::notices::JobNotices;
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::Time;
 use crate::app::pages::not_found::NotFound;
@@ -148,6 +149,8 @@ fn JobView(
                 <span class="head-progress"><Progress percent label="Job progress"/></span>
             </div>
         </div>
+
+        <JobNotices job=detail.job.clone() settings=detail.settings now=detail.now/>
 
         <section class="card" aria-labelledby="lifecycle-heading">
             <h2 id="lifecycle-heading">"Job lifecycle"</h2>
