@@ -13,7 +13,14 @@ export class OwnServer {
     const addrFile = join(dir, 'addr');
     const child = spawn(
       bin,
-      ['--demo', '--listen', '127.0.0.1:0', '--addr-file', addrFile, '--database-url', `sqlite://${join(dir, 'portal.db')}`, ...flags],
+      [
+        '--demo',
+        '--listen', '127.0.0.1:0',
+        '--addr-file', addrFile,
+        // A fresh SQLite file unless the flags name a database.
+        ...(flags.includes('--database-url') ? [] : ['--database-url', `sqlite://${join(dir, 'portal.db')}`]),
+        ...flags,
+      ],
       { stdio: 'ignore', cwd: resolve(__dirname, '../..') },
     );
     for (let i = 0; i < 150; i++) {
