@@ -4,6 +4,7 @@ pub mod components;
 pub mod forms;
 pub mod live;
 pub mod pages;
+pub mod query;
 
 use components::layout::Layout;
 use leptos::prelude::*;

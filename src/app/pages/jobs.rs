@@ -3,6 +3,7 @@
 
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
+use crate::app::query::{list_href, non_empty};
 use crate::error::AppError;
 use crate::model::JobListPage;
 use leptos::prelude::*;
@@ -23,43 +24,16 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn non_empty(v: Option<String>) -> Option<String> {
-        v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-    }
-
     /// The URL of this query with another cursor.
     fn href(&self, cursor: Option<&str>) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("state", &self.state),
-            ("job_type", &self.job_type),
-            ("q", &self.q),
-        ] {
-            if let Some(v) = v {
-                parts.push(format!("{k}={}", urlencode(v)));
-            }
-        }
-        if let Some(c) = cursor {
-            parts.push(format!("cursor={c}"));
-        }
-        if parts.is_empty() {
-            "/jobs".into()
-        } else {
-            format!("/jobs?{}", parts.join("&"))
-        }
+        list_href(
+            "/jobs",
+            &[("state", &self.state), ("job_type", &self.job_type), ("q", &self.q)],
+            cursor,
+        )
     }
 }
 
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
 
 #[server(endpoint = "list_jobs")]
 pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError> {
@@ -75,13 +49,13 @@ pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError
     } else {
         JobScope::Subscriptions(identity.subscriptions.clone())
     };
-    let state = match ListQuery::non_empty(query.state) {
+    let state = match non_empty(query.state) {
         Some(s) => Some(JobState::parse(&s).ok_or_else(|| {
             AppError::Rejected(Rejection::invalid("state", format!("Unknown state '{s}'")))
         })?),
         None => None,
     };
-    let job_type = match ListQuery::non_empty(query.job_type) {
+    let job_type = match non_empty(query.job_type) {
         Some(t) => Some(JobType::parse(&t).ok_or_else(|| {
             AppError::Rejected(Rejection::invalid(
                 "job_type",
@@ -90,13 +64,13 @@ pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError
         })?),
         None => None,
     };
-    let cursor = ListQuery::non_empty(query.cursor)
+    let cursor = non_empty(query.cursor)
         .as_deref()
         .and_then(Cursor::decode);
     let filter = JobFilter {
         state,
         job_type,
-        search: ListQuery::non_empty(query.q),
+        search: non_empty(query.q),
     };
     let mut page = app
         .store
@@ -112,10 +86,10 @@ pub fn JobsPage() -> impl IntoView {
     let query = Signal::derive(move || {
         let p = params.read();
         ListQuery {
-            state: ListQuery::non_empty(p.get("state")),
-            job_type: ListQuery::non_empty(p.get("job_type")),
-            q: ListQuery::non_empty(p.get("q")),
-            cursor: ListQuery::non_empty(p.get("cursor")),
+            state: non_empty(p.get("state")),
+            job_type: non_empty(p.get("job_type")),
+            q: non_empty(p.get("q")),
+            cursor: non_empty(p.get("cursor")),
         }
     });
     let live = crate::app::live::use_live_updates(None);

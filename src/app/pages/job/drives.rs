@@ -1,7 +1,7 @@
 //! The job's drives: state, copy status, progress and bytes, logs; BitLocker keys only on an explicit request;
 //! extra drives that arrived unlisted.
 
-use crate::app::components::status::{DriveStateBadge, Progress};
+use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, Progress};
 use crate::error::AppError;
 use crate::model::JobDetail;
 use leptos::prelude::*;
@@ -33,22 +33,6 @@ pub async fn bitlocker_keys(id: i64) -> Result<Vec<(String, String)>, AppError> 
         .iter()
         .filter_map(|d| d.bit_locker_key.clone().map(|k| (d.drive_id.clone(), k)))
         .collect())
-}
-
-/// `1.5 TB`, `300 GB`: bytes copied, in the units people read.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit < UNITS.len() - 1 {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
 }
 
 #[component]
@@ -89,12 +73,6 @@ pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>) -> impl IntoView {
                             <tbody>
                                 {job.drives.iter().map(|d| {
                                     let label = format!("Progress of drive {}", d.drive_id);
-                                    let logs = [
-                                        ("Error log", d.logs.error_log_uri.clone()),
-                                        ("Verbose log", d.logs.verbose_log_uri.clone()),
-                                        ("Manifest", d.logs.manifest_uri.clone()),
-                                    ];
-                                    let has_logs = logs.iter().any(|(_, u)| u.is_some());
                                     view! {
                                         <tr data-testid="drive" data-drive=d.drive_id.clone()>
                                             <td class="mono">{d.drive_id.clone()}</td>
@@ -105,12 +83,7 @@ pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>) -> impl IntoView {
                                             <td>{d.copy_status.clone().unwrap_or_else(|| "—".into())}</td>
                                             <td class="progress-cell"><Progress percent=d.percent_complete label/></td>
                                             <td>{human_bytes(d.bytes_succeeded)}</td>
-                                            <td class="logs">
-                                                {logs.into_iter().filter_map(|(name, uri)| uri.map(|u| view! {
-                                                    <a href=u target="_blank" rel="noopener noreferrer">{name}</a>
-                                                })).collect_view()}
-                                                {(!has_logs).then_some("—")}
-                                            </td>
+                                            <td><DriveLogLinks logs=d.logs.clone()/></td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -151,18 +124,5 @@ pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>) -> impl IntoView {
                 </div>
             })}
         </section>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::human_bytes;
-
-    #[test]
-    fn bytes_are_shown_in_readable_units() {
-        assert_eq!(human_bytes(0), "0 B");
-        assert_eq!(human_bytes(999), "999 B");
-        assert_eq!(human_bytes(1_500), "1.5 KB");
-        assert_eq!(human_bytes(1_600_000_000_000), "1.6 TB");
     }
 }

@@ -6,7 +6,7 @@ use super::intakes::{RecordIntakeForm, StaffRecordIntake};
 use super::ops::{unscoped_drive_errors, DriveOperations, JobOperations, Ops, StaffAddNote};
 use super::{error_of, ConsoleNav, OpMessage, OpTextArea};
 use crate::app::components::diagram::JobDiagram;
-use crate::app::components::status::{DriveStateBadge, JobStateBadge, Progress};
+use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative, Time};
 use crate::app::pages::not_found::NotFound;
 use crate::console::{actor_kind_label, StaffJobView, TimelineEntry};
@@ -115,7 +115,7 @@ fn StaffJobBody(
     let customer_href = data
         .customer
         .as_ref()
-        .map(|c| format!("/staff?q={}", super::jobs::urlencode(c)));
+        .map(|c| format!("/staff?q={}", crate::app::query::urlencode(c)));
     let can_note_intake = job.state != JobState::Shipping && deleted.is_none();
     let StaffJobView {
         subscription_id,
@@ -207,11 +207,6 @@ fn StaffJobBody(
                             <tbody>
                                 {job.drives.iter().map(|d| {
                                     let label = format!("Progress of drive {}", d.drive_id);
-                                    let logs = [
-                                        ("Error log", d.logs.error_log_uri.clone()),
-                                        ("Verbose log", d.logs.verbose_log_uri.clone()),
-                                        ("Manifest", d.logs.manifest_uri.clone()),
-                                    ];
                                     let drive = d.clone();
                                     let j = job.clone();
                                     view! {
@@ -225,10 +220,8 @@ fn StaffJobBody(
                                             <td class="progress-cell"><Progress percent=d.percent_complete label/></td>
                                             <td>
                                                 <span>{d.copy_status.clone().unwrap_or_else(|| "—".into())}</span>
-                                                {format!(" · {} bytes", d.bytes_succeeded)}
-                                                <ul class="console-logs">
-                                                    {logs.into_iter().filter_map(|(l, u)| u.map(|u| view! { <li><a href=u.clone() rel="external noopener">{l}</a></li> })).collect_view()}
-                                                </ul>
+                                                {format!(" · {} copied · ", human_bytes(d.bytes_succeeded))}
+                                                <DriveLogLinks logs=d.logs.clone()/>
                                             </td>
                                             <td>
                                                 {deleted.is_none().then(|| view! { <DriveOperations id job=j drive ops/> })}

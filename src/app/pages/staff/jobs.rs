@@ -6,6 +6,7 @@ use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
 use crate::console::StaffJobList;
 use crate::error::AppError;
+use crate::app::query::{list_href, non_empty};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -27,43 +28,19 @@ pub struct StaffQuery {
     pub cursor: Option<String>,
 }
 
-fn non_empty(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            other => format!("%{other:02X}"),
-        })
-        .collect()
-}
-
 impl StaffQuery {
     fn href(&self, cursor: Option<&str>) -> String {
-        let mut parts = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("state", &self.state),
-            ("job_type", &self.job_type),
-            ("location", &self.location),
-            ("attention", &self.attention),
-        ] {
-            if let Some(v) = v {
-                parts.push(format!("{k}={}", urlencode(v)));
-            }
-        }
-        if let Some(c) = cursor {
-            parts.push(format!("cursor={c}"));
-        }
-        if parts.is_empty() {
-            "/staff".into()
-        } else {
-            format!("/staff?{}", parts.join("&"))
-        }
+        list_href(
+            "/staff",
+            &[
+                ("q", &self.q),
+                ("state", &self.state),
+                ("job_type", &self.job_type),
+                ("location", &self.location),
+                ("attention", &self.attention),
+            ],
+            cursor,
+        )
     }
 
     fn is_filtered(&self) -> bool {
