@@ -9,7 +9,9 @@ pub fn non_empty(v: Option<String>) -> Option<String> {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -39,8 +41,14 @@ mod tests {
     fn links_keep_the_filters_and_encode_them() {
         let q = Some("a b&c".to_string());
         let none = None;
-        assert_eq!(list_href("/jobs", &[("q", &q), ("state", &none)], None), "/jobs?q=a%20b%26c");
-        assert_eq!(list_href("/jobs", &[("state", &none)], Some("1.2")), "/jobs?cursor=1.2");
+        assert_eq!(
+            list_href("/jobs", &[("q", &q), ("state", &none)], None),
+            "/jobs?q=a%20b%26c"
+        );
+        assert_eq!(
+            list_href("/jobs", &[("state", &none)], Some("1.2")),
+            "/jobs?cursor=1.2"
+        );
         assert_eq!(list_href("/staff", &[], None), "/staff");
         assert_eq!(non_empty(Some("  ".into())), None);
         assert_eq!(non_empty(Some(" x ".into())).as_deref(), Some("x"));

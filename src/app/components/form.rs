@@ -19,7 +19,7 @@ pub fn Field(
     #[prop(optional)] required: bool,
     /// Checks the value as it is typed (the same rule the server applies).
     #[prop(optional)]
-    check: Option<fn(&str) -> Result<(), String>>,
+    check: Option<FieldCheck>,
     error: FormError,
     /// Echo what was typed after a refused plain form post (never for passwords).
     #[prop(optional)]
@@ -89,6 +89,9 @@ pub fn Field(
         </div>
     }
 }
+
+/// A field's own rule, run as the user types (a `lifecycle::validate` function).
+pub type FieldCheck = fn(&str) -> Result<(), String>;
 
 /// An element id for an input name (`job[drives][0][drive_id]` → `field-job-drives-0-drive_id`).
 pub fn field_id(name: &str) -> String {

@@ -28,12 +28,15 @@ impl ListQuery {
     fn href(&self, cursor: Option<&str>) -> String {
         list_href(
             "/jobs",
-            &[("state", &self.state), ("job_type", &self.job_type), ("q", &self.q)],
+            &[
+                ("state", &self.state),
+                ("job_type", &self.job_type),
+                ("q", &self.q),
+            ],
             cursor,
         )
     }
 }
-
 
 #[server(endpoint = "list_jobs")]
 pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError> {
@@ -64,9 +67,7 @@ pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError
         })?),
         None => None,
     };
-    let cursor = non_empty(query.cursor)
-        .as_deref()
-        .and_then(Cursor::decode);
+    let cursor = non_empty(query.cursor).as_deref().and_then(Cursor::decode);
     let filter = JobFilter {
         state,
         job_type,

@@ -228,7 +228,7 @@ pub(crate) mod test_support {
         sqlx::any::install_default_drivers();
         let name = format!(
             "portal_test_{}",
-            crate::server::auth::tokens::random_secret()[..16].to_string()
+            &crate::server::auth::tokens::random_secret()[..16]
         );
         let admin = sqlx::AnyPool::connect(admin_url)
             .await

@@ -6,7 +6,9 @@ use super::intakes::{RecordIntakeForm, StaffRecordIntake};
 use super::ops::{unscoped_drive_errors, DriveOperations, JobOperations, Ops, StaffAddNote};
 use super::{error_of, ConsoleNav, OpMessage, OpTextArea};
 use crate::app::components::diagram::JobDiagram;
-use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, JobStateBadge, Progress};
+use crate::app::components::status::{
+    human_bytes, DriveLogLinks, DriveStateBadge, JobStateBadge, Progress,
+};
 use crate::app::components::time::{iso_minutes, relative, Time};
 use crate::app::pages::not_found::NotFound;
 use crate::console::{actor_kind_label, StaffJobView, TimelineEntry};

@@ -4,9 +4,9 @@
 use super::ConsoleNav;
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
+use crate::app::query::{list_href, non_empty};
 use crate::console::StaffJobList;
 use crate::error::AppError;
-use crate::app::query::{list_href, non_empty};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
