@@ -1,5 +1,9 @@
 //! The Import/Export job portal: a Leptos application rendered on the server and hydrated in the browser.
 
+// Release builds keep the views' full types (debug builds erase them, `--cfg erase_components`); the job
+// page's view type is deeper than rustc's default limit of 128.
+#![recursion_limit = "256"]
+
 pub mod account_rules;
 pub mod api_guide;
 pub mod app;
