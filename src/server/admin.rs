@@ -114,6 +114,10 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         ..ServeArgs::default()
     };
     let config = Config::load(&serve, &|k| std::env::var(k).ok())?;
+    if let AdminCommand::GenerateData(a) = args.command {
+        // Before anything opens the database: the generator needs the new file to itself.
+        return generate_data(&config, a).await;
+    }
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
@@ -167,32 +171,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             }
             Ok(())
         }
-        AdminCommand::GenerateData(a) => {
-            store.pool().close().await;
-            let options = super::bench_data::Options {
-                jobs: a.jobs,
-                customers: a.customers,
-                write_jobs: a.write_jobs,
-                live_jobs: a.live_jobs,
-                sweep_jobs: a.sweep_jobs,
-                seed: a.seed,
-                ..Default::default()
-            };
-            let manifest =
-                super::bench_data::generate(&config.database_url, &options, &config.settings)
-                    .await?;
-            let json = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
-            match a.manifest {
-                Some(path) => std::fs::write(&path, json)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-                None => println!("{json}"),
-            }
-            eprintln!(
-                "generated {} jobs ({} events, {} drives) in {:.1} s",
-                manifest.total_jobs, manifest.events, manifest.drives, manifest.seconds
-            );
-            Ok(())
-        }
+        AdminCommand::GenerateData(_) => Err("generate-data runs before the store opens".into()),
         AdminCommand::BenchSweep { at } => {
             let at = chrono::DateTime::parse_from_rfc3339(&at)
                 .map_err(|e| format!("--at: {e}"))?
@@ -287,5 +266,30 @@ async fn create(
     if generated {
         println!("password: {password}");
     }
+    Ok(())
+}
+
+async fn generate_data(config: &Config, a: GenerateDataArgs) -> Result<(), String> {
+    let options = super::bench_data::Options {
+        jobs: a.jobs,
+        customers: a.customers,
+        write_jobs: a.write_jobs,
+        live_jobs: a.live_jobs,
+        sweep_jobs: a.sweep_jobs,
+        seed: a.seed,
+        ..Default::default()
+    };
+    let manifest =
+        super::bench_data::generate(&config.database_url, &options, &config.settings).await?;
+    let json = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
+    match a.manifest {
+        Some(path) => std::fs::write(&path, json)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        None => println!("{json}"),
+    }
+    eprintln!(
+        "generated {} jobs ({} events, {} drives) in {:.1} s",
+        manifest.total_jobs, manifest.events, manifest.drives, manifest.seconds
+    );
     Ok(())
 }

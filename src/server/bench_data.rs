@@ -676,19 +676,52 @@ pub async fn generate(
     if !url.starts_with("sqlite:") {
         return Err("generate-data writes SQLite databases only".into());
     }
-    // The schema, exactly as the server makes it, and the seeded locations.
-    let store = Store::open(url).await.map_err(|e| e.to_string())?;
-    let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
-        .fetch_one(store.pool())
+    // The loading connection, on a new file: no journal, no syncs, a big cache. (Opened before anything
+    // else: leaving WAL mode later would need a lock SQLite does not wait for.)
+    let connect = SqliteConnectOptions::from_str(url)
+        .map_err(|e| e.to_string())?
+        .create_if_missing(true);
+    let mut conn = SqliteConnection::connect_with(&connect)
         .await
         .map_err(|e| e.to_string())?;
-    if existing > 0 {
-        return Err(
-            "the database already has jobs: generate-data fills a new database only".into(),
-        );
+    // Refuse a database with jobs before changing anything about it.
+    let has_jobs: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'jobs'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|e| e.to_string())?;
+    if has_jobs > 0 {
+        let jobs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+            .fetch_one(&mut conn)
+            .await
+            .map_err(|e| e.to_string())?;
+        if jobs > 0 {
+            return Err(
+                "the database already has jobs: generate-data fills a new database only".into(),
+            );
+        }
     }
-    let locations = store.locations().await.map_err(|e| e.to_string())?;
-    store.pool().close().await;
+    for pragma in [
+        "PRAGMA journal_mode = OFF",
+        "PRAGMA synchronous = OFF",
+        "PRAGMA cache_size = -524288",
+        "PRAGMA temp_store = MEMORY",
+        "PRAGMA locking_mode = EXCLUSIVE",
+        "PRAGMA foreign_keys = OFF",
+        "PRAGMA threads = 2",
+    ] {
+        conn.execute(pragma)
+            .await
+            .map_err(|e| format!("{pragma} (generate-data needs a new database file): {e}"))?;
+    }
+    // The schema, exactly as the server makes it.
+    super::store::SQLITE_MIGRATIONS
+        .run(&mut conn)
+        .await
+        .map_err(|e| e.to_string())?;
+    // The locations the store seeds on its first open (below, once the rows are in).
+    let locations = lifecycle::shipping::default_locations();
 
     let now = options.now.unwrap_or_else(chrono::Utc::now);
     let now = chrono::DateTime::from_timestamp_millis(millis(now) / 1000 * 1000).unwrap_or(now);
@@ -902,24 +935,7 @@ pub async fn generate(
         .await
         .map_err(|e| format!("cannot hash the bench password: {e}"))?;
 
-    // The loading connection: no journal, no syncs, a big cache; indexes dropped until the end.
-    let connect = SqliteConnectOptions::from_str(url).map_err(|e| e.to_string())?;
-    let mut conn = SqliteConnection::connect_with(&connect)
-        .await
-        .map_err(|e| e.to_string())?;
-    for pragma in [
-        "PRAGMA journal_mode = OFF",
-        "PRAGMA synchronous = OFF",
-        "PRAGMA cache_size = -524288",
-        "PRAGMA temp_store = MEMORY",
-        "PRAGMA locking_mode = EXCLUSIVE",
-        "PRAGMA foreign_keys = OFF",
-        "PRAGMA threads = 2",
-    ] {
-        conn.execute(pragma)
-            .await
-            .map_err(|e| format!("{pragma}: {e}"))?;
-    }
+    // Secondary indexes are dropped until the rows are in, then built once.
     let indexes: Vec<(String, String)> = sqlx::query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL \
          AND tbl_name IN ('jobs', 'events', 'drives')",
@@ -1039,6 +1055,9 @@ pub async fn generate(
         .await
         .map_err(|e| e.to_string())?;
     conn.close().await.map_err(|e| e.to_string())?;
+    // The server's own first open: seeds the locations and checks the schema.
+    let store = Store::open(url).await.map_err(|e| e.to_string())?;
+    store.pool().close().await;
 
     let customer = &customers[0];
     Ok(Manifest {

@@ -226,14 +226,14 @@ class Bench:
         self.results = {}
         self.rows = []
 
-    def generate(self, jobs, name):
+    def generate(self, jobs, name, extra=()):
         db = self.work / f"{name}.db"
         manifest = self.work / f"{name}.json"
         if not db.exists():
             log(f"generating {jobs:,} jobs into {db}")
             started = time.time()
             subprocess.run([str(self.bin), "admin", "--database-url", f"sqlite://{db}", "generate-data",
-                            "--jobs", str(jobs), "--manifest", str(manifest)], check=True, cwd=ROOT)
+                            "--jobs", str(jobs), "--manifest", str(manifest), *extra], check=True, cwd=ROOT)
             took = time.time() - started
             log(f"generated {jobs:,} jobs in {took:.1f} s ({db.stat().st_size / 2**20:,.0f} MiB)")
         m = json.loads(manifest.read_text())
@@ -323,7 +323,13 @@ class Bench:
         a = self.args
         machine = describe_machine()
         log("machine:", machine["cpu"], machine["nproc"], "cores", machine["memory"])
-        small = self.generate(a.small, "small")
+        # The writes run on the large set only: the small one is exactly N jobs plus the sweep's due drafts.
+        need = (a.small + a.large + 30_000) * 7.5 * 1024 + 2 * 2**30
+        free = shutil.disk_usage(self.work).free
+        if free < need and not (self.work / "large.db").exists():
+            raise SystemExit(f"{self.work}: {free / 2**30:.1f} GiB free, the data sets need about "
+                             f"{need / 2**30:.1f} GiB; set BENCH_DIR to a roomier place")
+        small = self.generate(a.small, "small", ("--write-jobs", "0", "--live-jobs", "1"))
         large = self.generate(a.large, "large")
         res = self.results
         res["generation"] = {"small": {"jobs": small["total_jobs"], "seconds": small["seconds"], "mib": small["db_mib"],
