@@ -1,5 +1,6 @@
 //! The Import/Export job portal: a Leptos application rendered on the server and hydrated in the browser.
-// The job page's view types nest deeply; the compiler's default query depth is not always enough for them.
+// Release builds keep the views' full types (debug builds erase them, `--cfg erase_components`); the job
+// page's view type is deeper than rustc's default limit of 128.
 #![recursion_limit = "256"]
 
 pub mod account_rules;

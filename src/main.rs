@@ -48,6 +48,7 @@ async fn main() {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let bench_endpoints = args.bench_endpoints;
     let config = Config::load(&args, &|k| std::env::var(k).ok())?;
     tracing::info!(sources = ?config.sources, database = %config.database_url, "configuration loaded");
     let store = Store::open(&config.database_url)
@@ -139,7 +140,12 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         );
     }
     println!();
-    let app = router::build(state);
+    let mut app = router::build(state);
+    if bench_endpoints {
+        // Outside every layer of the portal's router: the bare reference of scripts/bench.
+        app = app.merge(portal::server::bench::router());
+        println!("  Benchmark reference endpoints ON (/__bench/). Never use this in production.");
+    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -33,6 +33,9 @@ pub struct ServeArgs {
     /// Write the bound address to this file once listening (used by the test harness with port 0)
     #[arg(long, value_name = "PATH")]
     pub addr_file: Option<PathBuf>,
+    /// Benchmarks only: also serve the /__bench/ reference endpoints (scripts/bench). Never in production.
+    #[arg(long)]
+    pub bench_endpoints: bool,
 }
 
 /// Everything the running server needs to know.

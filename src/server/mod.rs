@@ -6,6 +6,8 @@ pub mod api;
 pub mod auth;
 #[cfg(test)]
 mod auth_tests;
+pub mod bench;
+pub mod bench_data;
 pub mod clock;
 pub mod commands;
 pub mod config;

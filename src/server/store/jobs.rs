@@ -415,6 +415,30 @@ impl Store {
         row.as_ref().map(stored_job).transpose()
     }
 
+    /// The live jobs with these ids, in the order of `ids` (ids of missing or deleted jobs are skipped): one
+    /// query for a whole page, where loading them one by one would cost a round trip each.
+    pub async fn jobs_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<StoredJob>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id IN ({}) AND deleted = 0",
+            params.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(*id);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        for row in &rows {
+            let job = stored_job(row)?;
+            found.insert(job.id, job);
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     /// The live job with this name in a resource group.
     pub async fn job_by_name(
         &self,

@@ -595,3 +595,44 @@ async fn search_finds_jobs_by_name_prefix_tracking_number_drive_serial_and_custo
     assert!(find(mine(), "zzz").await.is_empty());
     assert!(find(mine(), "a'; DROP TABLE jobs; --").await.is_empty());
 }
+
+#[tokio::test]
+async fn jobs_by_ids_loads_a_page_in_the_order_asked_and_skips_deleted_jobs() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let mut ids = Vec::new();
+    for name in ["job-a", "job-b", "job-c"] {
+        let (job, _) = store
+            .put_job(
+                SUB,
+                "rg",
+                new_job(&store, name).await,
+                &customer(),
+                t0(),
+                &s,
+            )
+            .await
+            .unwrap();
+        ids.push(job.id);
+    }
+    store
+        .execute(
+            ids[1],
+            &[Command::Customer(CustomerCommand::Delete)],
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    let asked = [ids[2], ids[1], 999_999, ids[0]];
+    let names: Vec<String> = store
+        .jobs_by_ids(&asked)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.job.name)
+        .collect();
+    assert_eq!(names, ["job-c", "job-a"]);
+    assert!(store.jobs_by_ids(&[]).await.unwrap().is_empty());
+}
