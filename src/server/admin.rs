@@ -44,6 +44,8 @@ pub enum AdminCommand {
         #[arg(long)]
         password: Option<String>,
     },
+    /// Check that every job's stored snapshot equals the replay of its events (exit status 1 when one does not)
+    Verify,
     /// Benchmarks: fill a NEW SQLite database with generated jobs, customers, tokens and sessions
     GenerateData(GenerateDataArgs),
     /// Benchmarks: run one timer sweep as of --at and print how long it took. Fires timers early: never on a
@@ -170,6 +172,26 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 );
             }
             Ok(())
+        }
+        AdminCommand::Verify => {
+            let started = std::time::Instant::now();
+            let jobs = store.job_count().await.map_err(|e| e.to_string())?;
+            let bad = store.verify_snapshots().await.map_err(|e| e.to_string())?;
+            if bad.is_empty() {
+                println!(
+                    "{jobs} jobs: every snapshot equals the replay of its events ({:.1} s)",
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                let shown: Vec<String> = bad.iter().take(20).map(i64::to_string).collect();
+                Err(format!(
+                    "{} of {jobs} jobs have a snapshot that differs from the replay of their events: {}{}",
+                    bad.len(),
+                    shown.join(", "),
+                    if bad.len() > 20 { ", …" } else { "" }
+                ))
+            }
         }
         AdminCommand::GenerateData(_) => Err("generate-data runs before the store opens".into()),
         AdminCommand::BenchSweep { at } => {

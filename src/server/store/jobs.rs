@@ -9,6 +9,7 @@ use lifecycle::{
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
+use std::collections::HashMap;
 
 /// A job as stored: where it lives, its snapshot and who created and last changed it.
 #[derive(Clone, Debug)]
@@ -431,7 +432,7 @@ impl Store {
             query = query.bind(*id);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let mut found = std::collections::HashMap::with_capacity(rows.len());
+        let mut found = HashMap::with_capacity(rows.len());
         for row in &rows {
             let job = stored_job(row)?;
             found.insert(job.id, job);
@@ -623,28 +624,52 @@ impl Store {
     }
 
     /// Recomputes every snapshot from its events and reports the jobs whose stored snapshot differs.
+    /// Reads the jobs in id order, 500 at a time, with their events in one query per batch.
     pub async fn verify_snapshots(&self) -> StoreResult<Vec<i64>> {
-        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM jobs ORDER BY id")
+        const BATCH: i64 = 500;
+        let mut bad = Vec::new();
+        let mut after = 0i64;
+        loop {
+            let jobs =
+                sqlx::query("SELECT id, snapshot FROM jobs WHERE id > $1 ORDER BY id LIMIT $2")
+                    .bind(after)
+                    .bind(BATCH)
+                    .fetch_all(&self.pool)
+                    .await?;
+            let (Some(first), Some(last)) = (jobs.first(), jobs.last()) else {
+                return Ok(bad);
+            };
+            let (first, last): (i64, i64) = (col(first, "id")?, col(last, "id")?);
+            let rows = sqlx::query(
+                "SELECT id, job_id, seq, recorded_at, actor_type, actor_id, actor_label, state_before, \
+                 state_after, body FROM events WHERE job_id BETWEEN $1 AND $2 ORDER BY job_id, seq",
+            )
+            .bind(first)
+            .bind(last)
             .fetch_all(&self.pool)
             .await?;
-        let mut bad = Vec::new();
-        for id in ids {
-            let snapshot: String = sqlx::query_scalar("SELECT snapshot FROM jobs WHERE id = $1")
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await?;
-            let stored: Job = serde_json::from_str(&snapshot)?;
-            let events: Vec<Event> = self
-                .events(id)
-                .await?
-                .into_iter()
-                .map(|e| e.event)
-                .collect();
-            if lifecycle::replay(&events).as_ref() != Some(&stored) {
-                bad.push(id);
+            let mut histories: HashMap<i64, Vec<Event>> = HashMap::new();
+            for row in &rows {
+                let e = stored_event(row)?;
+                histories.entry(e.job_id).or_default().push(e.event);
             }
+            for row in &jobs {
+                let id: i64 = col(row, "id")?;
+                let stored: Job = serde_json::from_str(&col::<String>(row, "snapshot")?)?;
+                let events = histories.remove(&id).unwrap_or_default();
+                if lifecycle::replay(&events).as_ref() != Some(&stored) {
+                    bad.push(id);
+                }
+            }
+            after = last;
         }
-        Ok(bad)
+    }
+
+    /// How many jobs there are, deleted ones included.
+    pub async fn job_count(&self) -> StoreResult<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 

@@ -207,6 +207,48 @@ async fn every_command_is_an_event_and_the_snapshot_equals_the_replay() {
 }
 
 #[tokio::test]
+async fn verification_names_the_jobs_whose_snapshot_is_not_their_replay() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let mut ids = Vec::new();
+    for name in ["job-a", "job-b", "job-c"] {
+        let (job, _) = store
+            .put_job(
+                SUB,
+                "rg",
+                new_job(&store, name).await,
+                &customer(),
+                t0(),
+                &s,
+            )
+            .await
+            .unwrap();
+        ids.push(job.id);
+    }
+    assert!(store.verify_snapshots().await.unwrap().is_empty());
+    assert_eq!(store.job_count().await.unwrap(), 3);
+    // A snapshot edited behind the log's back (here: a state no event led to).
+    let mut tampered = store.job(ids[1]).await.unwrap().unwrap().job;
+    tampered.state = JobState::Shipping;
+    sqlx::query("UPDATE jobs SET snapshot = $1 WHERE id = $2")
+        .bind(serde_json::to_string(&tampered).unwrap())
+        .bind(ids[1])
+        .execute(store.pool())
+        .await
+        .unwrap();
+    // And a job whose events are gone.
+    sqlx::query("DELETE FROM events WHERE job_id = $1")
+        .bind(ids[2])
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.verify_snapshots().await.unwrap(),
+        vec![ids[1], ids[2]]
+    );
+}
+
+#[tokio::test]
 async fn a_rejected_command_changes_nothing() {
     let (store, _dir) = temp_store().await;
     let s = Settings::default();
