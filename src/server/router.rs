@@ -12,6 +12,7 @@ use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::time::Duration;
+use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -41,7 +42,7 @@ pub fn build(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let fallback_state = state.clone();
     // `leptos_routes` also mounts the server functions and provides `AppState` to them and to every render.
-    Router::new()
+    let portal = Router::new()
         .route("/healthz", get(healthz))
         .route("/events", get(super::live::events))
         .merge(api::router())
@@ -71,5 +72,8 @@ pub fn build(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(state.config.request_timeout.as_seconds().max(1) as u64),
         ))
-        .with_state(state)
+        .with_state(state);
+    // ARM paths are matched case-insensitively; a layer of the router would run after routing, too late to
+    // respell the path, so the whole router is wrapped.
+    Router::new().fallback_service(portal.map_request(api::canonicalize::<axum::body::Body>))
 }

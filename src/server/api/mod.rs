@@ -10,6 +10,7 @@
 //! - Every change runs through `server::commands` as customer commands, so it obeys the same lifecycle rules
 //!   as the portal and appears in the job's timeline under the token's name.
 
+mod canonical_path;
 mod context;
 mod convert;
 mod errors;
@@ -24,6 +25,7 @@ mod request_id;
 #[cfg(test)]
 mod tests;
 
+pub use canonical_path::canonicalize;
 pub use openapi::ApiDoc;
 pub use request_id::request_ids;
 

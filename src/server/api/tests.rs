@@ -834,6 +834,33 @@ async fn delete_answers_200_in_creating_or_completed_and_409_otherwise() {
 }
 
 #[tokio::test]
+async fn fixed_path_segments_match_without_regard_to_case_as_in_arm() {
+    let api = api().await;
+    let lowered = format!(
+        "/SUBSCRIPTIONS/{SUB}/resourcegroups/{RG}/providers/microsoft.importexport/Jobs/demo-transferring"
+    );
+    let r = api.get(&lowered).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The resource id answers in the canonical spelling; the names are the ones sent.
+    assert_eq!(body_json(&r)["id"], job_path("demo-transferring"));
+    let keys = with_version(&format!("{lowered}/listbitlockerkeys"));
+    let r = api.call(Some(&api.customer), "POST", &keys, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(body_json(&r)["value"]
+        .as_array()
+        .is_some_and(|v| !v.is_empty()));
+    let r = api
+        .get("/providers/MICROSOFT.IMPORTEXPORT/Locations/westus")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Names are not respelled: a job name differing in case is another name.
+    let r = api
+        .get(&job_path("DEMO-TRANSFERRING").replace("resourceGroups", "resourcegroups"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+}
+
+#[tokio::test]
 async fn list_bitlocker_keys_returns_the_keys_given_at_creation() {
     let api = api().await;
     let mut body = import_body();
