@@ -143,3 +143,14 @@ test('ten drives are the limit the form explains, and an eleventh is refused by 
   }
   await expect(page.getByTestId('add-drive')).toBeDisabled();
 });
+
+test('Enter in a field creates the job, not a row or address change', async ({ page }, testInfo) => {
+  const form = new NewJobPage(page, testInfo);
+  await form.open('export');
+  const name = uniqueName('enter', testInfo);
+  await form.fillBasics(name);
+  await form.field('job[blob_paths]').fill('/photos/a.jpg');
+  await form.field('job[name]').press('Enter');
+  await expect(page.getByTestId('job-name')).toHaveText(name);
+  await new JobPage(page).expectCurrentState('Creating');
+});

@@ -316,6 +316,9 @@ fn JobFormView(
     view! {
         <FormMessage error/>
         <ActionForm action=create attr:class="job-form" attr:data-testid="new-job-form">
+            // Enter in a field presses the form's first submit button: let that be a create, not a row change.
+            <button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true" formaction=NEW_JOB_PATH
+                name="intent" value=FormIntent::CREATE data-testid="default-submit">"Create job"</button>
             <input type="hidden" name="job[job_type]" value=move || job_type.get().as_str()/>
             <section class="card" aria-labelledby="basics-heading">
                 <h2 id="basics-heading">"Basics"</h2>
