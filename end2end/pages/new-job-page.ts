@@ -1,5 +1,5 @@
 import { expect, Page, TestInfo } from '@playwright/test';
-import { waitForHydration } from './base';
+import { hasJs, waitForHydration } from './base';
 
 /** Valid sample values (BitLocker groups are multiples of 11 below 720896). */
 export const SAMPLE_KEY = '123453-234564-345675-456786-567897-678920-123442-000000';
@@ -59,5 +59,33 @@ export class NewJobPage {
 
   async submit(): Promise<void> {
     await this.page.getByTestId('create-job').click();
+  }
+
+  rows() {
+    return this.page.getByTestId('drive-row');
+  }
+
+  /** Adds or removes a row: in the browser with JavaScript, by posting the form back to the page without. */
+  async addDrive(): Promise<void> {
+    const n = await this.rows().count();
+    await this.page.getByTestId('add-drive').click();
+    await expect(this.rows()).toHaveCount(n + 1);
+    await waitForHydration(this.page, this.testInfo);
+  }
+
+  async removeDrive(): Promise<void> {
+    const n = await this.rows().count();
+    await this.page.getByTestId('remove-drive').click();
+    await expect(this.rows()).toHaveCount(n - 1);
+    await waitForHydration(this.page, this.testInfo);
+  }
+
+  /** Chooses the data center; without JavaScript its address shows after "Show this data center's address". */
+  async chooseLocation(name: string): Promise<void> {
+    await this.field('job[location]').selectOption(name);
+    if (!hasJs(this.testInfo)) {
+      await this.page.getByTestId('show-address').click();
+      await expect(this.page.getByTestId('ship-to')).toHaveAttribute('data-location', name);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { CUSTOMER, signIn } from '../pages/auth';
-import { hasJs } from '../pages/base';
+import { hasJs, waitForLive } from '../pages/base';
 import { JobActionsPage, JobPage } from '../pages/job-page';
 import { JobsPage } from '../pages/jobs-page';
 import { OwnServer } from '../pages/server';
@@ -26,11 +26,10 @@ const WINDOWS: Record<string, string[]> = {
 
 for (const [window, cancellable] of Object.entries(WINDOWS)) {
   test(`with the ${window} window, cancel is enabled exactly in ${cancellable.join(', ')}`, async ({ browser }, testInfo) => {
-    // One server per window setting; the rendered button does not depend on JavaScript, so one project is enough.
-    test.skip(!hasJs(testInfo), 'server restarts are covered once, in the js project');
+    // One server per window setting, in both projects: the cancel form is posted plainly without JavaScript.
     test.setTimeout(120_000);
     const server = await OwnServer.start(['--cancellation-window', window]);
-    const context = await browser.newContext({ baseURL: server.url });
+    const context = await browser.newContext({ baseURL: server.url, javaScriptEnabled: hasJs(testInfo) });
     try {
       const page = await context.newPage();
       await signIn(page, testInfo, CUSTOMER);
@@ -47,11 +46,25 @@ for (const [window, cancellable] of Object.entries(WINDOWS)) {
           await expect(page.getByTestId('cancel-reason')).toContainText('can be cancelled only');
         }
       }
+      // Creating is inside every window: cancelling ends the job at once, along the diagram's cancel edge.
+      {
+        const jobs = new JobsPage(page, testInfo);
+        await jobs.open('?q=demo-creating');
+        await jobs.openJob('demo-creating');
+        await waitForLive(page, testInfo);
+        await new JobActionsPage(page).cancel();
+        await new JobPage(page).expectCurrentState('Completed');
+        const taken = page.getByTestId('job-diagram').locator('path.edge.taken');
+        await expect(taken).toHaveCount(1);
+        await expect(taken).toHaveClass(/\bcancel\b/);
+        await expect(taken.locator('title')).toHaveText('Cancelled before shipping');
+      }
       if (window === 'before-packaging') {
         // A cancelled Received job skips the copy: the next step offered is packaging, not copying.
         const jobs = new JobsPage(page, testInfo);
         await jobs.open('?q=demo-received');
         await jobs.openJob('demo-received');
+        await waitForLive(page, testInfo);
         await expect(page.getByTestId('cancel-effect')).toContainText('returned uncopied');
         await new JobActionsPage(page).cancel();
         await expect(page.getByTestId('cancelled-badge')).toBeVisible();

@@ -180,6 +180,11 @@ pub fn drive_spec(drive: &DriveSpec) -> Vec<FieldError> {
     errors
 }
 
+/// Why a form offers no further drive rows once it has `MAX_DRIVES` of them.
+pub fn drive_limit_reached() -> String {
+    format!("A job can have at most {MAX_DRIVES} drives; put the others in a second job")
+}
+
 /// An import job's drive list: 1 to 10 drives with distinct ids (paths under `driveList`).
 pub fn drive_list(drives: &[DriveSpec]) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -770,6 +775,7 @@ mod tests {
         assert_eq!(drive_list(&[])[0].field, "driveList");
         let eleven: Vec<_> = (0..11).map(|i| spec(&format!("D{i}"))).collect();
         assert!(drive_list(&eleven)[0].message.contains("at most 10"));
+        assert!(drive_limit_reached().contains("at most 10 drives"));
         let dup = drive_list(&[spec("A1"), spec("a1")]);
         assert_eq!(dup[0].field, "driveList[1].driveId");
         let mut bad = spec("B2");

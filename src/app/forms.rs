@@ -8,6 +8,9 @@ use lifecycle::{
 };
 use serde::{Deserialize, Serialize};
 
+/// The manifest file a new drive row starts with (where the WAImportExport tool writes it).
+pub const DEFAULT_MANIFEST_FILE: &str = "\\DriveManifest.xml";
+
 fn text(s: &str) -> String {
     s.trim().to_string()
 }
@@ -114,6 +117,17 @@ impl ReturnShippingForm {
             carrier_account_number: text(&self.carrier_account_number),
         }
     }
+
+    /// What to echo after a refused plain form post: the chosen carrier too.
+    pub fn echo(&self, prefix: &str) -> Vec<(String, String)> {
+        vec![
+            (format!("{prefix}[carrier_name]"), self.carrier_name.clone()),
+            (
+                format!("{prefix}[carrier_account_number]"),
+                self.carrier_account_number.clone(),
+            ),
+        ]
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,6 +161,7 @@ impl DeliveryForm {
 
     pub fn echo(&self) -> Vec<(String, String)> {
         vec![
+            ("pkg[carrier_name]".into(), self.carrier_name.clone()),
             ("pkg[tracking_number]".into(), self.tracking_number.clone()),
             ("pkg[drive_count]".into(), self.drive_count.clone()),
             ("pkg[ship_date]".into(), self.ship_date.clone()),
@@ -165,16 +180,54 @@ pub struct DriveForm {
 }
 
 impl DriveForm {
+    /// A new row: empty but for the usual manifest file.
+    pub fn new_row() -> DriveForm {
+        DriveForm {
+            manifest_file: DEFAULT_MANIFEST_FILE.to_string(),
+            ..DriveForm::default()
+        }
+    }
+
+    /// Nothing typed: the manifest file still as the row started doesn't count as input.
     fn is_blank(&self) -> bool {
+        let manifest = self.manifest_file.trim();
         [
             &self.drive_id,
             &self.bit_locker_key,
-            &self.manifest_file,
             &self.manifest_hash,
             &self.drive_header_hash,
         ]
         .iter()
         .all(|v| v.trim().is_empty())
+            && (manifest.is_empty() || manifest == DEFAULT_MANIFEST_FILE)
+    }
+}
+
+/// What a plain (JavaScript-off) post of the new-job form asks for besides creating the job: the form's
+/// secondary submit buttons post it back to the page, which re-renders it with everything typed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormIntent {
+    Create,
+    AddDrive,
+    RemoveDrive,
+    /// Show the address and carriers of the data center now chosen.
+    ShowAddress,
+}
+
+impl FormIntent {
+    pub const CREATE: &'static str = "create";
+    pub const ADD_DRIVE: &'static str = "add_drive";
+    pub const REMOVE_DRIVE: &'static str = "remove_drive";
+    pub const SHOW_ADDRESS: &'static str = "show_address";
+
+    /// A missing or unknown value is a create: that is what the form's main button (and Enter) does.
+    pub fn parse(s: Option<&str>) -> FormIntent {
+        match s.map(str::trim) {
+            Some(Self::ADD_DRIVE) => FormIntent::AddDrive,
+            Some(Self::REMOVE_DRIVE) => FormIntent::RemoveDrive,
+            Some(Self::SHOW_ADDRESS) => FormIntent::ShowAddress,
+            _ => FormIntent::Create,
+        }
     }
 }
 
@@ -265,10 +318,37 @@ impl JobForm {
             .map(|(i, _)| i)
     }
 
-    /// Everything typed except secrets (BitLocker keys), for a refused plain form post.
+    /// Adds or removes a drive row (within 1 to `MAX_DRIVES` rows; rows beyond the limit that a crafted post
+    /// sent stay, so nothing typed is lost).
+    pub fn change_rows(&mut self, intent: FormIntent) {
+        match intent {
+            FormIntent::AddDrive if self.drives.len() < lifecycle::validate::MAX_DRIVES => {
+                self.drives.push(DriveForm::new_row())
+            }
+            FormIntent::RemoveDrive if self.drives.len() > 1 => {
+                self.drives.pop();
+            }
+            _ => {}
+        }
+        if self.drives.is_empty() {
+            self.drives.push(DriveForm::new_row());
+        }
+    }
+
+    /// Everything typed except secrets (BitLocker keys), for a refused plain form post: the values travel in
+    /// the redirect's URL.
     pub fn echo(&self) -> Vec<(String, String)> {
         let mut out = vec![
+            ("job[job_type]".to_string(), self.job_type.clone()),
             ("job[name]".to_string(), self.name.clone()),
+            ("job[location]".to_string(), self.location.clone()),
+            ("job[subscription]".to_string(), self.subscription.clone()),
+            ("job[log_level]".to_string(), self.log_level.clone()),
+            (
+                "job[backup_drive_manifest]".to_string(),
+                self.backup_drive_manifest.clone().unwrap_or_default(),
+            ),
+            ("job[drive_rows]".to_string(), self.drives.len().to_string()),
             (
                 "job[resource_group]".to_string(),
                 self.resource_group.clone(),
@@ -290,11 +370,8 @@ impl JobForm {
                 "job[diagnostics_path]".to_string(),
                 self.diagnostics_path.clone(),
             ),
-            (
-                "job[shipping][carrier_account_number]".to_string(),
-                self.shipping.carrier_account_number.clone(),
-            ),
         ];
+        out.extend(self.shipping.echo("job[shipping]"));
         out.extend(self.address.echo("job[address]"));
         for (i, d) in self.drives.iter().enumerate() {
             out.push((format!("job[drives][{i}][drive_id]"), d.drive_id.clone()));
@@ -312,6 +389,25 @@ impl JobForm {
             ));
         }
         out.retain(|(_, v)| !v.is_empty());
+        out
+    }
+
+    /// Everything typed, BitLocker keys included: for a form re-rendered in the answer to its own POST, where
+    /// the keys go back in the response body only (never a URL).
+    pub fn draft_values(&self) -> Vec<(String, String)> {
+        let mut out = self.echo();
+        out.extend(
+            self.drives
+                .iter()
+                .enumerate()
+                .filter(|(_, d)| !d.bit_locker_key.is_empty())
+                .map(|(i, d)| {
+                    (
+                        format!("job[drives][{i}][bit_locker_key]"),
+                        d.bit_locker_key.clone(),
+                    )
+                }),
+        );
         out
     }
 }
@@ -380,5 +476,62 @@ mod tests {
             ..JobForm::default()
         };
         assert!(form.echo().iter().all(|(_, v)| v != "secret"));
+    }
+
+    #[test]
+    fn echoes_carry_every_choice_and_only_drafts_carry_keys() {
+        let form = JobForm {
+            job_type: "Import".into(),
+            location: "northeurope".into(),
+            log_level: "Verbose".into(),
+            backup_drive_manifest: Some("on".into()),
+            shipping: ReturnShippingForm {
+                carrier_name: "DHL".into(),
+                carrier_account_number: String::new(),
+            },
+            drives: vec![
+                DriveForm {
+                    bit_locker_key: "secret".into(),
+                    ..DriveForm::new_row()
+                },
+                DriveForm::new_row(),
+            ],
+            ..JobForm::default()
+        };
+        let echo = form.echo();
+        let get = |k: &str| echo.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("job[location]"), Some("northeurope"));
+        assert_eq!(get("job[log_level]"), Some("Verbose"));
+        assert_eq!(get("job[backup_drive_manifest]"), Some("on"));
+        assert_eq!(get("job[shipping][carrier_name]"), Some("DHL"));
+        assert_eq!(get("job[drive_rows]"), Some("2"));
+        assert_eq!(
+            get("job[shipping][carrier_account_number]"),
+            None,
+            "blank values are left out"
+        );
+        assert!(form
+            .draft_values()
+            .contains(&("job[drives][0][bit_locker_key]".into(), "secret".into())));
+    }
+
+    #[test]
+    fn rows_change_within_the_limit_and_untouched_rows_are_blank() {
+        let mut form = JobForm::default();
+        form.change_rows(FormIntent::RemoveDrive);
+        assert_eq!(form.drives.len(), 1, "there is always a row");
+        assert!(
+            form.drives[0].is_blank(),
+            "the default manifest file is not input"
+        );
+        for _ in 0..15 {
+            form.change_rows(FormIntent::AddDrive);
+        }
+        assert_eq!(form.drives.len(), lifecycle::validate::MAX_DRIVES);
+        form.change_rows(FormIntent::RemoveDrive);
+        assert_eq!(form.drives.len(), lifecycle::validate::MAX_DRIVES - 1);
+        assert_eq!(FormIntent::parse(Some("add_drive")), FormIntent::AddDrive);
+        assert_eq!(FormIntent::parse(None), FormIntent::Create);
+        assert_eq!(FormIntent::parse(Some("anything")), FormIntent::Create);
     }
 }

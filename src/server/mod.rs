@@ -18,6 +18,9 @@ pub mod demo;
 #[cfg(test)]
 mod instances_tests;
 pub mod live;
+pub mod new_job_post;
+#[cfg(test)]
+mod new_job_tests;
 pub mod router;
 #[cfg(test)]
 mod router_tests;

@@ -7,7 +7,7 @@ use crate::app::{shell, App};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -47,6 +47,11 @@ pub fn build(state: AppState) -> Router {
         .route("/events", get(super::live::events))
         .merge(api::router())
         .merge(super::console::routes())
+        // The new-job form's plain posts to its own page; merged with the page's GET route below.
+        .route(
+            crate::app::pages::new_job::NEW_JOB_PATH,
+            post(super::new_job_post::post),
+        )
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,

@@ -120,11 +120,19 @@ pub fn SelectField(
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] disabled: bool,
     #[prop(optional)] required: bool,
+    /// After a refused form, select what was chosen rather than `selected` (when it is one of the options).
+    #[prop(optional)]
+    echo: bool,
 ) -> impl IntoView {
     let id = field_id(&name);
     let error_id = format!("{id}-error");
     let field = error_key.unwrap_or_else(|| name.clone());
     let message = Signal::derive(move || error.get().and_then(|e| e.field_message(&field)));
+    let selected = echo
+        .then(|| error.get_untracked().and_then(|e| e.typed(&name)))
+        .flatten()
+        .filter(|chosen| options.iter().any(|(value, _)| value == chosen))
+        .or(selected);
     view! {
         <div class="field" class:has-error=move || message.get().is_some()>
             <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
@@ -154,6 +162,9 @@ pub fn TextAreaField(
     error_prefix: String,
     #[prop(optional, into)] hint: Option<String>,
     #[prop(optional)] echo: bool,
+    /// The text it starts with (what was typed, or the stored value).
+    #[prop(optional, into)]
+    value: Option<String>,
 ) -> impl IntoView {
     let id = field_id(&name);
     let error_id = format!("{id}-error");
@@ -180,11 +191,11 @@ pub fn TextAreaField(
             })
             .filter(|m| !m.is_empty())
     });
-    let initial = if echo {
-        error.get_untracked().and_then(|e| e.typed(&field))
-    } else {
-        None
-    };
+    let initial = echo
+        .then(|| error.get_untracked().and_then(|e| e.typed(&field)))
+        .flatten()
+        .or(value)
+        .filter(|v| !v.is_empty());
     view! {
         <div class="field" class:has-error=move || messages.get().is_some()>
             <label for=id.clone()>{label}</label>

@@ -49,10 +49,7 @@ pub async fn update_return_address(id: i64, address: AddressForm) -> Result<(), 
 
 #[server(endpoint = "update_return_shipping")]
 pub async fn update_return_shipping(id: i64, shipping: ReturnShippingForm) -> Result<(), AppError> {
-    let values = vec![(
-        "shipping[carrier_account_number]".to_string(),
-        shipping.carrier_account_number.clone(),
-    )];
+    let values = shipping.echo("shipping");
     with_echo(
         super::actions::customer_command(
             id,
@@ -142,7 +139,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
                     <legend class="visually-hidden">"Delivery package"</legend>
                     <div class="grid-2">
                         <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&location.supported_carriers, &pkg.carrier_name)
-                            selected=pkg.carrier_name.clone() error=delivery_error error_key="deliveryPackage.carrierName" required=true/>
+                            selected=pkg.carrier_name.clone() echo=true error=delivery_error error_key="deliveryPackage.carrierName" required=true/>
                         <Field name="pkg[tracking_number]" label="Tracking number" value=pkg.tracking_number.clone() echo=true required=true
                             error=delivery_error error_key="deliveryPackage.trackingNumber" check=validate::tracking_number/>
                         <Field name="pkg[drive_count]" label="Number of drives" kind="number" value=pkg.drive_count.map(|c| c.to_string()).unwrap_or_default()
@@ -181,7 +178,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
                 <fieldset disabled=!shipping_lock.allowed class="plain">
                     <legend class="visually-hidden">"Return shipping"</legend>
                     <div class="grid-2">
-                        <SelectField name="shipping[carrier_name]" label="Carrier" required=true selected=ret.carrier_name.clone()
+                        <SelectField name="shipping[carrier_name]" label="Carrier" required=true selected=ret.carrier_name.clone() echo=true
                             options=carriers(&KNOWN_CARRIERS.iter().map(|c| c.to_string()).collect::<Vec<_>>(), &ret.carrier_name)
                             error=shipping_error error_key="returnShipping.carrierName"/>
                         <Field name="shipping[carrier_account_number]" label="Carrier account number" value=ret.carrier_account_number.clone()
