@@ -277,9 +277,10 @@ pub fn drive_graph() -> Graph<DriveState> {
         node(NeverReceived, NodeKind::Normal, 0.5, 210.0),
         node(Transferring, NodeKind::Normal, 2.0, 110.0),
         node(Completed, NodeKind::Normal, 3.0, 110.0),
-        node(CompletedMoreInfo, NodeKind::Normal, 3.0, 200.0),
+        node(CompletedMoreInfo, NodeKind::Normal, 3.0, 190.0),
         node(ShippedBack, NodeKind::Terminal, 4.0, 110.0),
-        node(Faulted, NodeKind::Fault, 2.0, 250.0),
+        // Low enough that the two-way fault line from CompletedMoreInfo has room for both arrowheads.
+        node(Faulted, NodeKind::Fault, 2.0, 260.0),
     ];
     let edge = |from, to, label, trigger, kind| Edge {
         from,

@@ -37,9 +37,12 @@ struct EdgeView {
     /// Every way the step happens, with who makes it ("Missing at intake (operator); …").
     label: String,
     kind: EdgeKind,
+    /// Taken in the line's direction.
     taken: bool,
     /// A fault and its resolution share one line with an arrowhead at each end.
     both_ways: bool,
+    /// Taken against the line's direction (a resolution drawn on its fault's line).
+    taken_back: bool,
 }
 
 fn kind_class(kind: NodeKind) -> &'static str {
@@ -167,8 +170,12 @@ fn build<S: Copy + PartialEq>(
             if !view.label.split("; ").any(|w| w == way) {
                 view.label = format!("{}; {way}", view.label);
             }
-            view.both_ways |= *from != e.from;
-            view.taken |= is_taken;
+            if *from == e.from {
+                view.taken |= is_taken;
+            } else {
+                view.both_ways = true;
+                view.taken_back |= is_taken;
+            }
             continue;
         }
         groups.push((
@@ -180,6 +187,7 @@ fn build<S: Copy + PartialEq>(
                 kind: e.kind,
                 taken: is_taken,
                 both_ways: false,
+                taken_back: false,
             },
         ));
     }
@@ -239,9 +247,9 @@ fn Svg(
                 {edges
                     .into_iter()
                     .map(|e| {
-                        let class = format!("edge {}{}", edge_class(e.kind), if e.taken { " taken" } else { "" });
+                        let class = format!("edge {}{}", edge_class(e.kind), if e.taken || e.taken_back { " taken" } else { "" });
                         let marker = if e.taken { marker_taken_ref.clone() } else { marker_ref.clone() };
-                        let start = e.both_ways.then(|| marker.clone());
+                        let start = e.both_ways.then(|| if e.taken_back { marker_taken_ref.clone() } else { marker_ref.clone() });
                         view! {
                             <path class=class d=e.path marker-start=start marker-end=marker>
                                 <title>{e.label}</title>
@@ -585,13 +593,17 @@ mod tests {
             "Missing at intake (operator); Shipping overdue (timer)"
         );
         assert!(!missing[0].both_ways);
-        // A fault and its resolution: one line, arrowheads at both ends, taken when either way was.
-        let taken: Vec<&EdgeView> = edges.iter().filter(|e| e.taken).collect();
+        // A fault and its resolution: one line, arrowheads at both ends, each marked by the way it was taken.
+        let taken: Vec<&EdgeView> = edges.iter().filter(|e| e.taken || e.taken_back).collect();
         assert_eq!(taken.len(), 1);
         let fault = taken[0];
         assert!(
             fault.both_ways && fault.kind == EdgeKind::Fault,
             "{fault:?}"
+        );
+        assert!(
+            fault.taken_back && !fault.taken,
+            "only the resolution was taken"
         );
         assert_eq!(fault.label, "Fault (operator); Resolved (operator)");
         let lines = edges.iter().filter(|e| e.kind == EdgeKind::Fault).count();
