@@ -1,6 +1,8 @@
 //! The job and drive lifecycles as data: states with positions, transitions with labels and who triggers them.
 //! The front end draws these without knowing any rule; the rules use the same edges to decide where a faulted
-//! job or drive may be resolved to.
+//! job or drive may be resolved to. A transition that happens in more than one way (by an operator or by a
+//! timer, say) has one edge per way, each with its own label and trigger; the lifecycle crate's property tests
+//! check that every state change `decide` can produce is an edge here with the trigger that caused it.
 
 use crate::state::{DriveState, JobState};
 use serde::Serialize;
@@ -35,7 +37,7 @@ pub enum EdgeKind {
     Cancel,
     /// An error path (missing drives, abandoned shipment, errors in the copy).
     Error,
-    /// Into `Faulted`.
+    /// Into `Faulted` (a fault), or out of it (a resolution).
     Fault,
 }
 
@@ -93,8 +95,27 @@ impl<S: Copy + PartialEq> Graph<S> {
         out
     }
 
+    /// The first edge from `from` to `to` (see `edges_between` for every way of making that step).
     pub fn edge(&self, from: S, to: S) -> Option<&Edge<S>> {
         self.edges.iter().find(|e| e.from == from && e.to == to)
+    }
+
+    /// Every edge from `from` to `to`: one per way the step happens.
+    pub fn edges_between(&self, from: S, to: S) -> impl Iterator<Item = &Edge<S>> {
+        self.edges
+            .iter()
+            .filter(move |e| e.from == from && e.to == to)
+    }
+
+    /// Who can make the step from `from` to `to` happen (empty when it is not an edge).
+    pub fn triggers(&self, from: S, to: S) -> Vec<Trigger> {
+        let mut out: Vec<Trigger> = Vec::new();
+        for edge in self.edges_between(from, to) {
+            if !out.contains(&edge.trigger) {
+                out.push(edge.trigger);
+            }
+        }
+        out
     }
 }
 
@@ -157,6 +178,14 @@ pub fn job_graph() -> Graph<JobState> {
             Trigger::Automatic,
             EdgeKind::Normal,
         ),
+        // Package job: a cancelled job whose remaining drives are not copied, or nothing left to copy.
+        edge(
+            Transferring,
+            Packaging,
+            "Moved to packaging",
+            Trigger::Operator,
+            EdgeKind::Normal,
+        ),
         edge(
             Packaging,
             Completed,
@@ -185,6 +214,14 @@ pub fn job_graph() -> Graph<JobState> {
             Trigger::Operator,
             EdgeKind::Cancel,
         ),
+        // An uncancelled job takes the same step when none of its drives arrived.
+        edge(
+            Received,
+            Packaging,
+            "No drive arrived",
+            Trigger::Operator,
+            EdgeKind::Error,
+        ),
         edge(
             Shipping,
             Closed,
@@ -193,11 +230,23 @@ pub fn job_graph() -> Graph<JobState> {
             EdgeKind::Error,
         ),
     ];
-    for from in [Creating, Shipping, Received, Transferring, Packaging] {
+    let active = [Creating, Shipping, Received, Transferring, Packaging];
+    for from in active {
         edges.push(edge(
             from,
             Faulted,
             "Fault",
+            Trigger::Operator,
+            EdgeKind::Fault,
+        ));
+    }
+    // Leaving Faulted: back to the state it faulted from, or one step on from there (reference §8); of the
+    // terminal states only Closed, as an abandoned shipment.
+    for to in active.into_iter().chain([Closed]) {
+        edges.push(edge(
+            Faulted,
+            to,
+            "Resolved",
             Trigger::Operator,
             EdgeKind::Fault,
         ));
@@ -228,9 +277,10 @@ pub fn drive_graph() -> Graph<DriveState> {
         node(NeverReceived, NodeKind::Normal, 0.5, 210.0),
         node(Transferring, NodeKind::Normal, 2.0, 110.0),
         node(Completed, NodeKind::Normal, 3.0, 110.0),
-        node(CompletedMoreInfo, NodeKind::Normal, 3.0, 200.0),
+        node(CompletedMoreInfo, NodeKind::Normal, 3.0, 190.0),
         node(ShippedBack, NodeKind::Terminal, 4.0, 110.0),
-        node(Faulted, NodeKind::Fault, 2.0, 250.0),
+        // Low enough that the two-way fault line from CompletedMoreInfo has room for both arrowheads.
+        node(Faulted, NodeKind::Fault, 2.0, 260.0),
     ];
     let edge = |from, to, label, trigger, kind| Edge {
         from,
@@ -250,8 +300,15 @@ pub fn drive_graph() -> Graph<DriveState> {
         edge(
             Specified,
             NeverReceived,
-            "Missing at intake, or overdue",
+            "Missing at intake",
             Trigger::Operator,
+            EdgeKind::Error,
+        ),
+        edge(
+            Specified,
+            NeverReceived,
+            "Shipping overdue",
+            Trigger::Timer,
             EdgeKind::Error,
         ),
         edge(
@@ -304,11 +361,22 @@ pub fn drive_graph() -> Graph<DriveState> {
             EdgeKind::Cancel,
         ),
     ];
-    for from in [Received, Transferring, Completed, CompletedMoreInfo] {
+    let at_data_center = [Received, Transferring, Completed, CompletedMoreInfo];
+    for from in at_data_center {
         edges.push(edge(
             from,
             Faulted,
             "Fault",
+            Trigger::Operator,
+            EdgeKind::Fault,
+        ));
+    }
+    // Leaving Faulted: the state it faulted from, or one step on from there short of shipping back.
+    for to in at_data_center {
+        edges.push(edge(
+            Faulted,
+            to,
+            "Resolved",
             Trigger::Operator,
             EdgeKind::Fault,
         ));
@@ -418,5 +486,52 @@ mod tests {
             d.successors(DriveState::Specified),
             vec![DriveState::Received, DriveState::NeverReceived]
         );
+    }
+
+    #[test]
+    fn whatever_can_fault_can_be_resolved_back() {
+        let g = job_graph();
+        for e in g.edges.iter().filter(|e| e.to == JobState::Faulted) {
+            assert_eq!(
+                g.triggers(JobState::Faulted, e.from),
+                vec![Trigger::Operator],
+                "{}",
+                e.from
+            );
+        }
+        let d = drive_graph();
+        for e in d.edges.iter().filter(|e| e.to == DriveState::Faulted) {
+            assert_eq!(
+                d.triggers(DriveState::Faulted, e.from),
+                vec![Trigger::Operator],
+                "{}",
+                e.from
+            );
+        }
+        assert!(g.edge(JobState::Faulted, JobState::Completed).is_none());
+        assert!(d
+            .edge(DriveState::Faulted, DriveState::ShippedBack)
+            .is_none());
+    }
+
+    #[test]
+    fn a_step_made_in_several_ways_lists_each_trigger() {
+        use JobState::*;
+        let d = drive_graph();
+        assert_eq!(
+            d.triggers(DriveState::Specified, DriveState::NeverReceived),
+            vec![Trigger::Operator, Trigger::Timer]
+        );
+        let g = job_graph();
+        assert_eq!(
+            g.triggers(Transferring, Packaging),
+            vec![Trigger::Automatic, Trigger::Operator]
+        );
+        let kinds: Vec<EdgeKind> = g
+            .edges_between(Received, Packaging)
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(kinds, vec![EdgeKind::Cancel, EdgeKind::Error]);
+        assert!(g.triggers(Completed, Creating).is_empty());
     }
 }

@@ -474,8 +474,9 @@ fn simulate(scenario: &Scenario, seen: &mut Seen) {
                     let times: Vec<_> = events.iter().map(|e| e.at).collect();
                     assert!(times.windows(2).all(|w| w[0] <= w[1]), "deadline order");
                 }
-                // (a) invariants, (b) replay, (d) version, (e) percent, and the graph, after every event.
-                run.apply(&events, command.name());
+                // (a) invariants, (b) replay, (d) version, (e) percent, and the graph (every state change an
+                // edge with the trigger that made it), after every event.
+                run.apply_for(&command, &events);
                 if command == Command::Tick {
                     // Each timer fires exactly once.
                     assert_eq!(run.decide(&Command::Tick).unwrap(), vec![]);

@@ -69,14 +69,18 @@ async fn accounts(store: &Store, now: Timestamp) -> Result<(i64, i64), StoreErro
 
 /// Makes sure the demo customer's well-known API token exists; returns it.
 pub async fn api_token(store: &Store, now: Timestamp) -> Result<&'static str, StoreError> {
-    let hash = crate::server::auth::tokens::sha256_hex(DEMO_API_TOKEN);
-    if store.token(&hash).await?.is_none() {
-        let (customer, _) = accounts(store, now).await?;
-        store
-            .create_token(customer, "demo token", &hash, &DEMO_API_TOKEN[..12], now)
-            .await?;
-    }
-    Ok(DEMO_API_TOKEN)
+    store
+        .exclusively(SEED_LOCK, async {
+            let hash = crate::server::auth::tokens::sha256_hex(DEMO_API_TOKEN);
+            if store.token(&hash).await?.is_none() {
+                let (customer, _) = accounts(store, now).await?;
+                store
+                    .create_token(customer, "demo token", &hash, &DEMO_API_TOKEN[..12], now)
+                    .await?;
+            }
+            Ok(DEMO_API_TOKEN)
+        })
+        .await
 }
 
 /// A valid BitLocker recovery password derived from `seed` (each group a multiple of 11 below 720896).
@@ -357,19 +361,36 @@ fn demo_jobs() -> Vec<DemoJob> {
     ]
 }
 
-/// Seeds the demo jobs unless the demo subscription already has jobs. Returns how many were created.
+/// Any fixed number naming the seeding lock; "IEdm" in ASCII.
+const SEED_LOCK: i64 = 0x4945_646d;
+
+/// Seeds the demo accounts and the demo jobs, each demo job once per database: a name the demo subscription
+/// has ever used (the job may have expired or been deleted since) is not seeded again, so a later start
+/// neither re-creates a job the newcomer deleted nor collides with the jobs that remain. Instances starting
+/// together on one PostgreSQL database seed one after the other. Returns how many jobs were created.
 pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<usize, StoreError> {
+    store
+        .exclusively(SEED_LOCK, seed_missing(store, now, settings, demo_jobs()))
+        .await
+}
+
+async fn seed_missing(
+    store: &Store,
+    now: Timestamp,
+    settings: &Settings,
+    jobs: Vec<DemoJob>,
+) -> Result<usize, StoreError> {
     let (customer_id, staff_id) = accounts(store, now).await?;
-    if store
-        .job_by_name(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, "demo-creating")
-        .await?
-        .is_some()
-    {
-        return Ok(0);
-    }
+    let used = store
+        .job_names_ever(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP)
+        .await?;
     let locations = store.locations().await?;
-    let jobs = demo_jobs();
+    let mut created_jobs = 0;
     for (n, demo) in jobs.iter().enumerate() {
+        if used.contains(demo.name) {
+            continue;
+        }
+        created_jobs += 1;
         let location = locations[demo.location % locations.len()].clone();
         let created = now - TimeDelta::days(demo.age_days) + TimeDelta::minutes(n as i64);
         let new = NewJob {
@@ -439,7 +460,7 @@ pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<
             }
         }
     }
-    Ok(jobs.len())
+    Ok(created_jobs)
 }
 
 #[cfg(test)]
@@ -462,6 +483,74 @@ mod tests {
             );
             assert!(store.verify_snapshots().await.unwrap().is_empty());
         }
+    }
+
+    /// The newcomer deletes the Creating demo job (or it expires); the next start seeds nothing and starts.
+    #[tokio::test]
+    async fn a_restart_after_a_demo_job_is_gone_seeds_nothing_and_succeeds() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = crate::server::store::test_support::temp_url(&dir).await;
+        let store = Store::open(&url).await.unwrap();
+        let now = chrono::Utc::now();
+        let settings = Settings::default();
+        let n = seed(&store, now, &settings).await.unwrap();
+        let creating = store
+            .job_by_name(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, "demo-creating")
+            .await
+            .unwrap()
+            .expect("demo-creating");
+        let (customer_id, _) = accounts(&store, now).await.unwrap();
+        store
+            .execute(
+                creating.id,
+                &[Command::Customer(CustomerCommand::Delete)],
+                &customer(customer_id),
+                now,
+                &settings,
+            )
+            .await
+            .unwrap();
+        store.pool().close().await;
+
+        // A restart: the store reopened on the same database, the demo seeded again.
+        let store = Store::open(&url).await.unwrap();
+        assert_eq!(
+            seed(&store, now + TimeDelta::days(20), &settings)
+                .await
+                .unwrap(),
+            0,
+            "nothing is seeded twice"
+        );
+        assert!(api_token(&store, now).await.is_ok());
+        assert!(store
+            .job_by_name(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP, "demo-creating")
+            .await
+            .unwrap()
+            .is_none());
+        let names = store
+            .job_names_ever(DEMO_SUBSCRIPTION, DEMO_RESOURCE_GROUP)
+            .await
+            .unwrap();
+        assert_eq!(names.len(), n);
+        assert_eq!(store.job_count().await.unwrap() as usize, n);
+    }
+
+    /// A first start interrupted after the first demo job: the next one seeds the missing ones, once.
+    #[tokio::test]
+    async fn a_partly_seeded_demo_is_completed_once() {
+        let (store, _dir) = temp_store().await;
+        let now = chrono::Utc::now();
+        let settings = Settings::default();
+        let mut first = demo_jobs();
+        let n = first.len();
+        first.truncate(1);
+        assert_eq!(
+            seed_missing(&store, now, &settings, first).await.unwrap(),
+            1
+        );
+        assert_eq!(seed(&store, now, &settings).await.unwrap(), n - 1);
+        assert_eq!(seed(&store, now, &settings).await.unwrap(), 0);
+        assert_eq!(store.job_count().await.unwrap() as usize, n);
     }
 
     #[test]

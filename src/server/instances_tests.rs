@@ -100,20 +100,131 @@ fn one_instance_at_a_time_holds_the_timer_lease_and_timers_fire_once() {
             assert!(deletions <= 1, "job {id} deleted {deletions} times");
         }
 
-        // The holder dies: its connection closes, and the other instance takes over.
+        // The holder gives the lease up: its session closes, and the other instance takes over. (Killing a
+        // real server process that holds it is end2end/tests/instances.spec.ts.)
         lease_a.release().await;
-        let mut taken = false;
-        for _ in 0..50 {
-            if lease_b.hold(&b).await {
-                taken = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert!(taken, "the lease passes on");
+        assert!(takes_over(&mut lease_b, &b).await, "the lease passes on");
         assert!(
             !lease_a.hold(&a).await,
             "and the old holder does not get it back"
         );
+    });
+}
+
+/// Tries to take the lease for up to five seconds.
+async fn takes_over(lease: &mut Lease, state: &AppState) -> bool {
+    for _ in 0..50 {
+        if lease.hold(state).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+#[test]
+fn a_dropped_lease_frees_the_lock_instead_of_returning_it_to_the_pool() {
+    on_shared_runtime(async move {
+        let Some(url) = shared_postgres_url().await else {
+            return;
+        };
+        let a = instance(&url, Clock::system()).await;
+        let b = instance(&url, Clock::system()).await;
+        let mut lease_a = Lease::default();
+        assert!(lease_a.hold(&a).await);
+        // As when the timer task ends: the lease goes away without being released.
+        drop(lease_a);
+        let mut lease_b = Lease::default();
+        assert!(
+            takes_over(&mut lease_b, &b).await,
+            "no connection of A's pool kept the lock"
+        );
+        // A's pool is still usable and none of its connections holds the lock.
+        let mut again = Lease::default();
+        assert!(!again.hold(&a).await);
+        assert!(a.store.ping().await.is_ok());
+    });
+}
+
+#[test]
+fn the_lease_session_asks_the_server_to_notice_a_vanished_holder() {
+    on_shared_runtime(async move {
+        let Some(url) = shared_postgres_url().await else {
+            return;
+        };
+        let a = instance(&url, Clock::system()).await;
+        let mut lease = Lease::default();
+        assert!(lease.hold(&a).await);
+        for (name, value) in [
+            ("tcp_keepalives_idle", "10"),
+            ("tcp_keepalives_interval", "5"),
+            ("tcp_keepalives_count", "3"),
+            ("tcp_user_timeout", "25000"),
+        ] {
+            assert_eq!(
+                lease.session_setting(name).await.as_deref(),
+                Some(value),
+                "{name}"
+            );
+        }
+        // The pool's other connections keep the server's defaults.
+        let idle: String = sqlx::query_scalar("SHOW tcp_keepalives_idle")
+            .fetch_one(a.store.pool())
+            .await
+            .unwrap();
+        assert_ne!(idle, "10");
+    });
+}
+
+#[test]
+fn when_the_server_ends_the_holders_session_another_instance_takes_over() {
+    on_shared_runtime(async move {
+        let Some(url) = shared_postgres_url().await else {
+            return;
+        };
+        let a = instance(&url, Clock::system()).await;
+        let b = instance(&url, Clock::system()).await;
+        let mut lease_a = Lease::default();
+        let mut lease_b = Lease::default();
+        assert!(lease_a.hold(&a).await);
+        assert!(!lease_b.hold(&b).await);
+        // What the keepalive probes do to the session of a vanished host.
+        let ended: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_locks \
+             WHERE locktype = 'advisory' AND objid::bigint = $1 AND granted \
+             AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS ended",
+        )
+        .bind(0x4945_746d_i64)
+        .fetch_one(b.store.pool())
+        .await
+        .unwrap();
+        assert_eq!(ended, 1, "one session held the lease");
+        assert!(takes_over(&mut lease_b, &b).await);
+        assert!(!lease_a.hold(&a).await, "the old holder notices and waits");
+    });
+}
+
+#[test]
+fn instances_starting_together_seed_the_demo_once() {
+    on_shared_runtime(async move {
+        let Some(url) = shared_postgres_url().await else {
+            return;
+        };
+        let a = instance(&url, Clock::system()).await;
+        let b = instance(&url, Clock::system()).await;
+        let settings = *a.settings();
+        let now = a.clock.now();
+        let (x, y) = tokio::join!(
+            super::demo::seed(&a.store, now, &settings),
+            super::demo::seed(&b.store, now, &settings)
+        );
+        let (x, y) = (x.unwrap(), y.unwrap());
+        assert!(x.min(y) == 0 && x.max(y) > 0, "{x} and {y}");
+        assert_eq!(a.store.job_count().await.unwrap() as usize, x + y);
+        let (t, u) = tokio::join!(
+            super::demo::api_token(&a.store, now),
+            super::demo::api_token(&b.store, now)
+        );
+        assert_eq!(t.unwrap(), u.unwrap());
     });
 }

@@ -8,6 +8,7 @@ use super::store::{Backend, StoreError};
 use crate::model::Actor;
 use lifecycle::intake::IntakeCommand;
 use lifecycle::Command;
+use sqlx::Executor;
 use std::time::Duration;
 
 const BATCH: i64 = 200;
@@ -117,17 +118,37 @@ pub async fn run(state: AppState, every: Duration) {
 }
 
 /// The right to run the sweep. With one SQLite file there is one instance, which always holds it. On
-/// PostgreSQL it is a session advisory lock on a connection kept for the purpose: the instance whose
-/// connection holds the lock sweeps; if that instance dies, its connection closes, the lock is released and
-/// another instance takes it at its next tick. (Even two sweeps at once could not fire a timer twice: every
-/// command is checked against the job's version.)
+/// PostgreSQL it is a session advisory lock on a connection taken out of the pool for the purpose: the instance
+/// whose connection holds the lock sweeps, and another instance takes the lock at its next tick once that
+/// session ends. (Even two sweeps at once could not fire a timer twice: every command is checked against the
+/// job's version.)
+///
+/// The session ends at once when the holder's process dies (its kernel closes the socket). When its whole host
+/// dies or drops off the network, nothing closes the socket, and PostgreSQL would keep the session, and the
+/// lock, until the operating system's TCP keepalive gives up (two hours and more by default). So the lease
+/// connection asks the server to probe it (`tcp_keepalives_*`) and to give up on unacknowledged data
+/// (`tcp_user_timeout`): the server then ends the session of a vanished holder within about
+/// `LEASE_DEAD_AFTER`. The probes are answered by the holder's kernel, so a busy but living instance keeps
+/// the lease. On its side, the holder gives the lease up when its check does not answer in time.
 #[derive(Default)]
 pub struct Lease {
-    connection: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    /// Detached from the pool: dropping it closes the session (and so releases the lock) instead of handing
+    /// a connection that still holds the lock back to the pool, where it would keep the lock forever.
+    connection: Option<sqlx::AnyConnection>,
 }
 
 /// Any fixed number identifying the lock; "IEtm" in ASCII.
 const LEASE_KEY: i64 = 0x4945_746d;
+
+/// The server-side settings of the lease session: probe after 10 s of silence, every 5 s, give up after 3
+/// unanswered probes; give up on data unacknowledged for 25 s. A dead host loses the lease in about 25 s.
+const LEASE_SESSION_SETTINGS: &str =
+    "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; \
+     SET tcp_keepalives_count = 3; SET tcp_user_timeout = 25000";
+pub const LEASE_DEAD_AFTER: Duration = Duration::from_secs(25);
+
+/// How long the holder waits for its lease check before it gives the lease up.
+const LEASE_CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 
 impl Lease {
     /// Whether this instance holds the lease now (trying to take it if not).
@@ -136,10 +157,16 @@ impl Lease {
             return true;
         }
         if let Some(conn) = self.connection.as_mut() {
-            if sqlx::query("SELECT 1").execute(&mut **conn).await.is_ok() {
+            let check = tokio::time::timeout(
+                LEASE_CHECK_TIMEOUT,
+                sqlx::query("SELECT 1").execute(&mut *conn),
+            )
+            .await;
+            if matches!(check, Ok(Ok(_))) {
                 return true;
             }
-            tracing::warn!("lost the timer lease connection");
+            tracing::warn!("lost the timer lease connection; another instance may take over");
+            // Dropped, not returned to the pool: the session ends and, if it still held the lock, frees it.
             self.connection = None;
         }
         let Ok(mut conn) = state.store.pool().acquire().await else {
@@ -149,20 +176,34 @@ impl Lease {
             .bind(LEASE_KEY)
             .fetch_one(&mut *conn)
             .await;
-        if matches!(taken, Ok(true)) {
-            tracing::info!("this instance now runs the timers");
-            // Kept out of the pool for as long as the lease is held.
-            self.connection = Some(conn);
-            true
-        } else {
-            false
+        if !matches!(taken, Ok(true)) {
+            return false;
         }
+        let mut conn = conn.detach();
+        // A plain string runs as a simple query, so the four statements go in one round trip.
+        if let Err(e) = conn.execute(LEASE_SESSION_SETTINGS).await {
+            tracing::warn!(error = %e, "cannot set keepalives on the timer lease connection; a crashed host would keep the lease until the operating system's TCP timeout");
+        }
+        tracing::info!("this instance now runs the timers");
+        self.connection = Some(conn);
+        true
     }
 
-    /// Gives the lease up (as a dying instance would, by closing its connection).
+    /// Gives the lease up, closing its session.
     pub async fn release(&mut self) {
+        use sqlx::Connection;
         if let Some(conn) = self.connection.take() {
             let _ = conn.close().await;
         }
+    }
+
+    /// A setting of the lease session as the server reports it (tests).
+    #[cfg(test)]
+    pub async fn session_setting(&mut self, name: &str) -> Option<String> {
+        let conn = self.connection.as_mut()?;
+        sqlx::query_scalar(&format!("SHOW {name}"))
+            .fetch_one(conn)
+            .await
+            .ok()
     }
 }

@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use chrono::{TimeDelta, TimeZone, Utc};
-use lifecycle::graph::{drive_graph, job_graph};
+use lifecycle::graph::{drive_graph, job_graph, EdgeKind, Graph, Trigger};
 use lifecycle::invariants::violations;
 use lifecycle::shipping::default_locations;
 use lifecycle::*;
@@ -298,27 +298,76 @@ pub fn add_note(text: &str) -> Command {
 // Checks
 // ---------------------------------------------------------------------------------------------------------
 
-/// Every state change from `before` to `after` (other than out of `Faulted`) is an edge of the graphs.
-pub fn assert_transitions_are_edges(before: &Job, after: &Job, what: &str) {
-    if before.state != after.state && before.state != JobState::Faulted {
+/// Who made `event` happen when `command` emitted it: the command's actor, except for a step that followed by
+/// itself from another (the automatic move to packaging after the last drive finished).
+pub fn trigger_of(command: &Command, event: &EventKind) -> Trigger {
+    match (command, event) {
+        (_, EventKind::PackagingStarted { automatic: true }) => Trigger::Automatic,
+        (Command::Customer(_), _) => Trigger::Customer,
+        (Command::Operator(_), _) => Trigger::Operator,
+        (Command::Tick, _) => Trigger::Timer,
+    }
+}
+
+/// The step `from` → `to` is an edge of `graph`, one with `trigger` when it is known, and not a cancel-only
+/// edge unless the job was cancelled.
+fn assert_edge<S: Copy + PartialEq + std::fmt::Display>(
+    graph: &Graph<S>,
+    (from, to): (S, S),
+    trigger: Option<Trigger>,
+    cancelled: bool,
+    what: &str,
+) {
+    let edges: Vec<_> = graph.edges_between(from, to).collect();
+    assert!(
+        !edges.is_empty(),
+        "{what}: went {from} -> {to}, which is not an edge of the graph"
+    );
+    if let Some(trigger) = trigger {
         assert!(
-            job_graph().edge(before.state, after.state).is_some(),
-            "{what}: job went {} -> {}, which is not an edge of job_graph()",
-            before.state,
-            after.state
+            edges.iter().any(|e| e.trigger == trigger),
+            "{what}: {from} -> {to} was made by the {}, but the graph says only {:?}",
+            trigger.as_str(),
+            graph.triggers(from, to)
+        );
+    }
+    if !cancelled {
+        assert!(
+            edges.iter().any(|e| e.kind != EdgeKind::Cancel),
+            "{what}: an uncancelled job went {from} -> {to}, a path the graph keeps for cancelled jobs"
+        );
+    }
+}
+
+/// Every state change from `before` to `after`, of the job and of each drive, is an edge of the job or drive
+/// graph (made by `trigger`, when given).
+pub fn assert_transitions_are_edges(
+    before: &Job,
+    after: &Job,
+    trigger: Option<Trigger>,
+    what: &str,
+) {
+    let cancelled = after.cancel_requested;
+    if before.state != after.state {
+        assert_edge(
+            &job_graph(),
+            (before.state, after.state),
+            trigger,
+            cancelled,
+            &format!("{what}: the job"),
         );
     }
     for drive in &after.drives {
         let Some(old) = before.drive(&drive.drive_id) else {
             continue;
         };
-        if old.state != drive.state && old.state != DriveState::Faulted {
-            assert!(
-                drive_graph().edge(old.state, drive.state).is_some(),
-                "{what}: drive {} went {} -> {}, which is not an edge of drive_graph()",
-                drive.drive_id,
-                old.state,
-                drive.state
+        if old.state != drive.state {
+            assert_edge(
+                &drive_graph(),
+                (old.state, drive.state),
+                trigger,
+                cancelled,
+                &format!("{what}: drive {}", drive.drive_id),
             );
         }
     }
@@ -364,6 +413,15 @@ pub struct Run {
     pub events: Vec<Event>,
     pub settings: Settings,
     pub now: Timestamp,
+    /// Every state change made by a command whose actor is known (`apply_for`, `ok`), with its trigger.
+    pub taken: Vec<Taken>,
+}
+
+/// A state change of the job or of a drive, and who made it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Taken {
+    Job(JobState, JobState, Trigger),
+    Drive(DriveState, DriveState, Trigger),
 }
 
 impl Run {
@@ -380,6 +438,7 @@ impl Run {
             events,
             settings,
             now: t0(),
+            taken: Vec::new(),
         };
         assert_consistent(&run.job, &run.events, "created");
         run
@@ -403,6 +462,21 @@ impl Run {
 
     /// Applies events produced by `decide`, checking the graph, the invariants and the replay after each.
     pub fn apply(&mut self, events: &[Event], what: &str) {
+        self.apply_with(events, None, what)
+    }
+
+    /// Applies the events `command` produced; each state change must be an edge made by the command's actor.
+    pub fn apply_for(&mut self, command: &Command, events: &[Event]) {
+        for event in events {
+            self.apply_with(
+                std::slice::from_ref(event),
+                Some(trigger_of(command, &event.kind)),
+                command.name(),
+            );
+        }
+    }
+
+    fn apply_with(&mut self, events: &[Event], trigger: Option<Trigger>, what: &str) {
         for event in events {
             let before = self.job.clone();
             if let EventKind::Created { .. } = event.kind {
@@ -415,9 +489,27 @@ impl Run {
             if let EventKind::Created { .. } = event.kind {
                 self.events.push(event.clone());
             } else {
-                assert_transitions_are_edges(&before, &self.job, what);
+                assert_transitions_are_edges(&before, &self.job, trigger, what);
+                if let Some(trigger) = trigger {
+                    self.record(&before, trigger);
+                }
             }
             assert_consistent(&self.job, &self.events, what);
+        }
+    }
+
+    fn record(&mut self, before: &Job, trigger: Trigger) {
+        if before.state != self.job.state {
+            self.taken
+                .push(Taken::Job(before.state, self.job.state, trigger));
+        }
+        for drive in &self.job.drives {
+            if let Some(old) = before.drive(&drive.drive_id) {
+                if old.state != drive.state {
+                    self.taken
+                        .push(Taken::Drive(old.state, drive.state, trigger));
+                }
+            }
         }
     }
 
@@ -426,7 +518,7 @@ impl Run {
         let events = self
             .decide(&command)
             .unwrap_or_else(|r| panic!("{} refused: {}", command.name(), r.message));
-        self.apply(&events, command.name());
+        self.apply_for(&command, &events);
         events
     }
 

@@ -34,9 +34,15 @@ struct NodeView {
 #[derive(Clone, Debug)]
 struct EdgeView {
     path: String,
-    label: &'static str,
+    /// Every way the step happens, with who makes it ("Missing at intake (operator); …").
+    label: String,
     kind: EdgeKind,
+    /// Taken in the line's direction.
     taken: bool,
+    /// A fault and its resolution share one line with an arrowhead at each end.
+    both_ways: bool,
+    /// Taken against the line's direction (a resolution drawn on its fault's line).
+    taken_back: bool,
 }
 
 fn kind_class(kind: NodeKind) -> &'static str {
@@ -78,19 +84,21 @@ fn border_point(c: (f32, f32), to: (f32, f32), w: f32, h: f32) -> (f32, f32) {
 }
 
 /// An edge's SVG path: straight between neighbours; a detour above (or below, for error paths) when it would
-/// cross the nodes between its ends.
+/// cross the nodes between its ends. `both_ways` leaves room for an arrowhead at the start too.
 fn edge_path<S: Copy + PartialEq>(
     graph: &Graph<S>,
     from: (f32, f32),
     to: (f32, f32),
     kind: EdgeKind,
+    both_ways: bool,
 ) -> String {
     let (w, h) = (graph.node_width, graph.node_height);
     let long = (to.0 - from.0).abs() > w * 1.8
         && (to.1 - from.1).abs() < h * 2.0
         && kind != EdgeKind::Fault;
     if !long {
-        let a = border_point(from, to, w, h);
+        let gap = if both_ways { 8.0 } else { 0.0 };
+        let a = border_point(from, to, w + gap, h + gap);
         let b = border_point(to, from, w + 8.0, h + 8.0);
         return format!("M{:.1},{:.1} L{:.1},{:.1}", a.0, a.1, b.0, b.1);
     }
@@ -148,18 +156,54 @@ fn build<S: Copy + PartialEq>(
             }
         })
         .collect();
-    let edges = graph
-        .edges
-        .iter()
-        .filter_map(|e| {
-            let from = graph.node(e.from)?;
-            let to = graph.node(e.to)?;
-            Some(EdgeView {
-                path: edge_path(graph, (from.x, from.y), (to.x, to.y), e.kind),
-                label: e.label,
+    // One line per pair of states and kind of path: the several ways of making a step share it, and so do a
+    // fault and the resolution back.
+    let mut groups: Vec<(S, S, EdgeView)> = Vec::new();
+    for e in &graph.edges {
+        let way = format!("{} ({})", e.label, e.trigger.as_str());
+        let is_taken = taken.contains(&(e.from, e.to));
+        let same = groups.iter_mut().find(|(from, to, view)| {
+            view.kind == e.kind
+                && ((*from, *to) == (e.from, e.to) || (*from, *to) == (e.to, e.from))
+        });
+        if let Some((from, _, view)) = same {
+            if !view.label.split("; ").any(|w| w == way) {
+                view.label = format!("{}; {way}", view.label);
+            }
+            if *from == e.from {
+                view.taken |= is_taken;
+            } else {
+                view.both_ways = true;
+                view.taken_back |= is_taken;
+            }
+            continue;
+        }
+        groups.push((
+            e.from,
+            e.to,
+            EdgeView {
+                path: String::new(),
+                label: way,
                 kind: e.kind,
-                taken: taken.contains(&(e.from, e.to)),
-            })
+                taken: is_taken,
+                both_ways: false,
+                taken_back: false,
+            },
+        ));
+    }
+    let edges = groups
+        .into_iter()
+        .filter_map(|(from, to, mut view)| {
+            let from = graph.node(from)?;
+            let to = graph.node(to)?;
+            view.path = edge_path(
+                graph,
+                (from.x, from.y),
+                (to.x, to.y),
+                view.kind,
+                view.both_ways,
+            );
+            Some(view)
         })
         .collect();
     (nodes, edges)
@@ -203,10 +247,11 @@ fn Svg(
                 {edges
                     .into_iter()
                     .map(|e| {
-                        let class = format!("edge {}{}", edge_class(e.kind), if e.taken { " taken" } else { "" });
+                        let class = format!("edge {}{}", edge_class(e.kind), if e.taken || e.taken_back { " taken" } else { "" });
                         let marker = if e.taken { marker_taken_ref.clone() } else { marker_ref.clone() };
+                        let start = e.both_ways.then(|| if e.taken_back { marker_taken_ref.clone() } else { marker_ref.clone() });
                         view! {
-                            <path class=class d=e.path marker-end=marker>
+                            <path class=class d=e.path marker-start=start marker-end=marker>
                                 <title>{e.label}</title>
                             </path>
                         }
@@ -318,7 +363,7 @@ pub fn JobDiagram(
 fn Legend() -> impl IntoView {
     view! {
         <p class="legend">
-            "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault."
+            "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault, and be resolved back or one step on."
         </p>
     }
 }
@@ -513,6 +558,7 @@ mod tests {
             (creating.x, creating.y),
             (shipping.x, shipping.y),
             EdgeKind::Normal,
+            false,
         );
         assert!(short.contains('L') && !short.contains('C'), "{short}");
         let long = edge_path(
@@ -520,7 +566,74 @@ mod tests {
             (creating.x, creating.y),
             (completed.x, completed.y),
             EdgeKind::Cancel,
+            false,
         );
         assert!(long.contains('C'), "{long}");
+    }
+
+    #[test]
+    fn a_step_made_in_several_ways_is_one_line_naming_each_way() {
+        let g = drive_graph();
+        let (_, edges) = build(
+            &g,
+            DriveState::as_str,
+            DriveState::meaning,
+            &[],
+            &[],
+            &[(DriveState::Faulted, DriveState::Received)],
+            |_| Vec::new(),
+        );
+        let missing: Vec<&EdgeView> = edges
+            .iter()
+            .filter(|e| e.label.contains("Missing at intake"))
+            .collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(
+            missing[0].label,
+            "Missing at intake (operator); Shipping overdue (timer)"
+        );
+        assert!(!missing[0].both_ways);
+        // A fault and its resolution: one line, arrowheads at both ends, each marked by the way it was taken.
+        let taken: Vec<&EdgeView> = edges.iter().filter(|e| e.taken || e.taken_back).collect();
+        assert_eq!(taken.len(), 1);
+        let fault = taken[0];
+        assert!(
+            fault.both_ways && fault.kind == EdgeKind::Fault,
+            "{fault:?}"
+        );
+        assert!(
+            fault.taken_back && !fault.taken,
+            "only the resolution was taken"
+        );
+        assert_eq!(fault.label, "Fault (operator); Resolved (operator)");
+        let lines = edges.iter().filter(|e| e.kind == EdgeKind::Fault).count();
+        assert_eq!(lines, 4, "one line per state that can fault");
+    }
+
+    #[test]
+    fn the_two_ways_into_packaging_from_received_are_drawn_apart() {
+        let g = job_graph();
+        let (_, edges) = build(
+            &g,
+            JobState::as_str,
+            JobState::meaning,
+            &[],
+            &[],
+            &[],
+            |_| Vec::new(),
+        );
+        let cancel = edges
+            .iter()
+            .find(|e| e.label.starts_with("Cancelled: copy skipped"))
+            .unwrap();
+        let none_arrived = edges
+            .iter()
+            .find(|e| e.label.starts_with("No drive arrived"))
+            .unwrap();
+        assert_ne!(cancel.path, none_arrived.path);
+        assert_eq!(none_arrived.kind, EdgeKind::Error);
+        assert!(edges
+            .iter()
+            .any(|e| e.label == "All drives finished (automatic); Moved to packaging (operator)"));
     }
 }

@@ -665,6 +665,24 @@ impl Store {
         }
     }
 
+    /// The names every job of this subscription and resource group has had, deleted jobs included (from the
+    /// `jobs_by_group` index).
+    pub async fn job_names_ever(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT DISTINCT name FROM jobs WHERE subscription_id = $1 AND resource_group = $2",
+        )
+        .bind(subscription_id)
+        .bind(resource_group)
+        .fetch_all(&self.pool)
+        .await?
+        .into_iter()
+        .collect())
+    }
+
     /// How many jobs there are, deleted ones included.
     pub async fn job_count(&self) -> StoreResult<i64> {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM jobs")

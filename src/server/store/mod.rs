@@ -156,6 +156,34 @@ impl Store {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
     }
+
+    /// Runs `work` while no other instance on this database runs work under the same `key`: on PostgreSQL a
+    /// session advisory lock on a connection of its own (several instances may start at once); SQLite has
+    /// one server process per file, so nothing to wait for.
+    pub async fn exclusively<T, F>(&self, key: i64, work: F) -> StoreResult<T>
+    where
+        F: std::future::Future<Output = StoreResult<T>>,
+    {
+        if self.backend != Backend::Postgres {
+            return work.await;
+        }
+        let mut conn = self.pool.acquire().await?;
+        // A count, because the Any driver cannot decode pg_advisory_lock's `void`.
+        sqlx::query("SELECT COUNT(*) FROM (SELECT pg_advisory_lock($1)) AS locked")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+        let out = work.await;
+        let unlocked: Result<bool, _> = sqlx::query_scalar("SELECT pg_advisory_unlock($1)")
+            .bind(key)
+            .fetch_one(&mut *conn)
+            .await;
+        if !matches!(unlocked, Ok(true)) {
+            // Never hand the pool a connection that may still hold the lock: closing it releases the lock.
+            drop(conn.detach());
+        }
+        out
+    }
 }
 
 /// `sqlite://data/portal.db` → creates `data/` and asks SQLite to create the file.
@@ -211,6 +239,15 @@ pub(crate) mod test_support {
         };
         let store = Store::open(&url).await.expect("open store");
         (store, dir)
+    }
+
+    /// The URL of a fresh SQLite file in `dir` or, under `PORTAL_TEST_DATABASE_URL`, of a new PostgreSQL
+    /// database: for tests that open the same database more than once (a restart).
+    pub async fn temp_url(dir: &tempfile::TempDir) -> String {
+        match shared_postgres_url().await {
+            Some(url) => url,
+            None => format!("sqlite://{}/test.db", dir.path().display()),
+        }
     }
 
     /// On PostgreSQL, the URL of a new empty database (for tests of several instances on one database).

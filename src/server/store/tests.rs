@@ -70,6 +70,35 @@ fn ship() -> Command {
     Command::Customer(CustomerCommand::MarkShipping)
 }
 
+/// The first start creates the folders of a SQLite URL and the file, and the database is in WAL mode (stored
+/// in the file, so it holds for every later connection).
+#[tokio::test]
+async fn a_sqlite_database_is_created_with_its_folders_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested").join("dir").join("portal.db");
+    assert!(!file.parent().unwrap().exists());
+    let store = Store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    assert!(file.is_file(), "{} was not created", file.display());
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    store.pool().close().await;
+    // A second start on the same file keeps it (and its mode).
+    let again = Store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(again.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert!(again.locations().await.unwrap().len() > 1);
+}
+
 #[tokio::test]
 async fn locations_are_seeded_once() {
     let (store, _dir) = temp_store().await;
