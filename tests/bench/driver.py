@@ -252,7 +252,7 @@ class Bench:
             "page": f"{base}/jobs/{g['id']}",
             "list": f"{base}/subscriptions/{sub}/providers/Microsoft.ImportExport/jobs"
                     f"?api-version={API_VERSION}&$filter={flt}&$top=25",
-            "search": f"{base}/api/list_jobs",
+            "search": f"{base}/api/staff_list_jobs",
         }
 
     def headers(self, m, who="customer", session=False):
