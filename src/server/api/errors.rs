@@ -40,8 +40,9 @@ pub struct ErrorResponse {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
-    /// A server failure's own words: for the log, never for the client (see [`InternalDetail`]).
-    detail: Option<String>,
+    /// A server failure's own words: for the log, never for the client (see [`InternalDetail`]). Boxed to
+    /// keep every `Result<_, ApiError>` small.
+    detail: Option<Box<str>>,
 }
 
 /// What went wrong inside a 500, carried on the response to the request-id layer, which logs it with both
@@ -160,7 +161,7 @@ impl ApiError {
     /// A server failure. `detail` is logged (with the request ids, by the request-id layer), not answered.
     pub fn internal(detail: impl Into<String>) -> ApiError {
         ApiError {
-            detail: Some(detail.into()),
+            detail: Some(detail.into().into_boxed_str()),
             ..ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "InternalServerError",
@@ -231,7 +232,9 @@ impl IntoResponse for ApiError {
         )
             .into_response();
         if let Some(detail) = self.detail {
-            response.extensions_mut().insert(InternalDetail(detail));
+            response
+                .extensions_mut()
+                .insert(InternalDetail(detail.into_string()));
         }
         response
     }
