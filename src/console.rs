@@ -151,7 +151,11 @@ pub fn event_details(kind: &EventKind) -> Vec<(String, String)> {
             d("Bytes copied", bytes_succeeded.to_string()),
             d("Copy status", copy_status.clone()),
         ],
-        EventKind::DriveFinished { outcome, .. } => {
+        EventKind::DriveFinished {
+            outcome,
+            incomplete_blob_list_uri,
+            ..
+        } => {
             let (result, logs) = match outcome {
                 DriveOutcome::Completed { logs } => ("Completed".to_string(), logs),
                 DriveOutcome::MoreInfo { severity, logs } => {
@@ -167,6 +171,9 @@ pub fn event_details(kind: &EventKind) -> Vec<(String, String)> {
                 if let Some(uri) = uri.as_ref().filter(|u| !u.is_empty()) {
                     out.push(d(label, uri.clone()));
                 }
+            }
+            if let Some(uri) = incomplete_blob_list_uri {
+                out.push(d("Blobs not exported", uri.clone()));
             }
             out
         }

@@ -60,6 +60,10 @@ pub enum OperatorCommand {
     FinishDrive {
         drive_id: String,
         outcome: DriveOutcome,
+        /// Export only, with a "more info" outcome: where the data center wrote the list of blobs it could not
+        /// export (e.g. the drives were too small). Stored on the job and reported as `incompleteBlobListUri`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incomplete_blob_list_uri: Option<String>,
     },
     /// Move the job to `Packaging` when nothing is left to copy (or the job was cancelled).
     PackageJob,

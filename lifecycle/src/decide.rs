@@ -582,7 +582,11 @@ fn operator(
                 copy_status: copy_status.trim().to_string(),
             }])
         }
-        OperatorCommand::FinishDrive { drive_id, outcome } => finish_drive(job, drive_id, outcome),
+        OperatorCommand::FinishDrive {
+            drive_id,
+            outcome,
+            incomplete_blob_list_uri,
+        } => finish_drive(job, drive_id, outcome, incomplete_blob_list_uri.as_deref()),
         OperatorCommand::PackageJob => {
             can_package(job)?;
             Ok(vec![EventKind::PackagingStarted { automatic: false }])
@@ -892,9 +896,11 @@ fn finish_drive(
     job: &Job,
     drive_id: &str,
     outcome: &DriveOutcome,
+    incomplete_blob_list_uri: Option<&str>,
 ) -> Result<Vec<EventKind>, Rejection> {
     can_report_progress(job, drive_id)?;
     let drive = listed(job, drive_id)?;
+    let incomplete_blob_list_uri = incomplete_blob_list(job, outcome, incomplete_blob_list_uri)?;
     let logs = match outcome {
         DriveOutcome::Completed { logs } => logs,
         DriveOutcome::MoreInfo { logs, .. } => {
@@ -932,8 +938,37 @@ fn finish_drive(
     let finished = EventKind::DriveFinished {
         drive_id: drive.drive_id.clone(),
         outcome: outcome.clone(),
+        incomplete_blob_list_uri,
     };
     Ok(with_automatic_packaging(job, finished))
+}
+
+/// The blob list of blobs left unexported, given when an export drive finishes: only for export jobs, only with
+/// a "more info" outcome (some blobs not exported is not a clean completion), and an absolute http(s) URL.
+/// Empty means none.
+fn incomplete_blob_list(
+    job: &Job,
+    outcome: &DriveOutcome,
+    uri: Option<&str>,
+) -> Result<Option<String>, Rejection> {
+    const FIELD: &str = "incompleteBlobListUri";
+    let Some(uri) = uri.map(str::trim).filter(|u| !u.is_empty()) else {
+        return Ok(None);
+    };
+    if job.job_type != JobType::Export {
+        return Err(Rejection::invalid(
+            FIELD,
+            "Only an export job has an incomplete blob list: an import job exports nothing",
+        ));
+    }
+    if matches!(outcome, DriveOutcome::Completed { .. }) {
+        return Err(Rejection::invalid(
+            FIELD,
+            "Blobs left unexported mean the drive did not complete cleanly: finish it with more info",
+        ));
+    }
+    validate::incomplete_blob_list_uri(uri).map_err(|m| Rejection::invalid(FIELD, m))?;
+    Ok(Some(uri.to_string()))
 }
 
 /// Appends the automatic move to `Packaging` when `event` leaves nothing to copy.

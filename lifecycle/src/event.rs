@@ -53,6 +53,9 @@ pub enum EventKind {
     DriveFinished {
         drive_id: String,
         outcome: DriveOutcome,
+        /// Export: the list of the blobs that were not exported, when some were not.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        incomplete_blob_list_uri: Option<String>,
     },
     PackagingStarted {
         automatic: bool,
@@ -211,13 +214,23 @@ impl EventKind {
                 bytes_succeeded,
                 copy_status,
             } => format!("Drive {drive_id}: {percent}% ({bytes_succeeded} bytes), {copy_status}"),
-            EventKind::DriveFinished { drive_id, outcome } => match outcome {
-                DriveOutcome::Completed { .. } => format!("Drive {drive_id}: copy completed"),
-                DriveOutcome::MoreInfo { severity, .. } => format!(
-                    "Drive {drive_id}: copy completed with {}",
-                    severity.as_str().to_lowercase()
-                ),
-            },
+            EventKind::DriveFinished {
+                drive_id,
+                outcome,
+                incomplete_blob_list_uri,
+            } => {
+                let mut line = match outcome {
+                    DriveOutcome::Completed { .. } => format!("Drive {drive_id}: copy completed"),
+                    DriveOutcome::MoreInfo { severity, .. } => format!(
+                        "Drive {drive_id}: copy completed with {}",
+                        severity.as_str().to_lowercase()
+                    ),
+                };
+                if incomplete_blob_list_uri.is_some() {
+                    line.push_str("; some blobs were not exported (see the incomplete blob list)");
+                }
+                line
+            }
             EventKind::PackagingStarted { automatic: true } => "All drives finished; packaging".into(),
             EventKind::PackagingStarted { automatic: false } => "Job moved to packaging".into(),
             EventKind::ShippedBack { package, closed } => format!(
@@ -287,6 +300,7 @@ impl Job {
             export: new.export.clone(),
             tags: new.tags.clone(),
             encryption_key: new.encryption_key.clone(),
+            incomplete_blob_list_uri: None,
             had_fault: false,
             created_at: at,
             updated_at: at,
@@ -424,22 +438,32 @@ impl Job {
                 d.bytes_succeeded = *bytes_succeeded;
                 d.copy_status = Some(copy_status.clone());
             }),
-            EventKind::DriveFinished { drive_id, outcome } => self.with_drive(drive_id, at, |d| {
-                d.percent_complete = 100;
-                match outcome {
-                    DriveOutcome::Completed { logs } => {
-                        d.state = DriveState::Completed;
-                        d.logs = logs.clone();
-                        d.copy_status = Some("Completed".into());
-                    }
-                    DriveOutcome::MoreInfo { severity, logs } => {
-                        d.state = DriveState::CompletedMoreInfo;
-                        d.severity = Some(*severity);
-                        d.logs = logs.clone();
-                        d.copy_status = Some(format!("CompletedWith{}", severity.as_str()));
-                    }
+            EventKind::DriveFinished {
+                drive_id,
+                outcome,
+                incomplete_blob_list_uri,
+            } => {
+                // A later drive finishing without a list does not mean the earlier blobs were exported.
+                if let Some(uri) = incomplete_blob_list_uri {
+                    self.incomplete_blob_list_uri = Some(uri.clone());
                 }
-            }),
+                self.with_drive(drive_id, at, |d| {
+                    d.percent_complete = 100;
+                    match outcome {
+                        DriveOutcome::Completed { logs } => {
+                            d.state = DriveState::Completed;
+                            d.logs = logs.clone();
+                            d.copy_status = Some("Completed".into());
+                        }
+                        DriveOutcome::MoreInfo { severity, logs } => {
+                            d.state = DriveState::CompletedMoreInfo;
+                            d.severity = Some(*severity);
+                            d.logs = logs.clone();
+                            d.copy_status = Some(format!("CompletedWith{}", severity.as_str()));
+                        }
+                    }
+                })
+            }
             EventKind::PackagingStarted { .. } => self.set_state(JobState::Packaging, at),
             EventKind::ShippedBack { package, closed } => {
                 for drive in &mut self.drives {

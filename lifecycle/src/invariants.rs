@@ -166,5 +166,13 @@ pub fn violations(job: &Job) -> Vec<String> {
     if job.abandon_deadline.is_some() && job.overdue_notice_at.is_none() {
         out.push("an abandonment deadline needs an overdue notice".into());
     }
+    if job.incomplete_blob_list_uri.is_some()
+        && (job.job_type != JobType::Export || !job.drives.iter().any(|d| d.severity.is_some()))
+    {
+        out.push(
+            "only an export job with a drive finished with more info has an incomplete blob list"
+                .into(),
+        );
+    }
     out
 }

@@ -200,6 +200,10 @@ pub struct Job {
     pub export: Option<ExportSpec>,
     pub tags: BTreeMap<String, String>,
     pub encryption_key: EncryptionKey,
+    /// Export: where the list of blobs that were not exported is, once the data center reported one.
+    /// (Default and skipped when absent, so snapshots written before the field existed still read.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incomplete_blob_list_uri: Option<String>,
     /// A job or drive fault happened at some point: shipping back ends the job `Closed`.
     pub had_fault: bool,
     pub created_at: Timestamp,

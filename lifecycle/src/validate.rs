@@ -636,18 +636,28 @@ pub fn return_package(p: &ReturnPackage) -> Vec<FieldError> {
 
 /// Log URIs written by the data center: absolute http(s) URLs.
 pub fn log_uri(value: &str) -> Check {
+    http_uri(value, "Log URI")
+}
+
+/// The blob list of an export's blobs that were not exported (the API's `incompleteBlobListUri`): an absolute
+/// http(s) URL, like the logs the data center writes next to it.
+pub fn incomplete_blob_list_uri(value: &str) -> Check {
+    http_uri(value, "Incomplete blob list URI")
+}
+
+fn http_uri(value: &str, what: &str) -> Check {
     let value = value.trim();
     let rest = value
         .strip_prefix("https://")
         .or_else(|| value.strip_prefix("http://"));
     match rest {
         Some(rest) if !rest.is_empty() && !rest.starts_with('/') => {}
-        _ => return Err("Log URI must be an absolute http(s) URL".into()),
+        _ => return Err(format!("{what} must be an absolute http(s) URL")),
     }
     if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("Log URI must not contain spaces".into());
+        return Err(format!("{what} must not contain spaces"));
     }
-    length(value, 1, 2048, "Log URI")
+    length(value, 1, 2048, what)
 }
 
 /// Diagnostics path: the container that receives the logs (a container name).
@@ -958,6 +968,14 @@ mod tests {
         assert!(log_uri("ftp://x").is_err());
         assert!(log_uri("https://").is_err());
         assert!(log_uri("https://a b").is_err());
+        assert!(incomplete_blob_list_uri(
+            "https://acct.blob.core.windows.net/waimportexport/not-exported.xml"
+        )
+        .is_ok());
+        let e = incomplete_blob_list_uri("not-exported.xml").unwrap_err();
+        assert!(e.starts_with("Incomplete blob list URI"), "{e}");
+        assert!(incomplete_blob_list_uri("https://").is_err());
+        assert!(incomplete_blob_list_uri(&format!("https://a/{}", "x".repeat(2048))).is_err());
         assert!(diagnostics_path("waimportexport").is_ok());
         assert!(diagnostics_path("").is_ok());
         assert!(diagnostics_path("Logs").is_err());

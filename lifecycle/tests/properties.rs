@@ -223,9 +223,23 @@ fn operator_command() -> BoxedStrategy<Command> {
                     copy_status: status.into(),
                 }
             )),
-        (drive_id(), outcome()).prop_map(|(drive_id, outcome)| operator(
-            OperatorCommand::FinishDrive { drive_id, outcome }
-        )),
+        (drive_id(), outcome()).prop_map(|(drive_id, outcome)| {
+            // Derived rather than drawn, so the random stream (and what the histories reach) stays as it
+            // was: every finish with warnings reports a list of blobs not exported (accepted for export
+            // jobs, refused for imports). Malformed lists are the rule tests' business.
+            let incomplete_blob_list_uri = match &outcome {
+                DriveOutcome::MoreInfo {
+                    severity: Severity::Warning,
+                    ..
+                } => Some("https://acct.blob.core.windows.net/waimportexport/left.xml".to_string()),
+                _ => None,
+            };
+            operator(OperatorCommand::FinishDrive {
+                drive_id,
+                outcome,
+                incomplete_blob_list_uri,
+            })
+        }),
         Just(package_job()),
         (0u32..5, any::<bool>()).prop_map(|(count, complete)| {
             let mut package = return_package(count);

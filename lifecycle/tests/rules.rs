@@ -1818,6 +1818,7 @@ fn finishing_with_more_info_needs_the_error_and_verbose_logs() {
                 severity: Severity::Warning,
                 logs,
             },
+            incomplete_blob_list_uri: None,
         })
     };
     let r = run.reject(more(DriveLogs {
@@ -1849,6 +1850,111 @@ fn finishing_is_refused_for_a_drive_that_is_not_copying() {
     run.ok(finish(DRIVE_A));
     assert_rejection(&run.reject(finish(DRIVE_A)), NotAllowedNow, Some("driveId"));
     assert_rejection(&run.reject(finish("NOPE")), NotFound, Some("driveId"));
+}
+
+const LEFT_OVER: &str = "https://acct.blob.core.windows.net/waimportexport/not-exported.xml";
+
+fn finish_with_list(id: &str, severity: Option<Severity>, uri: &str) -> Command {
+    operator(OperatorCommand::FinishDrive {
+        drive_id: id.into(),
+        outcome: match severity {
+            Some(severity) => DriveOutcome::MoreInfo {
+                severity,
+                logs: logs(),
+            },
+            None => DriveOutcome::Completed {
+                logs: DriveLogs::default(),
+            },
+        },
+        incomplete_blob_list_uri: Some(uri.into()),
+    })
+}
+
+#[test]
+fn an_export_drive_finished_with_more_info_may_report_the_blobs_not_exported() {
+    let mut run = export_run_in(Transferring);
+    run.ok(start(EXPORT_B));
+    assert_eq!(run.job.incomplete_blob_list_uri, None);
+    run.ok(finish_with_list(
+        EXPORT_A,
+        Some(Severity::Warning),
+        &format!("  {LEFT_OVER} "),
+    ));
+    assert_eq!(run.job.incomplete_blob_list_uri.as_deref(), Some(LEFT_OVER));
+    match run.last() {
+        EventKind::DriveFinished {
+            incomplete_blob_list_uri,
+            ..
+        } => assert_eq!(incomplete_blob_list_uri.as_deref(), Some(LEFT_OVER)),
+        other => panic!("expected DriveFinished, got {other:?}"),
+    }
+    assert!(run.last().describe().contains("not exported"));
+    // The other drive finishing cleanly does not bring the unexported blobs back.
+    run.ok(finish(EXPORT_B));
+    assert_eq!(run.job.state, Packaging);
+    run.ok(ship_back(2));
+    assert_eq!(run.job.incomplete_blob_list_uri.as_deref(), Some(LEFT_OVER));
+}
+
+#[test]
+fn an_export_drive_finished_without_a_list_leaves_the_job_without_one() {
+    let mut run = export_run_in(Transferring);
+    run.ok(start(EXPORT_B));
+    // Empty means "none", as a form sends it.
+    run.ok(finish_with_list(EXPORT_A, Some(Severity::Info), "  "));
+    run.ok(finish(EXPORT_B));
+    assert_eq!(run.job.state, Packaging);
+    assert_eq!(run.job.incomplete_blob_list_uri, None);
+}
+
+#[test]
+fn an_incomplete_blob_list_is_refused_for_imports_clean_completions_and_bad_uris() {
+    let run = run_in(Transferring);
+    let r = run.reject(finish_with_list(
+        DRIVE_A,
+        Some(Severity::Warning),
+        LEFT_OVER,
+    ));
+    assert_rejection(&r, InvalidInput, Some("incompleteBlobListUri"));
+    assert!(r.message.contains("export"), "{}", r.message);
+
+    let run = export_run_in(Transferring);
+    let r = run.reject(finish_with_list(EXPORT_A, None, LEFT_OVER));
+    assert_rejection(&r, InvalidInput, Some("incompleteBlobListUri"));
+    assert!(r.message.contains("more info"), "{}", r.message);
+    for bad in [
+        "not-exported.xml",
+        "ftp://acct/x.xml",
+        "https://acct/a b.xml",
+    ] {
+        let r = run.reject(finish_with_list(EXPORT_A, Some(Severity::Warning), bad));
+        assert_rejection(&r, InvalidInput, Some("incompleteBlobListUri"));
+        assert!(
+            r.message.starts_with("Incomplete blob list URI"),
+            "{}",
+            r.message
+        );
+    }
+}
+
+#[test]
+fn histories_and_snapshots_written_before_the_incomplete_blob_list_still_read() {
+    let old_event =
+        r#"{"type":"driveFinished","drive_id":"EXP-0001","outcome":{"Completed":{"logs":{}}}}"#;
+    let kind: EventKind = serde_json::from_str(old_event).unwrap();
+    assert!(matches!(
+        kind,
+        EventKind::DriveFinished {
+            incomplete_blob_list_uri: None,
+            ..
+        }
+    ));
+    // A snapshot without the field is written without it, and reads back as "none".
+    let job = export_run_in(Packaging).job;
+    let json = serde_json::to_value(&job).unwrap();
+    assert!(json.get("incompleteBlobListUri").is_none(), "{json}");
+    let back: Job = serde_json::from_value(json).unwrap();
+    assert_eq!(back, job);
 }
 
 #[test]

@@ -256,6 +256,7 @@ fn script(shape: Shape, job_type: JobType, drives: usize) -> (bool, Vec<(Who, Co
                         logs: drive_logs(id, false),
                     }
                 },
+                incomplete_blob_list_uri: None,
             }));
         }
     };
@@ -464,7 +465,9 @@ impl Vary<'_> {
                 *drive_id = self.drive(drive_id)
             }
             EventKind::ProgressReported { drive_id, .. } => *drive_id = self.drive(drive_id),
-            EventKind::DriveFinished { drive_id, outcome } => {
+            EventKind::DriveFinished {
+                drive_id, outcome, ..
+            } => {
                 *drive_id = self.drive(drive_id);
                 match outcome {
                     DriveOutcome::Completed { logs } | DriveOutcome::MoreInfo { logs, .. } => {

@@ -162,6 +162,7 @@ fn finish(drive: &str, severity: Option<Severity>) -> Step {
             None => DriveOutcome::Completed { logs },
             Some(severity) => DriveOutcome::MoreInfo { severity, logs },
         },
+        incomplete_blob_list_uri: None,
     })
 }
 

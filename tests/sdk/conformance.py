@@ -1,16 +1,19 @@
 """Conformance of the portal's REST API with the official Python SDK (azure-mgmt-storageimportexport 1.0.0b2).
 
-Drives the real SDK against a running portal started with --demo. Run by scripts/sdk-test; by hand:
+Drives the real SDK against a running portal started with --demo (for the demo customer's token). Run by
+scripts/sdk-test; by hand:
 
     PORTAL_URL=http://127.0.0.1:3000 PORTAL_TOKEN=<demo customer token> \
     PORTAL_SUBSCRIPTION=<demo subscription> OTHER_TOKEN=<another customer's token> \
     .venv/bin/python tests/sdk/conformance.py
 
 Every check is a function named check_*, run in file order (later checks use jobs made by earlier ones).
-Each run uses its own resource group, so the script can run again against the same server. It ends with the
+Each run uses its own resource group, so the script can run again against the same server; no check needs a
+particular demo job (how old the demo data is, or what other tests did to it, does not matter). It ends with the
 line "N passed, N failed" and exits non-zero on any failure.
 """
 
+import math
 import os
 import sys
 import traceback
@@ -39,14 +42,16 @@ URL = os.environ["PORTAL_URL"].rstrip("/")
 TOKEN = os.environ["PORTAL_TOKEN"]
 SUBSCRIPTION = os.environ["PORTAL_SUBSCRIPTION"]
 OTHER_TOKEN = os.environ["OTHER_TOKEN"]
-# The demo data's resource group: it holds a job in Packaging, which no window lets a customer cancel.
-DEMO_GROUP = "demo-rg"
 
 RUN = uuid.uuid4().hex[:8]
 GROUP = f"sdk-{RUN}"
 IMPORT_JOB = f"imp-{RUN}"
 EXPORT_JOB = f"exp-{RUN}"
 BACKUP_JOB = f"bak-{RUN}"
+# Only if the subscription has no job past every cancellation window (see the check), in a group of its own so
+# that the resource-group paging check still sees exactly its three jobs.
+CANCELLED_GROUP = f"sdk-{RUN}-cancelled"
+CANCELLED_JOB = f"can-{RUN}"
 STORAGE = (
     f"/subscriptions/{SUBSCRIPTION}/resourceGroups/{GROUP}"
     "/providers/Microsoft.Storage/storageAccounts/sdkstore01"
@@ -290,28 +295,47 @@ def check_cancellation_where_the_window_allows_it():
     assert job.properties.state == "Shipping"
 
 
+def job_past_every_window():
+    """(name, resource group) of a job no cancellation window lets the customer cancel, or None. Any job of the
+    subscription will do (the demo data has several), so the check does not depend on which demo jobs are
+    still in which state after a server has moved its clock."""
+    for state in ("Packaging", "Completed", "Closed"):
+        for job in SDK.jobs.list_by_subscription(filter=f"state eq '{state}'"):
+            if not job.properties.cancel_requested:
+                group = job.id.split("/resourceGroups/")[1].split("/")[0]
+                return job.name, group
+    return None
+
+
 def check_cancellation_where_the_window_does_not_allow_it_is_409():
-    packaging = [j for j in SDK.jobs.list_by_resource_group(DEMO_GROUP) if j.properties.state == "Packaging"]
-    assert packaging, "the demo data has a job in Packaging"
-    e = expect(
-        ResourceExistsError,
-        SDK.jobs.update,
-        packaging[0].name,
-        DEMO_GROUP,
-        UpdateJobParameters(cancel_requested=True),
-    )
+    found = job_past_every_window()
+    if found is None:
+        # Nothing past the window: a job of our own, cancelled while Creating (it ends Completed at once); a
+        # second request is refused by the same rule with the same answer.
+        print("     (no job past the cancellation window in the subscription; using a cancelled job of its own)")
+        SDK.jobs.create(CANCELLED_JOB, CANCELLED_GROUP, import_body())
+        job = SDK.jobs.update(CANCELLED_JOB, CANCELLED_GROUP, UpdateJobParameters(cancel_requested=True))
+        assert job.properties.state == "Completed" and job.properties.cancel_requested is True, job.properties
+        found = (CANCELLED_JOB, CANCELLED_GROUP)
+    name, group = found
+    before = SDK.jobs.get(name, group).properties
+    e = expect(ResourceExistsError, SDK.jobs.update, name, group, UpdateJobParameters(cancel_requested=True))
+    assert e.status_code == 409
     assert e.error.target == "properties.cancelRequested", e.error.target
-    assert SDK.jobs.get(packaging[0].name, DEMO_GROUP).properties.cancel_requested is False
+    after = SDK.jobs.get(name, group).properties
+    assert (after.state, after.cancel_requested) == (before.state, before.cancel_requested), (before, after)
 
 
 def check_list_by_subscription_pages_with_top_2():
+    # However many jobs the subscription holds (this run's three at least): full pages of two, then the rest.
+    everything = [j.name for j in SDK.jobs.list_by_subscription()]
+    assert len(everything) >= 3, everything
     pages = [list(page) for page in SDK.jobs.list_by_subscription(top=2).by_page()]
-    assert len(pages) >= 3, [len(p) for p in pages]
-    assert all(1 <= len(p) <= 2 for p in pages), [len(p) for p in pages]
+    assert len(pages) == math.ceil(len(everything) / 2), ([len(p) for p in pages], len(everything))
+    assert all(len(p) == 2 for p in pages[:-1]) and 1 <= len(pages[-1]) <= 2, [len(p) for p in pages]
     names = [j.name for p in pages for j in p]
     assert len(names) == len(set(names)), "a job appeared on two pages"
-    everything = [j.name for j in SDK.jobs.list_by_subscription()]
-    assert sorted(names) == sorted(everything)
+    assert names == everything, "the pages hold the whole list, in its order"
     assert {IMPORT_JOB, EXPORT_JOB, BACKUP_JOB} <= set(names)
 
 

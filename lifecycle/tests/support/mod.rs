@@ -224,6 +224,7 @@ pub fn finish(id: &str) -> Command {
         outcome: DriveOutcome::Completed {
             logs: DriveLogs::default(),
         },
+        incomplete_blob_list_uri: None,
     })
 }
 
@@ -234,6 +235,7 @@ pub fn finish_more(id: &str, severity: Severity) -> Command {
             severity,
             logs: logs(),
         },
+        incomplete_blob_list_uri: None,
     })
 }
 

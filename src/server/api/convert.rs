@@ -148,6 +148,10 @@ fn job_details(job: &Job) -> JobDetails {
         state: job.state.as_str().to_string(),
         cancel_requested: job.cancel_requested,
         percent_complete: job.percent_complete(),
+        incomplete_blob_list_uri: job
+            .incomplete_blob_list_uri
+            .clone()
+            .filter(|_| job.job_type == JobType::Export),
         drive_list: job.drives.iter().map(drive_status).collect(),
         export: job.export.as_ref().map(Into::into),
         provisioning_state: "Succeeded".into(),

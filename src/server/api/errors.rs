@@ -40,7 +40,18 @@ pub struct ErrorResponse {
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// A server failure's own words: for the log, never for the client (see [`InternalDetail`]). Boxed to
+    /// keep every `Result<_, ApiError>` small.
+    detail: Option<Box<str>>,
 }
+
+/// What went wrong inside a 500, carried on the response to the request-id layer, which logs it with both
+/// request ids and answers the client a generic message carrying the server's request id instead. Internal
+/// error text (database messages, file paths) never reaches the client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InternalDetail(pub String);
+
+const INTERNAL_MESSAGE: &str = "Something went wrong on our side; please try again";
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> ApiError {
@@ -52,6 +63,7 @@ impl ApiError {
                 target: None,
                 details: Vec::new(),
             },
+            detail: None,
         }
     }
 
@@ -119,6 +131,7 @@ impl ApiError {
                     })
                     .collect(),
             },
+            detail: None,
         }
     }
 
@@ -145,13 +158,24 @@ impl ApiError {
         }
     }
 
-    pub fn internal(message: impl Into<String>) -> ApiError {
-        let message = message.into();
-        tracing::error!(%message, "API request failed");
+    /// A server failure. `detail` is logged (with the request ids, by the request-id layer), not answered.
+    pub fn internal(detail: impl Into<String>) -> ApiError {
+        ApiError {
+            detail: Some(detail.into().into_boxed_str()),
+            ..ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                format!("{INTERNAL_MESSAGE}."),
+            )
+        }
+    }
+
+    /// The client's side of a server failure: a generic message and the id to quote when reporting it.
+    pub fn internal_for_request(request_id: &str) -> ApiError {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalServerError",
-            format!("Something went wrong on our side; please try again. ({message})"),
+            format!("{INTERNAL_MESSAGE}. If it persists, report request id {request_id}."),
         )
     }
 
@@ -201,12 +225,18 @@ impl IntoResponse for ApiError {
             serde_json::to_string(&ErrorResponse { error: self.body }).unwrap_or_else(|_| {
                 r#"{"error":{"code":"InternalServerError","message":"","details":[]}}"#.into()
             });
-        (
+        let mut response = (
             self.status,
             [(header::CONTENT_TYPE, "application/json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let Some(detail) = self.detail {
+            response
+                .extensions_mut()
+                .insert(InternalDetail(detail.into_string()));
+        }
+        response
     }
 }
 
@@ -232,6 +262,22 @@ mod tests {
             Some("properties.driveList[0].driveId".into())
         );
         assert_eq!(json_target(".", "expected value at line 1 column 1"), None);
+    }
+
+    #[test]
+    fn a_server_failure_keeps_its_detail_off_the_wire() {
+        let response = ApiError::internal("database error: disk I/O error at /var/lib/portal.db")
+            .into_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.extensions().get::<InternalDetail>(),
+            Some(&InternalDetail(
+                "database error: disk I/O error at /var/lib/portal.db".into()
+            ))
+        );
+        let e = ApiError::internal_for_request("req-42");
+        assert!(e.body.message.contains("req-42"), "{}", e.body.message);
+        assert_eq!(e.body.code, "InternalServerError");
     }
 
     #[test]

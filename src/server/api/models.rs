@@ -366,6 +366,11 @@ pub struct JobDetails {
     pub state: String,
     pub cancel_requested: bool,
     pub percent_complete: u8,
+    /// Export only: the blob list of the blobs that were not exported (e.g. the drives were too small), as
+    /// the data center reported it when finishing a drive. Absent when every blob was exported, and for
+    /// import jobs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete_blob_list_uri: Option<String>,
     /// Import: the listed drives. Export: the drives found at intake (none before).
     pub drive_list: Vec<DriveStatus>,
     #[serde(skip_serializing_if = "Option::is_none")]

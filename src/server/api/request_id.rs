@@ -6,7 +6,7 @@
 //! also gives unknown API paths (the portal's HTML 404 page) and wrong methods (axum's empty 405) the ARM error
 //! envelope: a catch-all route under `/subscriptions/` would conflict with the API's own routes.
 
-use super::errors::ApiError;
+use super::errors::{ApiError, InternalDetail};
 use crate::server::auth::policy::{access, Access};
 use crate::server::auth::tokens::new_guid;
 use axum::extract::Request;
@@ -37,6 +37,18 @@ pub async fn request_ids(req: Request, next: Next) -> Response {
         .as_ref()
         .and_then(|v| v.to_str().ok())
         .unwrap_or("-");
+    if let Some(InternalDetail(detail)) = response.extensions_mut().remove::<InternalDetail>() {
+        tracing::error!(
+            target: "portal::api",
+            request_id = %request_id,
+            client_request_id = %client,
+            %method,
+            %path,
+            %detail,
+            "API request failed"
+        );
+        response = ApiError::internal_for_request(&request_id).into_response();
+    }
     tracing::info!(
         target: "portal::api",
         request_id = %request_id,

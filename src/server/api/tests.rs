@@ -1074,3 +1074,668 @@ async fn the_api_page_is_public_and_shows_the_endpoint_and_a_snippet() {
         r.body
     );
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Export: the incomplete blob list
+// ---------------------------------------------------------------------------------------------------------
+
+const NOT_EXPORTED: &str =
+    "https://demostore01.blob.core.windows.net/waimportexport/not-exported.xml";
+const ERROR_LOG: &str = "https://demostore01.blob.core.windows.net/waimportexport/error.log";
+const VERBOSE_LOG: &str = "https://demostore01.blob.core.windows.net/waimportexport/verbose.log";
+
+/// A form value, percent-encoded as a browser sends it.
+fn enc(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// An export job made through the API and marked shipped; returns its portal id.
+async fn shipped_export(api: &Api, name: &str) -> i64 {
+    let body = json!({
+        "location": "westus",
+        "properties": {
+            "storageAccountId": storage(), "jobType": "Export",
+            "export": {"blobList": {"blobPath": ["/photos/2026/holiday.jpg"]}},
+            "returnAddress": address(),
+            "returnShipping": {"carrierName": "FedEx", "carrierAccountNumber": "123456789"},
+            "deliveryPackage": {"carrierName": "FedEx", "trackingNumber": "123456789012", "driveCount": 2}
+        }
+    });
+    let r = api.put(name, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let r = api
+        .patch(name, json!({"properties": {"state": "Shipping"}}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    api.app.job_id(name).await
+}
+
+/// The data center receives the export job's two drives and starts copying to both.
+async fn copying(api: &Api, staff: &crate::server::router_tests::Browser, id: i64) {
+    for (path, form) in [
+        (
+            "/api/staff_package_intake",
+            format!("id={id}&found_text=EXP-LEFT-1%20EXP-LEFT-2"),
+        ),
+        (
+            "/api/staff_start_copy",
+            format!("id={id}&drive_id=EXP-LEFT-1"),
+        ),
+        (
+            "/api/staff_start_copy",
+            format!("id={id}&drive_id=EXP-LEFT-2"),
+        ),
+    ] {
+        let r = api.app.call(staff, path, &form).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.body);
+    }
+}
+
+fn finish_form(id: i64, drive: &str, outcome: &str, incomplete: &str) -> String {
+    format!(
+        "id={id}&drive_id={drive}&outcome={outcome}&error_log_uri={}&verbose_log_uri={}&incomplete_blob_list_uri={}",
+        enc(ERROR_LOG),
+        enc(VERBOSE_LOG),
+        enc(incomplete)
+    )
+}
+
+#[tokio::test]
+async fn the_incomplete_blob_list_of_an_export_is_reported_once_the_data_center_gives_it() {
+    let api = api().await;
+    let staff = api.app.staff().await;
+    let id = shipped_export(&api, "api-export-partial").await;
+    let before = api.job("api-export-partial").await;
+    assert!(
+        before["properties"].get("incompleteBlobListUri").is_none(),
+        "{before}"
+    );
+    copying(&api, &staff, id).await;
+
+    // The console's finish form asks for the list on export jobs only.
+    let page = api.app.get(&staff, &format!("/staff/jobs/{id}")).await;
+    assert!(
+        page.body.contains("name=\"incomplete_blob_list_uri\""),
+        "the export job's finish form has the field"
+    );
+    assert!(page.body.contains("Incomplete blob list URI"));
+    let import = api.app.job_id("demo-transferring").await;
+    let page = api.app.get(&staff, &format!("/staff/jobs/{import}")).await;
+    assert!(
+        page.body.contains("data-testid=\"op-finish\""),
+        "finish form shown"
+    );
+    assert!(!page.body.contains("name=\"incomplete_blob_list_uri\""));
+
+    // Refusals name the form's field and change nothing.
+    for (form, says) in [
+        (
+            finish_form(id, "EXP-LEFT-1", "Completed", NOT_EXPORTED),
+            "more info",
+        ),
+        (
+            finish_form(id, "EXP-LEFT-1", "Warning", "ftp://demostore01/list.xml"),
+            "Incomplete blob list URI must be an absolute http(s) URL",
+        ),
+        (
+            finish_form(import, "WD-DEMO-A1", "Warning", NOT_EXPORTED),
+            "export",
+        ),
+    ] {
+        let r = api.app.call(&staff, "/api/staff_finish_drive", &form).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{form}: {}", r.body);
+        assert!(r.body.contains("incomplete_blob_list_uri"), "{}", r.body);
+        assert!(r.body.contains(says), "{says}: {}", r.body);
+    }
+    let job = api.job("api-export-partial").await;
+    assert_eq!(job["properties"]["state"], "Transferring");
+    assert!(job["properties"].get("incompleteBlobListUri").is_none());
+
+    // A clean completion of one drive reports nothing; the other drive's list is reported.
+    let r = api
+        .app
+        .call(
+            &staff,
+            "/api/staff_finish_drive",
+            &format!("id={id}&drive_id=EXP-LEFT-2&outcome=Completed"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(api.job("api-export-partial").await["properties"]
+        .get("incompleteBlobListUri")
+        .is_none());
+    let r = api
+        .app
+        .call(
+            &staff,
+            "/api/staff_finish_drive",
+            &finish_form(id, "EXP-LEFT-1", "Warning", NOT_EXPORTED),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let job = api.job("api-export-partial").await;
+    assert_eq!(job["properties"]["state"], "Packaging");
+    assert_eq!(job["properties"]["incompleteBlobListUri"], NOT_EXPORTED);
+    // The list is also in every list page and on the timeline.
+    let list = body_json(
+        &api.get(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs?$filter=jobType%20eq%20%27Export%27"
+        ))
+        .await,
+    );
+    let listed = list["value"]
+        .as_array()
+        .and_then(|v| v.iter().find(|j| j["name"] == "api-export-partial"))
+        .expect("listed");
+    assert_eq!(listed["properties"]["incompleteBlobListUri"], NOT_EXPORTED);
+    let page = api.app.get(&staff, &format!("/staff/jobs/{id}")).await;
+    assert!(
+        page.body.contains(NOT_EXPORTED),
+        "the timeline shows the list"
+    );
+}
+
+#[tokio::test]
+async fn the_incomplete_blob_list_is_absent_for_imports_and_completely_exported_jobs() {
+    let api = api().await;
+    let staff = api.app.staff().await;
+    let id = shipped_export(&api, "api-export-whole").await;
+    copying(&api, &staff, id).await;
+    for drive in ["EXP-LEFT-1", "EXP-LEFT-2"] {
+        let r = api
+            .app
+            .call(
+                &staff,
+                "/api/staff_finish_drive",
+                // Empty, as the form sends an untouched field.
+                &finish_form(id, drive, "Info", ""),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+    let job = api.job("api-export-whole").await;
+    assert_eq!(job["properties"]["state"], "Packaging");
+    assert!(
+        job["properties"].get("incompleteBlobListUri").is_none(),
+        "{job}"
+    );
+    for import in ["demo-transferring", "demo-packaging", "demo-completed"] {
+        let job = api.job(import).await;
+        assert!(job["properties"].get("incompleteBlobListUri").is_none());
+    }
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_incomplete_blob_list() {
+    let api = api().await;
+    let r = api
+        .app
+        .send(
+            Request::get("/openapi.json")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    let doc = body_json(&r);
+    let details = &doc["components"]["schemas"]["JobDetails"];
+    let field = &details["properties"]["incompleteBlobListUri"];
+    assert!(field.is_object(), "{details}");
+    assert!(field["description"]
+        .as_str()
+        .is_some_and(|d| d.contains("Export only")));
+    let required = details["required"].as_array().expect("required");
+    assert!(!required.iter().any(|f| f == "incompleteBlobListUri"));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Live: an API change reaches open pages
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn an_api_change_is_announced_on_the_hub_and_the_customers_event_stream() {
+    use http_body_util::BodyExt;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    let api = api().await;
+    let id = api.app.job_id("demo-ready-to-ship-1").await;
+    let mut hub = api.app.state.live.subscribe();
+    // The customer's open job page follows /events for this job.
+    let me = api.app.customer().await;
+    let request = api
+        .app
+        .request(&me, "GET", &format!("/events?job={id}"))
+        .header(header::ACCEPT, "text/event-stream")
+        .body(Body::empty())
+        .expect("request");
+    let response = api
+        .app
+        .router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("response");
+    assert_eq!(response.status(), StatusCode::OK);
+    let mut stream = response.into_body();
+
+    let r = api
+        .patch(
+            "demo-ready-to-ship-1",
+            json!({"properties": {"state": "Shipping", "cancelRequested": false}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    let change = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match hub.recv().await {
+                Ok(Some(change)) if change.job_id == id => return change,
+                Ok(_) => continue,
+                Err(e) => panic!("the hub closed: {e}"),
+            }
+        }
+    })
+    .await
+    .expect("the change is announced");
+    assert_eq!(change.state, "Shipping");
+    assert_eq!(change.subscription_id, SUB);
+
+    let seen = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut seen = String::new();
+        while let Some(frame) = stream.frame().await {
+            if let Ok(data) = frame.expect("frame").into_data() {
+                seen.push_str(&String::from_utf8_lossy(&data));
+                if seen.contains("event: job") && seen.contains("\"state\":\"Shipping\"") {
+                    break;
+                }
+            }
+        }
+        seen
+    })
+    .await
+    .expect("the event stream carries the change");
+    assert!(seen.contains("event: ready"), "{seen}");
+    assert!(seen.contains(&format!("\"job_id\":{id}")), "{seen}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Paging while jobs come and go
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn next_link_neither_repeats_nor_skips_jobs_when_others_are_created_and_deleted_meanwhile() {
+    let api = api().await;
+    let base = format!("/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs");
+    let before = names(&body_json(&api.get(&base).await));
+    assert!(before.len() >= 10, "{before:?}");
+
+    let first = body_json(
+        &api.call(
+            Some(&api.customer),
+            "GET",
+            &format!("{base}?$top=3&{V}"),
+            None,
+        )
+        .await,
+    );
+    let page_one = names(&first);
+    assert_eq!(page_one, before[..3]);
+    let link = first["nextLink"].as_str().expect("a next page").to_string();
+
+    // Meanwhile: the job the cursor points at and another one already shown are deleted (both Creating),
+    // one not shown yet is deleted (Completed), and new jobs appear (newest, so before the cursor).
+    let cursor_job = page_one[2].clone();
+    let shown_job = page_one[0].clone();
+    let unseen_job = "demo-completed".to_string();
+    assert!(!page_one.contains(&unseen_job));
+    for name in [&cursor_job, &shown_job, &unseen_job] {
+        let r = api
+            .call(
+                Some(&api.customer),
+                "DELETE",
+                &with_version(&job_path(name)),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "delete {name}: {}", r.body);
+    }
+    for name in ["api-paging-new-1", "api-paging-new-2"] {
+        assert_eq!(
+            api.put(name, import_body()).await.status,
+            StatusCode::CREATED
+        );
+    }
+
+    let mut rest = Vec::new();
+    let mut next = Some(link);
+    while let Some(url) = next {
+        let url = url.trim_start_matches("http://localhost").to_string();
+        let r = api.call(Some(&api.customer), "GET", &url, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}: {}", r.body);
+        let page = body_json(&r);
+        rest.extend(names(&page));
+        next = page["nextLink"].as_str().map(str::to_string);
+    }
+    let mut seen = page_one.clone();
+    seen.extend(rest.iter().cloned());
+    let throughout: Vec<&String> = before
+        .iter()
+        .filter(|n| ![&cursor_job, &shown_job, &unseen_job].contains(n))
+        .collect();
+    for name in &throughout {
+        assert_eq!(
+            seen.iter().filter(|s| s == name).count(),
+            1,
+            "{name} once: {seen:?}"
+        );
+    }
+    let unique: std::collections::BTreeSet<&String> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no job twice: {seen:?}");
+    assert!(!rest.contains(&unseen_job), "a deleted job is not listed");
+    assert!(
+        !rest.iter().any(|n| n.starts_with("api-paging-new")),
+        "new jobs sort before the cursor: {rest:?}"
+    );
+    // Everything after the cursor kept its order.
+    let expected_rest: Vec<String> = before[3..]
+        .iter()
+        .filter(|n| **n != unseen_job)
+        .cloned()
+        .collect();
+    assert_eq!(rest, expected_rest);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Request ids in the log, and server failures
+// ---------------------------------------------------------------------------------------------------------
+
+/// What the `tracing` macros write on this thread while the returned guard lives.
+fn capture_log() -> (
+    std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    tracing::subscriber::DefaultGuard,
+) {
+    #[derive(Clone)]
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buffer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = Sink(buffer.clone());
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || sink.clone())
+        .finish();
+    (buffer, tracing::subscriber::set_default(subscriber))
+}
+
+fn logged(buffer: &std::sync::Mutex<Vec<u8>>) -> String {
+    String::from_utf8_lossy(&buffer.lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+#[tokio::test]
+async fn both_request_ids_are_logged_with_the_outcome() {
+    let api = api().await;
+    let (buffer, _guard) = capture_log();
+    let r = api.get(&job_path("demo-creating")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let server_id = r.headers["x-ms-request-id"]
+        .to_str()
+        .expect("header")
+        .to_string();
+    let log = logged(&buffer);
+    let line = log
+        .lines()
+        .find(|l| l.contains(&format!("request_id={server_id}")))
+        .unwrap_or_else(|| panic!("no line with the server's request id {server_id}:\n{log}"));
+    assert!(line.contains("portal::api"), "{line}");
+    assert!(line.contains("client_request_id=test-request-1"), "{line}");
+    assert!(line.contains("status=200"), "{line}");
+    assert!(line.contains("API request"), "{line}");
+}
+
+#[tokio::test]
+async fn a_server_failure_answers_a_generic_message_with_the_request_id_and_logs_the_detail() {
+    let api = api().await;
+    let id = api.app.job_id("demo-transferring").await;
+    let changed = crate::server::store::test_support::execute(
+        &api.app.state.store,
+        "UPDATE jobs SET snapshot = 'not json' WHERE id = $1",
+        id,
+    )
+    .await;
+    assert_eq!(changed, 1);
+    let (buffer, _guard) = capture_log();
+    let r = api.get(&job_path("demo-transferring")).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", r.body);
+    let (code, _) = arm_error(&r);
+    assert_eq!(code, "InternalServerError");
+    let server_id = r.headers["x-ms-request-id"]
+        .to_str()
+        .expect("header")
+        .to_string();
+    let message = body_json(&r)["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(message.contains(&server_id), "{message}");
+    for internal in ["unreadable", "expected", "line 1", "database", "snapshot"] {
+        assert!(!r.body.contains(internal), "leaks '{internal}': {}", r.body);
+    }
+    let log = logged(&buffer);
+    let line = log
+        .lines()
+        .find(|l| l.contains("API request failed"))
+        .unwrap_or_else(|| panic!("the failure is logged:\n{log}"));
+    assert!(line.contains(&format!("request_id={server_id}")), "{line}");
+    assert!(line.contains("client_request_id=test-request-1"), "{line}");
+    assert!(line.contains("stored data is unreadable"), "{line}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Customer-managed encryption keys
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_customer_managed_key_needs_its_url_and_vault_and_both_are_echoed() {
+    let api = api().await;
+    let mut body = import_body();
+    merge(
+        &mut body,
+        json!({"properties": {"encryptionKey": {"kekType": "CustomerManaged"}}}),
+    );
+    let r = api.put("api-cmk", body).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let (_, target) = arm_error(&r);
+    assert_eq!(target.as_deref(), Some("properties.encryptionKey.kekUrl"));
+    let details = body_json(&r)["error"]["details"].clone();
+    assert!(
+        details.as_array().is_some_and(|d| d
+            .iter()
+            .any(|e| e["target"] == "properties.encryptionKey.kekVaultResourceID")),
+        "{details}"
+    );
+
+    let kek_url = "https://demovault.vault.azure.net/keys/import-kek/0123456789abcdef";
+    let vault = format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.KeyVault/vaults/demovault"
+    );
+    let mut body = import_body();
+    merge(
+        &mut body,
+        json!({"properties": {"encryptionKey": {
+            "kekType": "CustomerManaged", "kekUrl": kek_url, "kekVaultResourceID": vault
+        }}}),
+    );
+    let r = api.put("api-cmk", body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    for job in [body_json(&r), api.job("api-cmk").await] {
+        let key = &job["properties"]["encryptionKey"];
+        assert_eq!(key["kekType"], "CustomerManaged", "{key}");
+        assert_eq!(key["kekUrl"], kek_url);
+        assert_eq!(key["kekVaultResourceID"], vault.as_str());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Case-insensitive paths and resource groups
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn mis_cased_api_paths_of_no_known_shape_answer_in_the_arm_envelope() {
+    let api = api().await;
+    for path in [
+        format!("/SUBSCRIPTIONS/{SUB}/providers/Microsoft.ImportExport/gadgets"),
+        "/Providers/Microsoft.ImportExport/nothing-here".to_string(),
+    ] {
+        // Anonymous: the ARM 404, not the portal's sign-in redirect.
+        let r = api.call(None, "GET", &with_version(&path), None).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}: {}", r.body);
+        assert_eq!(arm_error(&r).0, "NotFound", "{path}");
+        let r = api.get(&path).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(arm_error(&r).0, "NotFound", "{path}");
+    }
+    // A mis-cased path of a real operation: anonymous callers hear about authentication.
+    let path = format!(
+        "/Subscriptions/{SUB}/resourcegroups/{RG}/providers/microsoft.importexport/jobs/demo-creating"
+    );
+    let r = api.call(None, "GET", &with_version(&path), None).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    assert_eq!(arm_error(&r).0, "AuthenticationFailed");
+}
+
+fn group_path(group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.ImportExport/jobs/{name}"
+    )
+}
+
+#[tokio::test]
+async fn resource_group_names_match_without_regard_to_case_and_keep_their_spelling() {
+    let api = api().await;
+    let r = api.get(&group_path("DEMO-RG", "demo-transferring")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(body_json(&r)["id"], job_path("demo-transferring"));
+    let list = |group: &str| {
+        format!("/subscriptions/{SUB}/resourceGroups/{group}/providers/Microsoft.ImportExport/jobs")
+    };
+    let exact = names(&body_json(&api.get(&list(RG)).await));
+    assert!(!exact.is_empty());
+    assert_eq!(names(&body_json(&api.get(&list("Demo-Rg")).await)), exact);
+
+    // A job created in "Mixed-Case-RG" is the same job in any spelling of the group.
+    let put_in = |group: &str| with_version(&group_path(group, "api-case"));
+    let token = Some(api.customer.as_str());
+    assert_eq!(
+        api.call(token, "PUT", &put_in("Mixed-Case-RG"), Some(import_body()))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let r = api
+        .call(token, "PUT", &put_in("MIXED-CASE-RG"), Some(import_body()))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "replaced, not a second job: {}",
+        r.body
+    );
+    assert_eq!(body_json(&r)["id"], group_path("Mixed-Case-RG", "api-case"));
+    let r = api.get(&group_path("mixed-case-rg", "api-case")).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(body_json(&r)["id"], group_path("Mixed-Case-RG", "api-case"));
+    let everywhere = names(&body_json(
+        &api.get(&format!(
+            "/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs"
+        ))
+        .await,
+    ));
+    assert_eq!(everywhere.iter().filter(|n| *n == "api-case").count(), 1);
+    let r = api
+        .call(
+            Some(&api.customer),
+            "DELETE",
+            &with_version(&group_path("mixed-CASE-rg", "api-case")),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        api.get(&group_path("Mixed-Case-RG", "api-case"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn case_insensitive_group_queries_are_served_by_indexes() {
+    let api = api().await;
+    let store = &api.app.state.store;
+    if store.backend() != crate::server::store::Backend::Sqlite {
+        // EXPLAIN QUERY PLAN is SQLite's.
+        return;
+    }
+    let plan = store
+        .query_plan(
+            "SELECT id FROM jobs WHERE subscription_id = $1 AND lower(resource_group) = lower($2) AND name = $3 AND deleted = 0",
+            &[SUB, "DEMO-RG", "demo-creating"],
+        )
+        .await
+        .expect("plan");
+    assert!(plan.contains("jobs_live_name_ci"), "{plan}");
+    let plan = store
+        .query_plan(
+            "SELECT id FROM jobs WHERE deleted = 0 AND subscription_id = $1 AND lower(resource_group) = lower($2) ORDER BY created_at DESC, id DESC LIMIT 4",
+            &[SUB, "DEMO-RG"],
+        )
+        .await
+        .expect("plan");
+    assert!(plan.contains("jobs_by_group_ci"), "{plan}");
+    assert!(!plan.contains("TEMP B-TREE"), "sorted by the index: {plan}");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The way from the portal to the API guide
+// ---------------------------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_page_links_to_the_api_guide_in_its_footer() {
+    let api = api().await;
+    let anonymous = crate::server::router_tests::Browser::anonymous();
+    let me = api.app.customer().await;
+    for (who, path) in [(&anonymous, "/sign-in"), (&me, "/jobs"), (&me, "/api-docs")] {
+        let r = api.app.get(who, path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let footer = r
+            .body
+            .split("<footer")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{path} has a footer"));
+        assert!(
+            footer.contains("href=\"/api-docs\"")
+                && footer.contains("data-testid=\"api-docs-link\""),
+            "{path}: {footer}"
+        );
+        assert!(footer.contains("API for programs"), "{path}");
+    }
+}

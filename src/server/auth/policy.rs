@@ -45,10 +45,19 @@ pub fn access(path: &str) -> Access {
     if path == "/staff" || path.starts_with("/staff/") || path.starts_with("/api/staff_") {
         return Access::Staff;
     }
-    if path.starts_with("/subscriptions/") || path.starts_with("/providers/") {
+    // ARM matches these without regard to case (see api::canonical_path), so a mis-cased API path that fits
+    // no route still gets the API's treatment: the ARM 401/404, not the portal's sign-in page.
+    if starts_with_ignore_case(path, "/subscriptions/")
+        || starts_with_ignore_case(path, "/providers/")
+    {
         return Access::Api;
     }
     Access::SignedIn
+}
+
+fn starts_with_ignore_case(path: &str, prefix: &str) -> bool {
+    path.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 #[cfg(test)]
@@ -71,5 +80,12 @@ mod tests {
             access("/subscriptions/x/providers/Microsoft.ImportExport/jobs"),
             Access::Api
         );
+        assert_eq!(access("/SUBSCRIPTIONS/x/whatever"), Access::Api);
+        assert_eq!(
+            access("/Providers/Microsoft.ImportExport/gadgets"),
+            Access::Api
+        );
+        assert_eq!(access("/subscriptionsx"), Access::SignedIn);
+        assert_eq!(access("/providérs/x"), Access::SignedIn);
     }
 }

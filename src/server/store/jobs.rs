@@ -147,6 +147,7 @@ pub(super) fn stored_job(row: &AnyRow) -> StoreResult<StoredJob> {
 
 impl Store {
     /// Creates a job, or replaces it while it is `Creating` (ARM PUT). Returns the job and whether it is new.
+    /// The resource group is matched case-insensitively; a replaced job keeps its group's first spelling.
     pub async fn put_job(
         &self,
         subscription_id: &str,
@@ -163,7 +164,7 @@ impl Store {
             }
             let mut tx = self.pool.begin().await?;
             let existing = sqlx::query(&format!(
-                "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND resource_group = $2 AND name = $3 AND deleted = 0"
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND lower(resource_group) = lower($2) AND name = $3 AND deleted = 0"
             ))
             .bind(subscription_id)
             .bind(resource_group)
@@ -440,7 +441,9 @@ impl Store {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
-    /// The live job with this name in a resource group.
+    /// The live job with this name in a resource group. Resource group names are case-insensitive, as in
+    /// ARM (`lower()` on both sides, served by the `jobs_live_name_ci` index); the job keeps the spelling it
+    /// was created with.
     pub async fn job_by_name(
         &self,
         subscription_id: &str,
@@ -448,7 +451,7 @@ impl Store {
         name: &str,
     ) -> StoreResult<Option<StoredJob>> {
         let row = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND resource_group = $2 AND name = $3 AND deleted = 0"
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND lower(resource_group) = lower($2) AND name = $3 AND deleted = 0"
         ))
         .bind(subscription_id)
         .bind(resource_group)
@@ -532,7 +535,7 @@ impl Store {
                 let s = param(BindValue::Text(subscription_id.clone()), &mut binds);
                 let g = param(BindValue::Text(resource_group.clone()), &mut binds);
                 sql.push_str(&format!(
-                    " AND subscription_id = {s} AND resource_group = {g}"
+                    " AND subscription_id = {s} AND lower(resource_group) = lower({g})"
                 ));
             }
         }

@@ -260,6 +260,17 @@ pub(crate) mod test_support {
         }
     }
 
+    /// Runs one statement behind the store's back, for tests that need data the store would never write
+    /// (a corrupt snapshot, to see how a server failure is answered).
+    pub async fn execute(store: &Store, sql: &str, id: i64) -> u64 {
+        sqlx::query(sql)
+            .bind(id)
+            .execute(&store.pool)
+            .await
+            .expect("test statement")
+            .rows_affected()
+    }
+
     /// Creates an empty database next to the one `admin_url` names and returns its URL.
     async fn fresh_postgres_database(admin_url: &str) -> String {
         sqlx::any::install_default_drivers();

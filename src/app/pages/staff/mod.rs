@@ -77,8 +77,8 @@ pub fn OpInput(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
-    // Numbers and dates are text inputs with a keyboard hint and a pattern: Chromium lays out number and date
-    // inputs that a live re-render creates with no size (the server checks every value anyway).
+    // Numbers, dates and URLs are text inputs with a keyboard hint and a pattern: Chromium lays out number,
+    // date and url inputs that a live re-render creates with no size (the server checks every value anyway).
     let kind = kind.unwrap_or_else(|| "text".into());
     let (kind, inputmode, pattern, placeholder) = match kind.as_str() {
         "number" => (
@@ -93,6 +93,7 @@ pub fn OpInput(
             Some("[0-9]{4}-[0-9]{2}-[0-9]{2}"),
             placeholder.or_else(|| Some("YYYY-MM-DD".into())),
         ),
+        "url" => ("text".to_string(), Some("url"), None, placeholder),
         _ => (kind, None, None, placeholder),
     };
     view! {

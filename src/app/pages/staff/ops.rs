@@ -126,6 +126,7 @@ pub async fn staff_finish_drive(
     error_log_uri: Option<String>,
     verbose_log_uri: Option<String>,
     manifest_uri: Option<String>,
+    incomplete_blob_list_uri: Option<String>,
 ) -> Result<(), AppError> {
     use lifecycle::{DriveLogs, DriveOutcome, Severity};
     let uri = |u: &Option<String>| {
@@ -142,12 +143,15 @@ pub async fn staff_finish_drive(
     let e = error_log_uri.unwrap_or_default();
     let v = verbose_log_uri.unwrap_or_default();
     let m = manifest_uri.unwrap_or_default();
+    let incomplete = uri(&incomplete_blob_list_uri);
+    let b = incomplete_blob_list_uri.unwrap_or_default();
     let echo = [
         ("drive_id", drive_id.as_str()),
         ("outcome", outcome.as_str()),
         ("error_log_uri", e.as_str()),
         ("verbose_log_uri", v.as_str()),
         ("manifest_uri", m.as_str()),
+        ("incomplete_blob_list_uri", b.as_str()),
     ];
     let outcome = match outcome.as_str() {
         "Completed" => DriveOutcome::Completed { logs },
@@ -167,6 +171,7 @@ pub async fn staff_finish_drive(
         &op(OperatorCommand::FinishDrive {
             drive_id: drive_id.clone(),
             outcome,
+            incomplete_blob_list_uri: incomplete,
         }),
         &echo,
     )
@@ -794,6 +799,7 @@ fn drive_form(
     let fid = move |name: &str| format!("{prefix}-{name}");
     let id_bytes = fid("bytes");
     let id_error_log = fid("error-log");
+    let id_incomplete = fid("incomplete-blob-list");
     let id_manifest = fid("manifest");
     let id_outcome = fid("outcome");
     let id_percent = fid("percent");
@@ -839,6 +845,7 @@ fn drive_form(
             .into_any()
         }
         DriveOperation::Finish => {
+            let is_export = job.job_type == JobType::Export;
             let outcomes = vec![
                 ("Completed".to_string(), "Completed".to_string()),
                 ("Error".to_string(), "Completed, more info: errors".to_string()),
@@ -853,6 +860,9 @@ fn drive_form(
                     <OpInput id=id_error_log.clone() name="error_log_uri" label="Error log URI" kind="url" hint="Required for Completed, more info" error/>
                     <OpInput id=id_verbose_log.clone() name="verbose_log_uri" label="Verbose log URI" kind="url" hint="Required for Completed, more info" error/>
                     <OpInput id=id_manifest.clone() name="manifest_uri" label="Manifest URI" kind="url" error/>
+                    {is_export.then(|| view! {
+                        <OpInput id=id_incomplete.clone() name="incomplete_blob_list_uri" label="Incomplete blob list URI" kind="url" hint="Export, Completed with more info: the blob list of the blobs not exported" error/>
+                    })}
                     <button type="submit" class="button primary small">"Finish the drive"</button>
                 </ActionForm>
             }
