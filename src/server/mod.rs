@@ -17,10 +17,15 @@ mod console_tests;
 pub mod demo;
 #[cfg(test)]
 mod instances_tests;
+#[cfg(test)]
+mod limits_tests;
 pub mod live;
+#[cfg(test)]
+mod matrix_tests;
 pub mod router;
 #[cfg(test)]
 mod router_tests;
+pub mod routes;
 pub mod state;
 pub mod store;
 pub mod timers;
