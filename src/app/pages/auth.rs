@@ -57,8 +57,8 @@ pub async fn sign_in(
     {
         Ok(attempt) => attempt,
         Err(wait) => {
-            // A program (or the hydrated form) gets 429 and Retry-After; a plain form post keeps its redirect
-            // back to the form, which shows the same message.
+            // A program gets 429 and Retry-After; the sign-in form (a plain form post, with or without
+            // JavaScript) keeps its redirect back to the form, which shows the same message.
             if !is_form_post() {
                 let response = expect_context::<leptos_axum::ResponseOptions>();
                 response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
