@@ -25,6 +25,9 @@ pub enum AppError {
     Unauthenticated,
     #[error("This is for support staff only")]
     Forbidden,
+    /// Account management (password, API tokens) needs a signed-in browser, not an API token.
+    #[error("Sign in to the portal to manage your account; API tokens cannot change passwords or tokens")]
+    SessionRequired,
     #[error("Something went wrong on our side; please try again. ({0})")]
     Internal(String),
     #[error("{0}")]
@@ -38,7 +41,7 @@ impl AppError {
             AppError::Rejected(r) | AppError::Form { rejection: r, .. } => r.kind.http_status(),
             AppError::NotFound => 404,
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::SessionRequired => 403,
             AppError::Internal(_) => 500,
             AppError::ServerFn(ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_))
             | AppError::ServerFn(ServerFnErrorErr::Deserialization(_)) => 400,

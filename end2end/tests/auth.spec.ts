@@ -109,3 +109,29 @@ test('an API token is shown once and can be revoked', async ({ page }, testInfo)
   await row.getByRole('button', { name: `Revoke token ${name}` }).click();
   await expect(row).toContainText('Revoked');
 });
+
+test('a form on another site cannot make a signed-in customer act', async ({ page }, testInfo) => {
+  await signIn(page, testInfo, CUSTOMER);
+  const target = new URL('/api/create_token', page.url()).toString();
+  const name = `forged-${testInfo.project.name}-${Date.now()}`;
+  // The attacker's page, on an origin of its own, with a form that posts to the portal.
+  await page.route('http://attacker.test/**', (route) =>
+    route.fulfill({
+      contentType: 'text/html',
+      body: `<!DOCTYPE html><html lang="en"><title>Prize</title><form method="post" action="${target}">
+        <input type="hidden" name="name" value="${name}"><button type="submit">Claim your prize</button></form></html>`,
+    }),
+  );
+  await page.goto('http://attacker.test/prize');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url() === target),
+    page.getByRole('button', { name: 'Claim your prize' }).click(),
+  ]);
+  expect(response.status()).toBe(403);
+  expect(await response.text()).toContain('cross-site request refused');
+  // Nothing happened: no token of that name, and the customer is still signed in.
+  await page.goto(new URL('/account', target).toString());
+  await expect(page.getByTestId('signed-in-as')).toContainText(CUSTOMER.name);
+  await expect(page.getByTestId('account-name')).toBeVisible();
+  await expect(page.locator(`[data-testid="token-row"][data-token="${name}"]`)).toHaveCount(0);
+});

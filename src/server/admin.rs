@@ -38,6 +38,7 @@ pub enum AdminCommand {
     ListUsers,
     /// Set a new password and end all of the account's sessions
     ResetPassword {
+        /// The account's email
         #[arg(long)]
         email: String,
         /// The new password [default: generated and printed]
@@ -74,6 +75,7 @@ pub struct GenerateDataArgs {
     /// Draft jobs whose expiry falls due at the manifest's sweep_at
     #[arg(long, default_value_t = 1_000)]
     pub sweep_jobs: u64,
+    /// Seed of the generator (the same seed makes the same data)
     #[arg(long, default_value_t = 8)]
     pub seed: u64,
     /// Write the manifest (logins, tokens, job names for the benchmark) here as JSON [default: stdout]
@@ -83,6 +85,7 @@ pub struct GenerateDataArgs {
 
 #[derive(clap::Args, Debug)]
 pub struct NewAccountArgs {
+    /// The new account's email (unique, case-insensitively; it signs in with it)
     #[arg(long)]
     pub email: String,
     /// Display name shown in timelines

@@ -1,230 +1,11 @@
-//! Security tests through the router: the authorization matrix over every route, sessions, CSRF, limits,
-//! tokens and headers.
+//! Security tests through the router: sessions and cookie flags, CSRF, API tokens (and what they may not do),
+//! staff automation with staff tokens, headers, and the audit log. The authorization matrix is in
+//! `matrix_tests`, the abuse limits in `limits_tests`.
 
 use super::demo;
-use super::router_tests::{policy_paths, test_app, Browser, TestApp};
+use super::router_tests::{test_app, test_app_with, Browser};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
-use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Who {
-    Anonymous,
-    /// The demo customer, who owns the demo jobs.
-    CustomerA,
-    /// Another customer.
-    CustomerB,
-    Staff,
-}
-
-const EVERYONE: [Who; 4] = [Who::Anonymous, Who::CustomerA, Who::CustomerB, Who::Staff];
-
-/// Expected statuses: anonymous, customer A, customer B, staff.
-type Row = [u16; 4];
-
-async fn browsers(app: &TestApp) -> BTreeMap<Who, Browser> {
-    let b_email = "bea@example.com";
-    super::accounts::create_account(
-        &app.state.store,
-        crate::model::Role::Customer,
-        "Bea Other",
-        b_email,
-        "another-password-1",
-        None,
-        app.state.clock.now(),
-    )
-    .await
-    .expect("customer B");
-    BTreeMap::from([
-        (Who::Anonymous, Browser::anonymous()),
-        (Who::CustomerA, app.customer().await),
-        (
-            Who::CustomerB,
-            app.sign_in(b_email, "another-password-1").await,
-        ),
-        (Who::Staff, app.staff().await),
-    ])
-}
-
-/// Every page, with the path to request and the statuses expected.
-fn page_expectations(job: i64) -> BTreeMap<&'static str, (String, Row)> {
-    let mut rows = BTreeMap::from([
-        ("/", ("/".to_string(), [303, 200, 200, 200])),
-        ("/jobs", ("/jobs".to_string(), [303, 200, 200, 200])),
-        ("/jobs/:id", (format!("/jobs/{job}"), [303, 200, 404, 200])),
-        ("/jobs/new", ("/jobs/new".to_string(), [303, 200, 200, 200])),
-        ("/api-docs", ("/api-docs".to_string(), [200, 200, 200, 200])),
-        ("/account", ("/account".to_string(), [303, 200, 200, 200])),
-        ("/sign-in", ("/sign-in".to_string(), [200, 200, 200, 200])),
-        ("/sign-up", ("/sign-up".to_string(), [200, 200, 200, 200])),
-    ]);
-    rows.extend(super::console_tests::page_rows(job));
-    rows
-}
-
-/// Every server function, with a form body and the statuses expected for a JSON call.
-fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, (String, Row)> {
-    let mut rows = BTreeMap::from([
-        ("/api/current_user", (String::new(), [200, 200, 200, 200])),
-        (
-            "/api/sign_in",
-            (
-                "email=nobody%40example.com&password=wrong-password".into(),
-                [400, 400, 400, 400],
-            ),
-        ),
-        (
-            "/api/sign_up",
-            (
-                "display_name=&email=x&password=a&password_confirm=a".into(),
-                [400, 400, 400, 400],
-            ),
-        ),
-        ("/api/list_jobs", ("query[q]=".into(), [401, 200, 200, 200])),
-        ("/api/get_job", (format!("id={job}"), [401, 200, 404, 200])),
-        // A customer action: the owner gets the lifecycle's answer (409: no delivery package), another customer
-        // "not found", staff "forbidden" (staff act through operator commands).
-        (
-            "/api/mark_shipped",
-            (format!("id={creating_job}"), [401, 409, 404, 403]),
-        ),
-        (
-            "/api/account_overview",
-            (String::new(), [401, 200, 200, 200]),
-        ),
-        (
-            "/api/new_job_options",
-            (String::new(), [401, 200, 200, 200]),
-        ),
-        (
-            "/api/api_docs_context",
-            (String::new(), [200, 200, 200, 200]),
-        ),
-        // Customers get the form's validation; staff do not create customers' jobs.
-        (
-            "/api/create_job",
-            ("job[name]=".into(), [401, 400, 400, 403]),
-        ),
-        // Without the confirmation box nothing happens; another customer cannot even see the job.
-        (
-            "/api/cancel_job",
-            (format!("id={creating_job}"), [401, 400, 404, 403]),
-        ),
-        (
-            "/api/delete_job",
-            (format!("id={creating_job}"), [401, 400, 404, 403]),
-        ),
-        (
-            "/api/update_delivery_package",
-            (
-                format!("id={creating_job}&pkg[tracking_number]="),
-                [401, 400, 404, 403],
-            ),
-        ),
-        (
-            "/api/update_return_address",
-            (
-                format!("id={creating_job}&address[city]="),
-                [401, 400, 404, 403],
-            ),
-        ),
-        (
-            "/api/update_return_shipping",
-            (
-                format!("id={creating_job}&shipping[carrier_name]="),
-                [401, 400, 404, 403],
-            ),
-        ),
-        (
-            "/api/bitlocker_keys",
-            (format!("id={job}"), [401, 200, 404, 200]),
-        ),
-        (
-            "/api/change_password",
-            (
-                "current=wrong-password&new=new-password-1&confirm=new-password-1".into(),
-                [401, 400, 400, 400],
-            ),
-        ),
-        ("/api/create_token", ("name=".into(), [401, 400, 400, 400])),
-        (
-            "/api/revoke_token",
-            ("id=987654".into(), [401, 404, 404, 404]),
-        ),
-        ("/api/sign_out", (String::new(), [200, 200, 200, 200])),
-    ]);
-    rows.extend(super::console_tests::function_rows(job));
-    rows
-}
-
-#[test]
-fn authorization_matrix_covers_every_route() {
-    crate::server::router_tests::on_shared_runtime(async move {
-        let app = test_app().await;
-        let who = browsers(&app).await;
-        let job = app.job_id("demo-transferring").await;
-        let creating = app.job_id("demo-creating").await;
-
-        let pages = page_expectations(job);
-        let functions = function_expectations(job, creating);
-        let (page_routes, function_routes) = policy_paths();
-        for path in &page_routes {
-            assert!(
-                pages.contains_key(path.as_str()),
-                "page {path} has no row in the authorization matrix"
-            );
-        }
-        for path in &function_routes {
-            assert!(
-                functions.contains_key(path.as_str()),
-                "server function {path} has no row in the matrix"
-            );
-        }
-
-        for (route, (path, expected)) in &pages {
-            for (i, w) in EVERYONE.iter().enumerate() {
-                let r = app.get(&who[w], path).await;
-                assert_eq!(r.status.as_u16(), expected[i], "GET {route} as {w:?}");
-            }
-        }
-        // Sign-out ends the session it is sent with, so it goes last, each persona with a session of its own.
-        let mut ordered: Vec<_> = functions
-            .iter()
-            .filter(|(p, _)| **p != "/api/sign_out")
-            .collect();
-        ordered.extend(functions.iter().filter(|(p, _)| **p == "/api/sign_out"));
-        for (route, (form, expected)) in ordered {
-            for (i, w) in EVERYONE.iter().enumerate() {
-                let r = app.call(&who[w], route, form).await;
-                assert_eq!(
-                    r.status.as_u16(),
-                    expected[i],
-                    "POST {route} as {w:?}: {}",
-                    r.body
-                );
-            }
-        }
-    });
-}
-
-#[test]
-fn customers_never_reach_staff_routes() {
-    crate::server::router_tests::on_shared_runtime(async move {
-        let app = test_app().await;
-        let who = browsers(&app).await;
-        for path in ["/staff", "/staff/jobs/1", "/staff/anything?x=1"] {
-            let r = app.get(&who[&Who::CustomerA], path).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
-            assert!(r.body.contains("Staff only"));
-            let r = app.get(&who[&Who::Anonymous], path).await;
-            assert_eq!(r.status, StatusCode::SEE_OTHER, "{path}");
-        }
-        let r = app
-            .call(&who[&Who::CustomerA], "/api/staff_anything", "")
-            .await;
-        assert_eq!(r.status, StatusCode::FORBIDDEN);
-    });
-}
 
 #[test]
 fn anonymous_pages_redirect_to_sign_in_and_come_back() {
@@ -273,9 +54,7 @@ fn sign_in_rotates_the_session_and_sets_safe_cookie_flags() {
             !cookie.contains("Secure"),
             "not over TLS in this configuration: {cookie}"
         );
-        let second = Browser {
-            cookie: Some(cookie.split(';').next().unwrap().to_string()),
-        };
+        let second = Browser::with_cookie(cookie.split(';').next().unwrap());
         assert_ne!(first.cookie, second.cookie);
         assert_eq!(
             app.get(&first, "/jobs").await.status,
@@ -290,9 +69,7 @@ fn sign_in_rotates_the_session_and_sets_safe_cookie_flags() {
 fn a_session_cookie_chosen_by_an_attacker_is_never_adopted() {
     crate::server::router_tests::on_shared_runtime(async move {
         let app = test_app().await;
-        let planted = Browser {
-            cookie: Some("portal_session=attacker-chosen-value".into()),
-        };
+        let planted = Browser::with_cookie("portal_session=attacker-chosen-value");
         assert_eq!(
             app.get(&planted, "/jobs").await.status,
             StatusCode::SEE_OTHER
@@ -364,9 +141,7 @@ fn changing_the_password_ends_every_other_session() {
             .iter()
             .map(|v| v.to_str().unwrap().to_string())
             .find(|c| c.starts_with("portal_session="))
-            .map(|c| Browser {
-                cookie: Some(c.split(';').next().unwrap().to_string()),
-            })
+            .map(|c| Browser::with_cookie(c.split(';').next().unwrap()))
             .expect("a fresh session for this browser");
         assert_eq!(app.get(&phone, "/jobs").await.status, StatusCode::SEE_OTHER);
         assert_eq!(
@@ -424,46 +199,6 @@ fn forged_cross_site_posts_are_refused() {
             .call(&me, "/api/mark_shipped", &format!("id={id}"))
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    });
-}
-
-#[test]
-fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
-    crate::server::router_tests::on_shared_runtime(async move {
-        let app = test_app().await;
-        let anon = Browser::anonymous();
-        let form = format!(
-            "email={}&password=wrong-password",
-            demo::CUSTOMER_EMAIL.replace('@', "%40")
-        );
-        for _ in 0..5 {
-            let r = app.call(&anon, "/api/sign_in", &form).await;
-            assert_eq!(r.status, StatusCode::BAD_REQUEST);
-            assert!(
-                r.body.contains("The email or password is wrong"),
-                "{}",
-                r.body
-            );
-        }
-        let right = format!(
-            "email={}&password={}",
-            demo::CUSTOMER_EMAIL.replace('@', "%40"),
-            demo::CUSTOMER_PASSWORD
-        );
-        let r = app.call(&anon, "/api/sign_in", &right).await;
-        assert_eq!(
-            r.status,
-            StatusCode::CONFLICT,
-            "locked even with the right password"
-        );
-        assert!(r.body.contains("Too many failed sign-ins"), "{}", r.body);
-        let failures = app
-            .state
-            .store
-            .audit_entries(Some("sign-in-failed"), 10)
-            .await
-            .unwrap();
-        assert_eq!(failures.len(), 5);
     });
 }
 
@@ -566,11 +301,235 @@ fn pages_carry_security_headers_and_a_nonce_based_policy() {
     });
 }
 
+/// The `portal_session` cookies a reply sets (whole `Set-Cookie` values).
+fn session_cookies(headers: &axum::http::HeaderMap) -> Vec<String> {
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .filter(|c| c.starts_with("portal_session="))
+        .collect()
+}
+
+#[test]
+fn secure_cookies_are_marked_secure_when_set_and_when_cleared() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app_with(|c| c.secure_cookies = true).await;
+        let request = app
+            .request(&Browser::anonymous(), "POST", "/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, "http://localhost/sign-in")
+            .body(Body::from(format!(
+                "email={}&password={}",
+                demo::CUSTOMER_EMAIL.replace('@', "%40"),
+                demo::CUSTOMER_PASSWORD
+            )))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        let set = session_cookies(&r.headers);
+        assert_eq!(set.len(), 1, "{set:?}");
+        for flag in ["; Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(set[0].contains(flag), "{flag} missing: {}", set[0]);
+        }
+        let me = Browser::with_cookie(set[0].split(';').next().unwrap());
+        // Signing out clears the cookie with the same flags, so the browser replaces the secure one.
+        let r = app.call(&me, "/api/sign_out", "").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let cleared = session_cookies(&r.headers);
+        assert_eq!(cleared.len(), 1, "{cleared:?}");
+        assert!(cleared[0].starts_with("portal_session=;"), "{}", cleared[0]);
+        assert!(cleared[0].contains("Max-Age=0"), "{}", cleared[0]);
+        assert!(cleared[0].contains("; Secure"), "{}", cleared[0]);
+        // A cookie of an ended session is cleared the same way on the next request.
+        let r = app.get(&me, "/jobs").await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let stale = session_cookies(&r.headers);
+        assert!(
+            stale
+                .iter()
+                .any(|c| c.contains("Max-Age=0") && c.contains("; Secure")),
+            "{stale:?}"
+        );
+    });
+}
+
+#[test]
+fn an_api_token_cannot_manage_its_account() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let leaked = app.token_of(demo::CUSTOMER_EMAIL, "leaked").await;
+        let account = app
+            .state
+            .store
+            .account_by_email(demo::CUSTOMER_EMAIL)
+            .await
+            .unwrap()
+            .unwrap();
+        let token_id = app.state.store.tokens_of(account.id).await.unwrap()[0].id;
+
+        let r = app.call(&leaked, "/api/create_token", "name=more").await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let error: crate::error::AppError = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(error, crate::error::AppError::SessionRequired);
+        assert!(error.to_string().starts_with("Sign in to the portal"));
+        assert_eq!(
+            app.state.store.tokens_of(account.id).await.unwrap().len(),
+            1,
+            "no new token"
+        );
+
+        let r = app
+            .call(&leaked, "/api/revoke_token", &format!("id={token_id}"))
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+
+        let r = app
+            .call(
+                &leaked,
+                "/api/change_password",
+                &format!(
+                    "current={}&new=taken-over-pass&confirm=taken-over-pass",
+                    demo::CUSTOMER_PASSWORD
+                ),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        assert!(
+            session_cookies(&r.headers).is_empty(),
+            "a token never gets a session"
+        );
+        // Nothing changed: the token works, the password is the old one.
+        assert_eq!(
+            app.call(&leaked, "/api/list_jobs", "query[q]=")
+                .await
+                .status,
+            StatusCode::OK
+        );
+        app.customer().await;
+        // The same operations from a browser session still work.
+        let me = app.customer().await;
+        let r = app
+            .call(&me, "/api/create_token", "name=from-browser")
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    });
+}
+
+const STAFF_TOKEN_LABEL: &str = "Sam Staff (API token \u{201c}ops\u{201d})";
+
+#[test]
+fn staff_tokens_run_console_operations_under_the_staff_members_name() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let ops = app.token_of(demo::STAFF_EMAIL, "ops").await;
+        let customer_token = app.token_of(demo::CUSTOMER_EMAIL, "ci").await;
+        let id = app.job_id("demo-shipping").await;
+        let drives: Vec<String> = app
+            .state
+            .store
+            .job(id)
+            .await
+            .unwrap()
+            .unwrap()
+            .job
+            .drives
+            .iter()
+            .map(|d| d.drive_id.clone())
+            .collect();
+        let intake = format!("id={id}&found_text={}", drives.join("+"));
+
+        // Anonymous and customers' tokens are refused, and nothing happens.
+        let r = app
+            .call(&Browser::anonymous(), "/api/staff_package_intake", &intake)
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+        let r = app
+            .call(&customer_token, "/api/staff_package_intake", &intake)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+        let job = app.state.store.job(id).await.unwrap().unwrap();
+        assert_eq!(job.job.state, lifecycle::JobState::Shipping);
+
+        // As `curl -H "Authorization: Bearer …" -d id=… -d found_text=…` sends it: a form, no Accept header.
+        let request = Request::post("/api/staff_package_intake")
+            .header(
+                header::AUTHORIZATION,
+                format!("Bearer {}", ops.token.clone().unwrap()),
+            )
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(intake.clone()))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = app
+            .call(
+                &ops,
+                "/api/staff_add_note",
+                &format!("id={id}&text=Checked+by+script"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        // A refusal is the console's: the lifecycle's reason with its status.
+        let r = app.call(&ops, "/api/staff_package_intake", &intake).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+
+        let staff = app.staff().await;
+        let r = app
+            .call(&staff, "/api/staff_job", &format!("id={id}"))
+            .await;
+        let view: crate::console::StaffJobView = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(view.job.state, lifecycle::JobState::Received);
+        let by_token: Vec<(&str, crate::model::ActorKind)> = view
+            .timeline
+            .iter()
+            .filter(|e| e.actor == STAFF_TOKEN_LABEL)
+            .map(|e| (e.kind.as_str(), e.actor_kind))
+            .collect();
+        assert_eq!(
+            by_token,
+            vec![
+                ("packageReceived", crate::model::ActorKind::Staff),
+                ("noteAdded", crate::model::ActorKind::Staff)
+            ]
+        );
+
+        let audit = app
+            .state
+            .store
+            .audit_entries(Some("staff-action"), 10)
+            .await
+            .unwrap();
+        let mine: Vec<&str> = audit
+            .iter()
+            .filter(|e| e.actor_label == STAFF_TOKEN_LABEL)
+            .map(|e| e.detail.as_str())
+            .collect();
+        assert_eq!(mine.len(), 3, "{mine:?}");
+        assert!(
+            mine[2].starts_with("staff_package_intake ") && mine[2].ends_with("\u{2192} done"),
+            "{}",
+            mine[2]
+        );
+        assert!(
+            mine[2].contains(&drives[0]),
+            "the fields are recorded: {}",
+            mine[2]
+        );
+        assert!(mine[0].ends_with("\u{2192} refused (409)"), "{}", mine[0]);
+        assert!(
+            audit.iter().all(|e| !e.actor_label.contains("ci")),
+            "refused callers did no staff action"
+        );
+    });
+}
+
 #[test]
 fn staff_actions_and_sign_ins_are_audited() {
     crate::server::router_tests::on_shared_runtime(async move {
         let app = test_app().await;
-        let _ = app.staff().await;
+        let staff = app.staff().await;
         let signins = app
             .state
             .store
@@ -578,176 +537,84 @@ fn staff_actions_and_sign_ins_are_audited() {
             .await
             .unwrap();
         assert_eq!(signins[0].actor_label, "Sam Staff");
-    });
-}
-
-#[test]
-fn oversized_bodies_are_refused() {
-    crate::server::router_tests::on_shared_runtime(async move {
-        let app = test_app().await;
-        let me = app.customer().await;
-        let body = format!("name={}", "x".repeat(app.state.config.max_body_bytes + 1));
-        let request = app
-            .request(&me, "POST", "/api/create_token")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .unwrap();
-        assert_eq!(
-            app.send(request).await.status,
-            StatusCode::PAYLOAD_TOO_LARGE
-        );
-        assert!(app.state.store.tokens_of(1).await.unwrap().is_empty());
-    });
-}
-
-/// The REST API's operations (its router is plain axum, so they are listed here, one row per operation).
-#[test]
-fn authorization_matrix_of_the_rest_api() {
-    crate::server::router_tests::on_shared_runtime(async move {
-        let app = test_app().await;
-        let _ = browsers(&app).await;
-        let now = app.state.clock.now();
-        let store = &app.state.store;
-        let mut tokens = BTreeMap::new();
-        for (who, email) in [
-            (Who::CustomerA, demo::CUSTOMER_EMAIL),
-            (Who::CustomerB, "bea@example.com"),
-            (Who::Staff, demo::STAFF_EMAIL),
-        ] {
-            let account = store.account_by_email(email).await.unwrap().unwrap();
-            let token = super::accounts::create_token(store, account.id, "matrix", now)
-                .await
-                .unwrap();
-            tokens.insert(who, token);
-        }
-        let sub = demo::DEMO_SUBSCRIPTION;
-        let base = format!(
-            "/subscriptions/{sub}/resourceGroups/{}/providers/Microsoft.ImportExport/jobs",
-            demo::DEMO_RESOURCE_GROUP
-        );
-        let v = "api-version=2021-01-01";
-        let put_body =
-            r#"{"location":"westus","properties":{"jobType":"Import","storageAccountId":"bad"}}"#;
-        let rows: Vec<(&str, String, Option<&str>, Row)> = vec![
-            (
-                "GET",
-                format!("/subscriptions/{sub}/providers/Microsoft.ImportExport/jobs?{v}"),
-                None,
-                [401, 200, 404, 200],
-            ),
-            ("GET", format!("{base}?{v}"), None, [401, 200, 404, 200]),
-            (
-                "GET",
-                format!("{base}/demo-transferring?{v}"),
-                None,
-                [401, 200, 404, 200],
-            ),
-            // Validation answers the owner; another customer learns nothing; staff tokens are read-only.
-            (
-                "PUT",
-                format!("{base}/matrix-new-job?{v}"),
-                Some(put_body),
-                [401, 400, 404, 403],
-            ),
-            (
-                "PATCH",
-                format!("{base}/demo-transferring?{v}"),
-                Some("{}"),
-                [401, 200, 404, 403],
-            ),
-            (
-                "DELETE",
-                format!("{base}/demo-transferring?{v}"),
-                None,
-                [401, 409, 404, 403],
-            ),
-            (
-                "POST",
-                format!("{base}/demo-transferring/listBitLockerKeys?{v}"),
-                None,
-                [401, 200, 404, 200],
-            ),
-            (
-                "GET",
-                format!("/providers/Microsoft.ImportExport/locations?{v}"),
-                None,
-                [401, 200, 200, 200],
-            ),
-            (
-                "GET",
-                format!("/providers/Microsoft.ImportExport/locations/westus?{v}"),
-                None,
-                [401, 200, 200, 200],
-            ),
-            (
-                "GET",
-                format!("/providers/Microsoft.ImportExport/operations?{v}"),
-                None,
-                [401, 200, 200, 200],
-            ),
-        ];
-        for (method, path, body, expected) in rows {
-            for (i, w) in EVERYONE.iter().enumerate() {
-                let mut request = Request::builder()
-                    .method(method)
-                    .uri(&path)
-                    .header(header::CONTENT_TYPE, "application/json");
-                if let Some(token) = tokens.get(w) {
-                    request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-                }
-                let r = app
-                    .send(
-                        request
-                            .body(Body::from(body.unwrap_or("").to_string()))
-                            .unwrap(),
-                    )
-                    .await;
-                assert_eq!(
-                    r.status.as_u16(),
-                    expected[i],
-                    "{method} {path} as {w:?}: {}",
-                    r.body
-                );
-            }
-        }
-    });
-}
-
-/// Routes outside Leptos and the API: health, the OpenAPI document, the live event stream.
-#[test]
-fn authorization_of_the_other_routes() {
-    crate::server::router_tests::on_shared_runtime(async move {
-        let app = test_app().await;
-        let who = browsers(&app).await;
-        for path in ["/healthz", "/openapi.json"] {
-            for w in EVERYONE {
-                assert_eq!(
-                    app.get(&who[&w], path).await.status,
-                    StatusCode::OK,
-                    "{path} as {w:?}"
-                );
-            }
-        }
-        // The event stream: only signed-in people, only for jobs they may see. (Statuses only: the body of an
-        // open stream never ends.)
         let job = app.job_id("demo-transferring").await;
-        let expected = [
-            (Who::Anonymous, 303),
-            (Who::CustomerA, 200),
-            (Who::CustomerB, 404),
-            (Who::Staff, 200),
-        ];
-        for (w, status) in expected {
-            let request = app
-                .request(&who[&w], "GET", &format!("/events?job={job}"))
-                .header(header::ACCEPT, "text/event-stream")
-                .body(Body::empty())
-                .unwrap();
-            let response = tower::ServiceExt::oneshot(app.router.clone(), request)
+        let count = || async {
+            app.state
+                .store
+                .audit_entries(Some("staff-action"), 1000)
                 .await
-                .unwrap();
-            assert_eq!(response.status().as_u16(), status, "/events as {w:?}");
+                .unwrap()
+        };
+
+        // Every staff server function that is not a read writes one entry, done or refused, named by the
+        // operation (the calls of the matrix are refused by the lifecycle or validation, or harmless).
+        let rows: std::collections::BTreeMap<_, _> = super::console_tests::function_rows(job)
+            .into_iter()
+            .collect();
+        let (_, functions) = super::router_tests::policy_paths();
+        let mut audited = 0;
+        for path in functions.iter().filter(|p| p.starts_with("/api/staff_")) {
+            let name = &path["/api/".len()..];
+            let before = count().await.len();
+            let (form, _) = &rows[path.as_str()];
+            app.call(&staff, path, form).await;
+            let after = count().await;
+            if super::auth::staff_audit::READS.contains(&name) {
+                assert_eq!(after.len(), before, "{name} only reads: not audited");
+            } else {
+                assert_eq!(after.len(), before + 1, "{name} wrote no audit entry");
+                assert_eq!(after[0].actor_label, "Sam Staff");
+                assert!(
+                    after[0].detail.starts_with(&format!("{name} ")),
+                    "{}",
+                    after[0].detail
+                );
+                audited += 1;
+            }
         }
+        assert!(audited >= 18, "{audited}");
+        for read in super::auth::staff_audit::READS {
+            assert!(
+                functions.contains(&format!("/api/{read}")),
+                "{read} is listed as a read but is no server function"
+            );
+        }
+
+        // Running the timers (which changes jobs) is a staff action like any other.
+        let r = app.call(&staff, "/api/staff_run_timers", "").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(count().await[0].detail, "staff_run_timers \u{2192} done");
+        // A refused plain form post (JavaScript off) is recorded as refused.
+        let r = app
+            .post_form(
+                &staff,
+                "/api/staff_advance_clock",
+                "days=x&hours=0",
+                "http://localhost/staff/clock",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert_eq!(
+            count().await[0].detail,
+            "staff_advance_clock days=x hours=0 \u{2192} refused"
+        );
+        let r = app
+            .post_form(
+                &staff,
+                "/api/staff_advance_clock",
+                "days=1&hours=0",
+                "http://localhost/staff/clock",
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FOUND);
+        assert_eq!(
+            count().await[0].detail,
+            "staff_advance_clock days=1 hours=0 \u{2192} done"
+        );
+        // A customer's attempt is refused at the door: no staff action happened.
+        let before = count().await.len();
+        let me = app.customer().await;
+        app.call(&me, "/api/staff_run_timers", "").await;
+        assert_eq!(count().await.len(), before);
     });
 }

@@ -1,5 +1,6 @@
 //! The one path every job change takes, from the portal, the console and the REST API alike: tenancy check,
-//! role check, the lifecycle's decision in one transaction, the audit entry for staff actions.
+//! role check, the lifecycle's decision in one transaction. (Staff actions are audited where they enter, by
+//! `auth::staff_audit`, for every console operation alike.)
 
 use super::auth::Identity;
 use super::state::AppState;
@@ -51,29 +52,6 @@ pub async fn run(
         .await?;
     if !events.is_empty() {
         announce(app, &stored);
-    }
-    if identity.is_staff() && !events.is_empty() {
-        let names: Vec<&str> = commands.iter().map(Command::name).collect();
-        let detail = format!(
-            "job {} (#{}): {}",
-            stored.job.name,
-            stored.id,
-            names.join(", ")
-        );
-        if let Err(e) = app
-            .store
-            .audit(
-                now,
-                Some(identity.account_id),
-                &identity.display_name,
-                "staff-action",
-                &detail,
-                None,
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "cannot write the audit log");
-        }
     }
     Ok((stored, events))
 }

@@ -1,6 +1,7 @@
 //! The server's settings: built-in defaults, overridden by `Leptos.toml`, overridden by environment variables,
 //! overridden by command-line flags. Everything the server reads about its environment is read here, once.
 
+use super::auth::client_addr::{parse_ranges, IpRange};
 use leptos::config::{Env, LeptosOptions};
 use lifecycle::{CancellationWindow, Settings, Span, TimerSettings};
 use serde::Deserialize;
@@ -54,6 +55,8 @@ pub struct Config {
     pub request_timeout: Span,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (nobody else's is believed).
+    pub trusted_proxies: Vec<IpRange>,
     pub addr_file: Option<PathBuf>,
     /// Where the settings came from, for the start-up log.
     pub sources: Vec<String>,
@@ -89,6 +92,7 @@ struct PortalFile {
     secure_cookies: Option<bool>,
     request_timeout: Option<Span>,
     max_body_bytes: Option<usize>,
+    trusted_proxies: Option<Vec<String>>,
     timers: Option<TimerSettings>,
 }
 
@@ -226,10 +230,38 @@ impl Config {
             secure_cookies = parse_bool("PORTAL_SECURE_COOKIES", &v)?;
         }
 
-        if env("PORTAL_DATABASE_URL").is_some()
-            || env("DATABASE_URL").is_some()
-            || env("LEPTOS_SITE_ADDR").is_some()
-            || env("PORTAL_DEMO").is_some()
+        let mut request_timeout = p.request_timeout.unwrap_or(Span::seconds(30));
+        if let Some(v) = env("PORTAL_REQUEST_TIMEOUT") {
+            request_timeout =
+                Span::parse(&v).map_err(|e| format!("PORTAL_REQUEST_TIMEOUT: {e}"))?;
+        }
+        let mut max_body_bytes = p.max_body_bytes.unwrap_or(1024 * 1024);
+        if let Some(v) = env("PORTAL_MAX_BODY_BYTES") {
+            max_body_bytes = v.trim().parse().map_err(|_| {
+                format!("PORTAL_MAX_BODY_BYTES: '{v}' is not a whole number of bytes")
+            })?;
+        }
+        let mut trusted_proxies = parse_ranges(
+            "trusted-proxies",
+            p.trusted_proxies.iter().flatten().map(String::as_str),
+        )?;
+        if let Some(v) = env("PORTAL_TRUSTED_PROXIES") {
+            trusted_proxies = parse_ranges("PORTAL_TRUSTED_PROXIES", v.split(','))?;
+        }
+
+        if [
+            "PORTAL_DATABASE_URL",
+            "DATABASE_URL",
+            "LEPTOS_SITE_ADDR",
+            "PORTAL_DEMO",
+            "PORTAL_SESSION_IDLE",
+            "PORTAL_SECURE_COOKIES",
+            "PORTAL_REQUEST_TIMEOUT",
+            "PORTAL_MAX_BODY_BYTES",
+            "PORTAL_TRUSTED_PROXIES",
+        ]
+        .iter()
+        .any(|name| env(name).is_some())
         {
             sources.push("environment".into());
         }
@@ -257,8 +289,9 @@ impl Config {
             settings,
             session_idle,
             secure_cookies,
-            request_timeout: p.request_timeout.unwrap_or(Span::seconds(30)),
-            max_body_bytes: p.max_body_bytes.unwrap_or(1024 * 1024),
+            request_timeout,
+            max_body_bytes,
+            trusted_proxies,
             addr_file: args.addr_file.clone(),
             sources,
         })
@@ -379,6 +412,55 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("PORTAL_TIMER_RETENTION"), "{e}");
+    }
+
+    #[test]
+    fn limits_and_proxies_come_from_the_file_and_the_environment() {
+        let file = "[portal]\nrequest-timeout = \"10s\"\nmax-body-bytes = 2048\ntrusted-proxies = [\"127.0.0.1\"]\n";
+        let c = load(file, &[], ServeArgs::default()).unwrap();
+        assert_eq!(c.request_timeout, Span::seconds(10));
+        assert_eq!(c.max_body_bytes, 2048);
+        assert_eq!(
+            c.trusted_proxies,
+            vec![IpRange::parse("127.0.0.1").unwrap()]
+        );
+        let env = [
+            ("PORTAL_REQUEST_TIMEOUT", "2m"),
+            ("PORTAL_MAX_BODY_BYTES", "4096"),
+            ("PORTAL_TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ];
+        let c = load(file, &env, ServeArgs::default()).unwrap();
+        assert_eq!(c.request_timeout, Span::seconds(120));
+        assert_eq!(c.max_body_bytes, 4096);
+        assert_eq!(
+            c.trusted_proxies,
+            vec![
+                IpRange::parse("10.0.0.0/8").unwrap(),
+                IpRange::parse("::1").unwrap()
+            ]
+        );
+        let c = load("", &[], ServeArgs::default()).unwrap();
+        assert_eq!(c.request_timeout, Span::seconds(30));
+        assert_eq!(c.max_body_bytes, 1024 * 1024);
+        assert!(
+            c.trusted_proxies.is_empty(),
+            "no proxy is trusted by default"
+        );
+        for (name, value) in [
+            ("PORTAL_REQUEST_TIMEOUT", "soon"),
+            ("PORTAL_MAX_BODY_BYTES", "1MB"),
+            ("PORTAL_TRUSTED_PROXIES", "proxy.internal"),
+        ] {
+            let e = load("", &[(name, value)], ServeArgs::default()).unwrap_err();
+            assert!(e.contains(name), "{e}");
+        }
+        let e = load(
+            "[portal]\ntrusted-proxies = [\"x\"]\n",
+            &[],
+            ServeArgs::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("trusted-proxies"), "{e}");
     }
 
     #[test]

@@ -2,8 +2,10 @@
 //! exports (plain axum GET routes under `/staff/…`); running operator commands as a form; the development
 //! tools (only with `--dev-clock`).
 
+use super::auth::policy::Access;
 use super::auth::Identity;
 use super::commands;
+use super::routes::PlainRoute;
 use super::state::AppState;
 use super::store::{StoredEvent, StoredIntake, StoredJob};
 use crate::console::{
@@ -15,17 +17,17 @@ use crate::model::{Actor, ActorKind};
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Extension;
 use lifecycle::attention::{attention, intake_attention};
 use lifecycle::{Command, FieldError, Rejection};
 
-/// The console's plain HTTP routes (merged into the main router; `/staff/…` is staff-only in the policy and
+/// The console's plain HTTP routes (entries of the router's table; `/staff/…` is staff-only in the policy and
 /// each handler checks again).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/staff/jobs/{id}/timeline.csv", get(export_csv))
-        .route("/staff/jobs/{id}/timeline.json", get(export_json))
+pub fn routes() -> Vec<PlainRoute> {
+    vec![
+        PlainRoute::get("/staff/jobs/{id}/timeline.csv", Access::Staff, export_csv),
+        PlainRoute::get("/staff/jobs/{id}/timeline.json", Access::Staff, export_json),
+    ]
 }
 
 /// A timeline entry from a stored event.
@@ -210,24 +212,6 @@ pub async fn run_as(
 /// A form refusal for one field.
 pub fn invalid(field: &str, message: &str, echo: &[(&str, &str)]) -> AppError {
     AppError::form(Rejection::invalid(field, message), echo)
-}
-
-/// Writes a staff action that is not a job command (intakes, the clock) to the audit log.
-pub async fn audit(app: &AppState, identity: &Identity, action: &str, detail: &str) {
-    if let Err(e) = app
-        .store
-        .audit(
-            app.clock.now(),
-            Some(identity.account_id),
-            &identity.display_name,
-            action,
-            detail,
-            None,
-        )
-        .await
-    {
-        tracing::warn!(error = %e, "cannot write the audit log");
-    }
 }
 
 // ---------------------------------------------------------------------------------------------------------

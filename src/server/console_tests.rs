@@ -20,11 +20,12 @@ use lifecycle::{DriveState, EventKind, JobState};
 use std::sync::Arc;
 use tower::ServiceExt;
 
-type Row = [u16; 4];
+use super::matrix_tests::{tokens_as_owners, Row};
 
-/// The console's pages for the authorization matrix (anonymous, customer A, customer B, staff).
+/// The console's pages for the authorization matrix (anonymous, customer A, customer B, staff, customer A's
+/// token, the staff member's token).
 pub(crate) fn page_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
-    let staff_only = [303, 403, 403, 200];
+    let staff_only = tokens_as_owners([303, 403, 403, 200]);
     vec![
         ("/staff", ("/staff".into(), staff_only)),
         (
@@ -38,9 +39,10 @@ pub(crate) fn page_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
 }
 
 /// The console's server functions for the authorization matrix. `job` is a Transferring job: the staff calls
-/// here are refused by the lifecycle or by validation, so running them changes nothing.
+/// here are refused by the lifecycle or by validation, so running them changes nothing. Staff tokens call them
+/// as the staff member's browser does (staff automation); customers' tokens are refused like customers.
 pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
-    let row = |status: u16| [401, 403, 403, status];
+    let row = |status: u16| tokens_as_owners([401, 403, 403, status]);
     let d = "WD-DEMO-A1";
     vec![
         ("/api/staff_list_jobs", ("query[q]=".into(), row(200))),

@@ -1,5 +1,5 @@
-//! Several server instances on one PostgreSQL database: live updates cross instances, and one instance at a
-//! time runs the timers. These tests run when `PORTAL_TEST_DATABASE_URL` names a PostgreSQL server (the test
+//! Several server instances on one PostgreSQL database: live updates cross instances, one instance at a time
+//! runs the timers, and sign-in limits count attempts on every instance together. These tests run when `PORTAL_TEST_DATABASE_URL` names a PostgreSQL server (the test
 //! command runs the suite a second time that way); on SQLite, one instance per file, they have nothing to show.
 
 use super::clock::Clock;
@@ -226,5 +226,46 @@ fn instances_starting_together_seed_the_demo_once() {
             super::demo::api_token(&b.store, now)
         );
         assert_eq!(t.unwrap(), u.unwrap());
+    });
+}
+
+/// A wrong-password sign-in through an instance's router; its status.
+async fn failed_sign_in(router: &axum::Router, email: &str) -> u16 {
+    use axum::http::{header, Request};
+    use tower::ServiceExt;
+    let request = Request::post("/api/sign_in")
+        .header(header::HOST, "localhost")
+        .header(header::ORIGIN, "http://localhost")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .body(axum::body::Body::from(format!(
+            "email={}&password=wrong-password",
+            email.replace('@', "%40")
+        )))
+        .expect("request");
+    router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("response")
+        .status()
+        .as_u16()
+}
+
+#[test]
+fn sign_in_failures_on_any_instance_count_against_one_limit() {
+    on_shared_runtime(async move {
+        let Some(url) = shared_postgres_url().await else {
+            return;
+        };
+        let a = super::router::build(instance(&url, Clock::system()).await);
+        let b = super::router::build(instance(&url, Clock::system()).await);
+        let email = "target@example.com";
+        for i in 0..5 {
+            let on = if i % 2 == 0 { &a } else { &b };
+            assert_eq!(failed_sign_in(on, email).await, 400, "attempt {i}");
+        }
+        assert_eq!(failed_sign_in(&a, email).await, 429);
+        assert_eq!(failed_sign_in(&b, email).await, 429);
     });
 }

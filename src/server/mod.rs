@@ -17,13 +17,18 @@ mod console_tests;
 pub mod demo;
 #[cfg(test)]
 mod instances_tests;
+#[cfg(test)]
+mod limits_tests;
 pub mod live;
 pub mod new_job_post;
 #[cfg(test)]
 mod new_job_tests;
+#[cfg(test)]
+mod matrix_tests;
 pub mod router;
 #[cfg(test)]
 mod router_tests;
+pub mod routes;
 pub mod state;
 pub mod store;
 pub mod timers;

@@ -1,13 +1,10 @@
-//! The HTTP router: pages and server functions (Leptos), health, static files, and the layers every request
-//! passes through.
+//! The HTTP router: pages and server functions (Leptos), the plain routes of `routes.rs` (health, live events,
+//! the REST API, exports), static files, and the layers every request passes through.
 
 use super::state::AppState;
-use super::{api, auth};
+use super::{api, auth, routes};
 use crate::app::{shell, App};
-use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -16,17 +13,6 @@ use tower::ServiceExt;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
-
-/// `/healthz`: 200 when the database answers, 503 otherwise.
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, "ok"),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-    }
-}
 
 /// The app's page routes, generated once per process. Generating them renders the app with resource loading
 /// suppressed through a process-wide flag, so a render running meanwhile could wait forever (leptos issue
@@ -42,16 +28,7 @@ pub fn build(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let fallback_state = state.clone();
     // `leptos_routes` also mounts the server functions and provides `AppState` to them and to every render.
-    let portal = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/events", get(super::live::events))
-        .merge(api::router())
-        .merge(super::console::routes())
-        // The new-job form's plain posts to its own page; merged with the page's GET route below.
-        .route(
-            crate::app::pages::new_job::NEW_JOB_PATH,
-            post(super::new_job_post::post),
-        )
+    let portal = routes::mount(Router::new())
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
@@ -59,8 +36,13 @@ pub fn build(state: AppState) -> Router {
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
-        // Innermost first: the server-function status fix, then access, then identity, then headers.
+        // Innermost first: the server-function status fix, the staff audit (of calls the guard let through),
+        // then access, then identity, then headers.
         .layer(axum::middleware::from_fn(auth::middleware::error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::staff_audit::record,
+        ))
         .layer(axum::middleware::from_fn(auth::middleware::guard))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -56,6 +56,11 @@ pub(crate) struct TestApp {
 }
 
 pub(crate) async fn test_app() -> TestApp {
+    test_app_with(|_| {}).await
+}
+
+/// A test app whose configuration `adjust` changes first (secure cookies, timeouts, trusted proxies…).
+pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     if let Ok(filter) = std::env::var("PORTAL_TEST_LOG") {
         let _ = tracing_subscriber::fmt()
             .with_env_filter(filter)
@@ -64,7 +69,8 @@ pub(crate) async fn test_app() -> TestApp {
             .try_init();
     }
     let (store, dir) = temp_store().await;
-    let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
+    let mut config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
+    adjust(&mut config);
     let clock = Clock::development();
     demo::seed(&store, clock.now(), &config.settings)
         .await
@@ -84,15 +90,31 @@ pub(crate) async fn test_app() -> TestApp {
     }
 }
 
-/// A signed-in browser: the session cookie of an account.
-#[derive(Clone, Debug)]
+/// A caller: a browser with the session cookie of an account, or a program with an API token, or neither.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Browser {
     pub cookie: Option<String>,
+    /// Sent as `Authorization: Bearer …`.
+    pub token: Option<String>,
 }
 
 impl Browser {
     pub fn anonymous() -> Browser {
-        Browser { cookie: None }
+        Browser::default()
+    }
+
+    pub fn with_cookie(cookie: impl Into<String>) -> Browser {
+        Browser {
+            cookie: Some(cookie.into()),
+            token: None,
+        }
+    }
+
+    pub fn with_token(token: impl Into<String>) -> Browser {
+        Browser {
+            cookie: None,
+            token: Some(token.into()),
+        }
     }
 }
 
@@ -129,9 +151,7 @@ impl TestApp {
             .find(|v| v.starts_with("portal_session="))
             .map(|v| v.split(';').next().unwrap_or_default().to_string())
             .expect("session cookie");
-        Browser {
-            cookie: Some(cookie),
-        }
+        Browser::with_cookie(cookie)
     }
 
     pub async fn customer(&self) -> Browser {
@@ -158,7 +178,55 @@ impl TestApp {
         if let Some(c) = &browser.cookie {
             b = b.header(header::COOKIE, c.clone());
         }
+        if let Some(t) = &browser.token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
         b
+    }
+
+    /// A new API token of the account with `email` (as `portal admin create-token` makes one).
+    pub async fn token_of(&self, email: &str, name: &str) -> Browser {
+        let account = self
+            .state
+            .store
+            .account_by_email(email)
+            .await
+            .expect("store")
+            .expect("account");
+        let token = super::accounts::create_token(
+            &self.state.store,
+            account.id,
+            name,
+            self.state.clock.now(),
+        )
+        .await
+        .expect("token");
+        Browser::with_token(token)
+    }
+
+    /// A server-function call that arrived over a connection from `peer` (with `forwarded` as its
+    /// `X-Forwarded-For`, if any).
+    pub async fn call_from(
+        &self,
+        browser: &Browser,
+        path: &str,
+        form: &str,
+        peer: &str,
+        forwarded: Option<&str>,
+    ) -> Reply {
+        let mut b = self
+            .request(browser, "POST", path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(f) = forwarded {
+            b = b.header("x-forwarded-for", f);
+        }
+        let mut request = b.body(Body::from(form.to_string())).expect("request");
+        let addr: std::net::SocketAddr = format!("{peer}:40000").parse().expect("peer address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        self.send(request).await
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

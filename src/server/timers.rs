@@ -114,7 +114,19 @@ pub async fn run(state: AppState, every: Duration) {
             Ok(s) => tracing::info!(jobs = s.jobs, intakes = s.intakes, "timers fired"),
             Err(e) => tracing::warn!(error = %e, "timer sweep failed"),
         }
+        if let Err(e) = housekeeping(&state).await {
+            tracing::warn!(error = %e, "housekeeping failed");
+        }
     }
+}
+
+/// Deletes what has expired: sign-in counts of ended windows and sessions past their idle expiry (both by
+/// their indexed time columns).
+pub async fn housekeeping(state: &AppState) -> Result<(), StoreError> {
+    let now = state.clock.now();
+    state.sign_in_limiter.prune(&state.store, now).await?;
+    state.store.delete_expired_sessions(now).await?;
+    Ok(())
 }
 
 /// The right to run the sweep. With one SQLite file there is one instance, which always holds it. On

@@ -44,11 +44,11 @@ pub async fn change_password(
     confirm: String,
 ) -> Result<(), AppError> {
     use crate::server::accounts::{reset_password, AccountError};
-    use crate::server::auth::{passwords, require_user, sessions};
+    use crate::server::auth::{passwords, require_session, sessions};
     use crate::server::state::AppState;
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
-    let identity = require_user()?;
+    let identity = require_session()?;
     let account = app
         .store
         .account(identity.account_id)
@@ -94,24 +94,13 @@ pub async fn change_password(
     Ok(())
 }
 
-/// Whether the current request is a plain HTML form post (JavaScript off).
-#[cfg(feature = "ssr")]
-fn is_form_post() -> bool {
-    use_context::<axum::http::request::Parts>().is_some_and(|p| {
-        p.headers
-            .get(axum::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|a| a.contains("text/html"))
-    })
-}
-
 #[server(endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<String, AppError> {
     use crate::server::accounts::{self, AccountError};
-    use crate::server::auth::{require_user, Via};
+    use crate::server::auth::{is_form_post, require_session, Via};
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
-    let identity = require_user()?;
+    let identity = require_session()?;
     let now = app.clock.now();
     let token = match accounts::create_token(&app.store, identity.account_id, &name, now).await {
         Ok(t) => t,
@@ -140,10 +129,10 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
 
 #[server(endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
-    use crate::server::auth::require_user;
+    use crate::server::auth::require_session;
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
-    let identity = require_user()?;
+    let identity = require_session()?;
     let now = app.clock.now();
     if !app.store.revoke_token(identity.account_id, id, now).await? {
         return Err(AppError::NotFound);

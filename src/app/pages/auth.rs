@@ -36,7 +36,7 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::auth::{passwords, remote_addr, sessions};
+    use crate::server::auth::{is_form_post, limits, passwords, remote_addr, sessions};
     use crate::server::state::AppState;
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
@@ -50,19 +50,28 @@ pub async fn sign_in(
             &echo,
         ));
     }
-    if let Err(wait) =
-        app.sign_in_limiter
-            .check(&email_key, address.as_deref(), std::time::Instant::now())
+    let attempt = match app
+        .sign_in_limiter
+        .attempt(&app.store, &email_key, address.as_deref(), now)
+        .await?
     {
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        return Err(AppError::form(
-            Rejection::not_allowed_field(
-                "email",
-                format!("Too many failed sign-ins. Try again in {minutes} minute(s)."),
-            ),
-            &echo,
-        ));
-    }
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            // A program gets 429 and Retry-After; the sign-in form (a plain form post, with or without
+            // JavaScript) keeps its redirect back to the form, which shows the same message.
+            if !is_form_post() {
+                let response = expect_context::<leptos_axum::ResponseOptions>();
+                response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+                if let Ok(v) = axum::http::HeaderValue::from_str(&wait.num_seconds().to_string()) {
+                    response.insert_header(axum::http::header::RETRY_AFTER, v);
+                }
+            }
+            return Err(AppError::form(
+                Rejection::not_allowed_field("email", limits::wait_message(wait)),
+                &echo,
+            ));
+        }
+    };
     let account = app.store.account_by_email(&email_key).await?;
     let ok = match &account {
         Some(a) => passwords::verify(password, a.password_hash.clone()).await,
@@ -71,12 +80,8 @@ pub async fn sign_in(
             false
         }
     };
+    // A failure keeps the place it took in the counts.
     let Some(account) = account.filter(|_| ok) else {
-        app.sign_in_limiter.record_failure(
-            &email_key,
-            address.as_deref(),
-            std::time::Instant::now(),
-        );
         let _ = app
             .store
             .audit(
@@ -93,7 +98,7 @@ pub async fn sign_in(
             &echo,
         ));
     };
-    app.sign_in_limiter.record_success(&email_key);
+    app.sign_in_limiter.succeeded(&app.store, attempt).await?;
     // A fresh session id at every sign-in (no fixation); the previous session of this browser ends.
     if let Some(identity) = crate::server::auth::current() {
         if let crate::server::auth::Via::Session { id_hash } = identity.via {

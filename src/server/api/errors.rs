@@ -153,6 +153,11 @@ impl ApiError {
             AppError::NotFound => ApiError::job_not_found(resource_group, job),
             AppError::Unauthenticated => ApiError::unauthenticated(),
             AppError::Forbidden => ApiError::staff_read_only(),
+            AppError::SessionRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "AuthorizationFailed",
+                AppError::SessionRequired.to_string(),
+            ),
             AppError::Internal(m) => ApiError::internal(m),
             AppError::ServerFn(e) => ApiError::internal(e.to_string()),
         }

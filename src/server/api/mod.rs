@@ -29,42 +29,61 @@ pub use canonical_path::canonicalize;
 pub use openapi::ApiDoc;
 pub use request_id::request_ids;
 
-use super::state::AppState;
-use axum::routing::{get, post};
-use axum::Router;
+use super::auth::policy::Access;
+use super::routes::PlainRoute;
+use axum::http::Method;
 
 const JOBS: &str = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.ImportExport/jobs";
 
-/// The API's routes and `/openapi.json`.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
+/// The API's routes and `/openapi.json` (entries of the router's table of plain routes).
+pub fn routes() -> Vec<PlainRoute> {
+    vec![
+        PlainRoute::get(
             "/subscriptions/{subscriptionId}/providers/Microsoft.ImportExport/jobs",
-            get(jobs::list_by_subscription),
-        )
-        .route(JOBS, get(jobs::list_by_resource_group))
-        .route(
-            &format!("{JOBS}/{{jobName}}"),
-            get(jobs::get)
-                .put(jobs::create)
-                .patch(jobs::update)
-                .delete(jobs::delete),
-        )
-        .route(
-            &format!("{JOBS}/{{jobName}}/listBitLockerKeys"),
-            post(jobs::list_bitlocker_keys),
-        )
-        .route(
+            Access::Api,
+            jobs::list_by_subscription,
+        ),
+        PlainRoute::get(JOBS, Access::Api, jobs::list_by_resource_group),
+        PlainRoute::get(format!("{JOBS}/{{jobName}}"), Access::Api, jobs::get),
+        PlainRoute::new(
+            Method::PUT,
+            format!("{JOBS}/{{jobName}}"),
+            Access::Api,
+            jobs::create,
+        ),
+        PlainRoute::new(
+            Method::PATCH,
+            format!("{JOBS}/{{jobName}}"),
+            Access::Api,
+            jobs::update,
+        ),
+        PlainRoute::new(
+            Method::DELETE,
+            format!("{JOBS}/{{jobName}}"),
+            Access::Api,
+            jobs::delete,
+        ),
+        PlainRoute::new(
+            Method::POST,
+            format!("{JOBS}/{{jobName}}/listBitLockerKeys"),
+            Access::Api,
+            jobs::list_bitlocker_keys,
+        ),
+        PlainRoute::get(
             "/providers/Microsoft.ImportExport/locations",
-            get(locations::list),
-        )
-        .route(
+            Access::Api,
+            locations::list,
+        ),
+        PlainRoute::get(
             "/providers/Microsoft.ImportExport/locations/{locationName}",
-            get(locations::get),
-        )
-        .route(
+            Access::Api,
+            locations::get,
+        ),
+        PlainRoute::get(
             "/providers/Microsoft.ImportExport/operations",
-            get(operations::list),
-        )
-        .route("/openapi.json", get(openapi::document))
+            Access::Api,
+            operations::list,
+        ),
+        PlainRoute::get("/openapi.json", Access::Public, openapi::document),
+    ]
 }

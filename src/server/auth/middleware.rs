@@ -1,6 +1,7 @@
 //! The layers every request passes: who is asking (`identify`), may they (`guard`), the right status for
 //! server-function errors (`error_status`), and security headers (`security_headers`).
 
+use super::client_addr::client_address;
 use super::policy::{access, Access};
 use super::sessions::{clear_cookie, secret_from};
 use super::tokens::sha256_hex;
@@ -78,11 +79,13 @@ fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
-    let remote = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string());
-    req.extensions_mut().insert(RemoteAddr(remote));
+        .map(|c| c.0.ip());
+    let remote = client_address(peer, req.headers(), &app.config.trusted_proxies);
+    req.extensions_mut()
+        .insert(RemoteAddr(remote.map(|ip| ip.to_string())));
     let now = app.clock.now();
     let headers = req.headers().clone();
     let token = bearer(&headers);

@@ -2,11 +2,13 @@
 //! Every request passes `middleware::identify` and `middleware::guard`; server functions and API handlers
 //! check again with `require_user` / `require_staff` and `Identity::can_access`.
 
+pub mod client_addr;
 pub mod limits;
 pub mod middleware;
 pub mod passwords;
 pub mod policy;
 pub mod sessions;
+pub mod staff_audit;
 pub mod tokens;
 
 use crate::error::AppError;
@@ -46,11 +48,15 @@ impl Identity {
                 .any(|s| s.eq_ignore_ascii_case(subscription_id))
     }
 
-    /// How this caller appears in job timelines.
+    /// How this caller appears in job timelines. A staff member's token acts as that staff member (their
+    /// automation of console operations); a customer's token is an API client of the customer.
     pub fn actor(&self) -> Actor {
         match &self.via {
             Via::Token { name, .. } => Actor {
-                kind: ActorKind::Api,
+                kind: match self.role {
+                    Role::Customer => ActorKind::Api,
+                    Role::Staff => ActorKind::Staff,
+                },
                 account_id: Some(self.account_id),
                 label: format!("{} (API token \u{201c}{name}\u{201d})", self.display_name),
             },
@@ -94,8 +100,29 @@ pub fn remote_addr() -> Option<String> {
     })
 }
 
+/// Whether the current server-function call is a plain HTML form post (JavaScript off), answered with a
+/// redirect back to the form rather than a status.
+pub fn is_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>().is_some_and(|p| {
+        p.headers
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"))
+    })
+}
+
 pub fn require_user() -> Result<Identity, AppError> {
     current().ok_or(AppError::Unauthenticated)
+}
+
+/// The caller, signed in with a browser session: managing the account itself (password, tokens) is not for
+/// API tokens, so that a leaked token cannot mint more tokens or turn itself into a session.
+pub fn require_session() -> Result<Identity, AppError> {
+    let identity = require_user()?;
+    match identity.via {
+        Via::Session { .. } => Ok(identity),
+        Via::Token { .. } => Err(AppError::SessionRequired),
+    }
 }
 
 pub fn require_staff() -> Result<Identity, AppError> {

@@ -40,6 +40,7 @@ pub struct AuditEntry {
     pub actor_label: String,
     pub action: String,
     pub detail: String,
+    pub remote_addr: Option<String>,
 }
 
 fn account(row: &AnyRow) -> StoreResult<Account> {
@@ -411,24 +412,22 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<AuditEntry>> {
         let rows = match action {
-            Some(a) => {
-                sqlx::query(
-                    "SELECT at, account_id, actor_label, action, detail FROM audit_log WHERE action = $1 \
+            Some(a) => sqlx::query(
+                "SELECT at, account_id, actor_label, action, detail, remote_addr FROM audit_log \
+                     WHERE action = $1 \
                      ORDER BY id DESC LIMIT $2",
-                )
-                .bind(a)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "SELECT at, account_id, actor_label, action, detail FROM audit_log ORDER BY id DESC LIMIT $1",
-                )
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await?
-            }
+            )
+            .bind(a)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
+            None => sqlx::query(
+                "SELECT at, account_id, actor_label, action, detail, remote_addr FROM audit_log \
+                     ORDER BY id DESC LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?,
         };
         rows.iter()
             .map(|row| {
@@ -438,6 +437,7 @@ impl Store {
                     actor_label: col(row, "actor_label")?,
                     action: col(row, "action")?,
                     detail: col(row, "detail")?,
+                    remote_addr: col(row, "remote_addr")?,
                 })
             })
             .collect()

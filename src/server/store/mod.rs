@@ -5,6 +5,7 @@ mod accounts;
 mod console;
 mod intakes;
 mod jobs;
+mod limits;
 mod locations;
 #[cfg(test)]
 mod tests;

@@ -1,6 +1,6 @@
 //! `/staff/clock`: the server's clock and, only on a server started with `--dev-clock`, the development tools:
 //! move time forward (the timer sweep runs at once), run the sweep, and create test jobs for the demo customer.
-//! Every server function here refuses on a normal server.
+//! Every server function here refuses on a normal server. Each call is audited by `auth::staff_audit`.
 
 use super::{error_of, ConsoleNav, OpInput, OpMessage, OpSelect};
 use crate::app::components::time::iso_minutes;
@@ -25,10 +25,10 @@ pub async fn staff_clock() -> Result<ClockStatus, AppError> {
 #[server(endpoint = "staff_advance_clock")]
 pub async fn staff_advance_clock(days: String, hours: String) -> Result<ClockMoved, AppError> {
     use crate::server::auth::require_staff;
-    use crate::server::console::{audit, invalid, require_dev_clock};
+    use crate::server::console::{invalid, require_dev_clock};
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
-    let identity = require_staff()?;
+    require_staff()?;
     require_dev_clock(&app)?;
     let echo = [("days", days.as_str()), ("hours", hours.as_str())];
     let parse = |v: &str| -> Option<i64> {
@@ -65,13 +65,6 @@ pub async fn staff_advance_clock(days: String, hours: String) -> Result<ClockMov
         .map_err(|m| invalid("days", m, &echo))?;
     // Sessions age with the clock: moving it forward must not sign everyone out.
     app.store.shift_sessions(by).await?;
-    audit(
-        &app,
-        &identity,
-        "dev-clock",
-        &format!("clock moved forward by {d} day(s) {h} hour(s)"),
-    )
-    .await;
     let swept = crate::server::timers::sweep(&app).await?;
     Ok(ClockMoved {
         now,
@@ -101,19 +94,12 @@ pub async fn staff_run_timers() -> Result<ClockMoved, AppError> {
 #[server(endpoint = "staff_dev_create_job")]
 pub async fn staff_dev_create_job(scenario: String) -> Result<i64, AppError> {
     use crate::server::auth::require_staff;
-    use crate::server::console::{audit, create_dev_job, require_dev_clock};
+    use crate::server::console::{create_dev_job, require_dev_clock};
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
-    let identity = require_staff()?;
+    require_staff()?;
     require_dev_clock(&app)?;
-    let (id, name) = create_dev_job(&app, &scenario).await?;
-    audit(
-        &app,
-        &identity,
-        "dev-clock",
-        &format!("test job {name} (#{id}) created"),
-    )
-    .await;
+    let (id, _name) = create_dev_job(&app, &scenario).await?;
     leptos_axum::redirect(&format!("/staff/jobs/{id}"));
     Ok(id)
 }

@@ -51,7 +51,7 @@ pub async fn staff_record_intake(
     notes: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::auth::require_staff;
-    use crate::server::console::{audit, for_form, run_as};
+    use crate::server::console::{for_form, run_as};
     use crate::server::state::AppState;
     use lifecycle::intake::{validate_new_intake, NewIntake};
     use lifecycle::rejection::check;
@@ -126,16 +126,6 @@ pub async fn staff_record_intake(
             crate::server::store::StoreError::Rejected(r) => refuse(r),
             other => other.into(),
         })?;
-    audit(
-        &app,
-        &identity,
-        "staff-action",
-        &format!(
-            "intake #{} recorded ({} {})",
-            stored.id, new.carrier_name, new.tracking_number
-        ),
-    )
-    .await;
     if let Some(job) = &job {
         run_as(
             &app,
@@ -156,7 +146,7 @@ pub async fn staff_resolve_intake(
     note: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::auth::require_staff;
-    use crate::server::console::{audit, for_form};
+    use crate::server::console::for_form;
     use crate::server::state::AppState;
     use crate::server::store::StoreError;
     use lifecycle::intake::IntakeCommand;
@@ -198,16 +188,7 @@ pub async fn staff_resolve_intake(
         )
         .await;
     match result {
-        Ok(_) => {
-            audit(
-                &app,
-                &identity,
-                "staff-action",
-                &format!("intake #{intake_id} resolved: {}", outcome.as_str()),
-            )
-            .await;
-            Ok(())
-        }
+        Ok(_) => Ok(()),
         Err(StoreError::Rejected(r)) => Err(AppError::form(for_form(r), &echo)),
         Err(e) => Err(e.into()),
     }
