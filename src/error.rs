@@ -25,6 +25,12 @@ pub enum AppError {
     Unauthenticated,
     #[error("This is for support staff only")]
     Forbidden,
+    /// Staff asked for a customer's own action (create, ship, cancel, change details): the data center acts
+    /// through the console's operations instead.
+    #[error(
+        "Only the job's customer can do this; support staff act through the console's operations"
+    )]
+    CustomerOnly,
     /// Account management (password, API tokens) needs a signed-in browser, not an API token.
     #[error("Sign in to the portal to manage your account; API tokens cannot change passwords or tokens")]
     SessionRequired,
@@ -41,7 +47,7 @@ impl AppError {
             AppError::Rejected(r) | AppError::Form { rejection: r, .. } => r.kind.http_status(),
             AppError::NotFound => 404,
             AppError::Unauthenticated => 401,
-            AppError::Forbidden | AppError::SessionRequired => 403,
+            AppError::Forbidden | AppError::CustomerOnly | AppError::SessionRequired => 403,
             AppError::Internal(_) => 500,
             AppError::ServerFn(ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_))
             | AppError::ServerFn(ServerFnErrorErr::Deserialization(_)) => 400,

@@ -42,8 +42,11 @@ pub async fn run(
     // customer's details through operator commands such as CorrectReturnAddress).
     let operator = commands.iter().any(|c| matches!(c, Command::Operator(_)));
     let customer = commands.iter().any(|c| matches!(c, Command::Customer(_)));
-    if (operator && !identity.is_staff()) || (customer && identity.is_staff()) {
+    if operator && !identity.is_staff() {
         return Err(AppError::Forbidden);
+    }
+    if customer && identity.is_staff() {
+        return Err(AppError::CustomerOnly);
     }
     let now = app.clock.now();
     let (stored, events) = app
@@ -66,7 +69,7 @@ pub async fn create(
     new: NewJob,
 ) -> Result<(StoredJob, bool), AppError> {
     if identity.is_staff() {
-        return Err(AppError::Forbidden);
+        return Err(AppError::CustomerOnly);
     }
     let Some(subscription) = identity
         .subscriptions

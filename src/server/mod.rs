@@ -20,11 +20,11 @@ mod instances_tests;
 #[cfg(test)]
 mod limits_tests;
 pub mod live;
+#[cfg(test)]
+mod matrix_tests;
 pub mod new_job_post;
 #[cfg(test)]
 mod new_job_tests;
-#[cfg(test)]
-mod matrix_tests;
 pub mod router;
 #[cfg(test)]
 mod router_tests;

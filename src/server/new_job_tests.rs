@@ -287,16 +287,25 @@ fn the_forms_own_post_checks_who_is_asking_and_unreadable_input() {
     on_shared_runtime(async move {
         let app = test_app().await;
         let form = import_form("guarded-job");
+        // A person whose session ended is sent to sign in, and back to the form afterwards.
         let r = post_page(&app, &Browser::anonymous(), &form, "create").await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            r.headers
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok()),
+            Some("/sign-in?next=/jobs/new")
+        );
 
-        // Staff don't create customers' jobs.
+        // Staff don't create customers' jobs, and are told so.
         let staff = app.staff().await;
         let r = post_page(&app, &staff, &form, "create").await;
         assert_eq!(r.status, StatusCode::OK);
         assert!(
-            r.body.contains("data-testid=\"form-error\""),
-            "refused on the page"
+            r.body.contains("data-testid=\"form-error\"")
+                && r.body.contains("support staff act through the console"),
+            "refused on the page: {}",
+            r.body
         );
 
         // A cross-site post with the customer's cookie is refused before anything runs.

@@ -66,7 +66,7 @@ pub async fn create_job_as(
     use crate::model::Role;
     use lifecycle::{FieldError, Rejection};
     if identity.role == Role::Staff {
-        return Err(AppError::Forbidden);
+        return Err(AppError::CustomerOnly);
     }
     let echo = |r: Rejection| AppError::Form {
         rejection: r,

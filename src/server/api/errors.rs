@@ -152,7 +152,7 @@ impl ApiError {
             }
             AppError::NotFound => ApiError::job_not_found(resource_group, job),
             AppError::Unauthenticated => ApiError::unauthenticated(),
-            AppError::Forbidden => ApiError::staff_read_only(),
+            AppError::Forbidden | AppError::CustomerOnly => ApiError::staff_read_only(),
             AppError::SessionRequired => ApiError::new(
                 StatusCode::FORBIDDEN,
                 "AuthorizationFailed",

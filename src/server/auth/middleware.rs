@@ -196,7 +196,10 @@ pub async fn guard(req: Request, next: Next) -> Response {
     if allowed {
         return next.run(req).await;
     }
-    let is_page = !path.starts_with("/api/") && matches!(*req.method(), Method::GET | Method::HEAD);
+    // A page, or a page's own form posted without JavaScript (it asks for HTML): a person is answered with a
+    // page (sign in first, or "staff only"); programs and server functions get a status with a JSON error.
+    let is_page = !path.starts_with("/api/")
+        && (matches!(*req.method(), Method::GET | Method::HEAD) || wants_html(&req));
     match identity {
         None if is_page => {
             let target = req

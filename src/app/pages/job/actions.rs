@@ -22,7 +22,7 @@ pub(super) async fn customer_command_with(
     let identity = require_user()?;
     crate::server::commands::visible_job(&app, &identity, id).await?;
     if identity.is_staff() {
-        return Err(AppError::Forbidden);
+        return Err(AppError::CustomerOnly);
     }
     let command = build()?;
     crate::server::commands::run(
