@@ -17,6 +17,16 @@ pub fn announce(app: &AppState, job: &StoredJob) {
     });
 }
 
+/// Tells staff pages that list unmatched intakes (the queue, the intakes page, the linked job's page) that one
+/// changed.
+pub fn announce_intake(app: &AppState, intake: &super::store::StoredIntake) {
+    app.live.publish(super::live::IntakeChanged {
+        intake_id: intake.id,
+        job_id: intake.job_id,
+        version: intake.intake.version,
+    });
+}
+
 /// The job, if this caller may see it. Another customer's job is "not found", never "forbidden".
 pub async fn visible_job(
     app: &AppState,
@@ -53,29 +63,34 @@ pub async fn run(
         announce(app, &stored);
     }
     if identity.is_staff() && !events.is_empty() {
-        let names: Vec<&str> = commands.iter().map(Command::name).collect();
-        let detail = format!(
-            "job {} (#{}): {}",
-            stored.job.name,
-            stored.id,
-            names.join(", ")
-        );
-        if let Err(e) = app
-            .store
-            .audit(
-                now,
-                Some(identity.account_id),
-                &identity.display_name,
-                "staff-action",
-                &detail,
-                None,
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "cannot write the audit log");
-        }
+        audit_staff_action(app, identity, &stored, commands).await;
     }
     Ok((stored, events))
+}
+
+/// Writes a staff member's job commands to the audit log.
+pub async fn audit_staff_action(
+    app: &AppState,
+    identity: &Identity,
+    job: &StoredJob,
+    commands: &[Command],
+) {
+    let names: Vec<&str> = commands.iter().map(Command::name).collect();
+    let detail = format!("job {} (#{}): {}", job.job.name, job.id, names.join(", "));
+    if let Err(e) = app
+        .store
+        .audit(
+            app.clock.now(),
+            Some(identity.account_id),
+            &identity.display_name,
+            "staff-action",
+            &detail,
+            None,
+        )
+        .await
+    {
+        tracing::warn!(error = %e, "cannot write the audit log");
+    }
 }
 
 /// Creates a job in one of the caller's own subscriptions, or replaces it while it is `Creating` (the API's

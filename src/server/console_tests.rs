@@ -363,7 +363,7 @@ async fn intake_deadlines_fire_once_each_and_survive_a_restart() {
     let url = database_url(&dir, "intake").await;
     let clock = Clock::development();
     let state = state_at(&url, clock.clone()).await;
-    let intake = state
+    let (intake, _) = state
         .store
         .record_intake(
             None,
