@@ -81,6 +81,10 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
             ),
         ),
         ("/api/list_jobs", ("query[q]=".into(), [401, 200, 200, 200])),
+        (
+            "/api/removal_notices",
+            (String::new(), [401, 200, 200, 200]),
+        ),
         ("/api/get_job", (format!("id={job}"), [401, 200, 404, 200])),
         // A customer action: the owner gets the lifecycle's answer (409: no delivery package), another customer
         // "not found", staff "forbidden" (staff act through operator commands).

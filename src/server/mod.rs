@@ -21,6 +21,8 @@ pub mod live;
 pub mod router;
 #[cfg(test)]
 mod router_tests;
+#[cfg(test)]
+mod scheduler_tests;
 pub mod state;
 pub mod store;
 pub mod timers;

@@ -134,6 +134,20 @@ impl Store {
         now: Timestamp,
         settings: &Settings,
     ) -> StoreResult<(StoredIntake, Option<(StoredJob, Vec<Event>)>)> {
+        // The job first: a job that is gone is "not found", before anything is written.
+        let job = match job_id {
+            Some(job_id) => {
+                let row = sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"
+                ))
+                .bind(job_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Some(stored_job(&row)?)
+            }
+            None => None,
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO intakes (job_id, status, tracking_number, next_timer_at, created_at, updated_at, version, snapshot) \
              VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
@@ -155,17 +169,9 @@ impl Store {
             job_id,
             intake: intake.clone(),
         };
-        let Some(job_id) = job_id else {
+        let Some(job) = job else {
             return Ok((stored, None));
         };
-        let row = sqlx::query(&format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"
-        ))
-        .bind(job_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let job = stored_job(&row)?;
         let note = Command::Operator(OperatorCommand::NoteUnmatchedIntake {
             intake_id: format!("intake-{id}"),
             drive_ids: intake.details.drive_ids.clone(),

@@ -95,6 +95,13 @@ impl Store {
         Ok(())
     }
 
+    /// Records that every stored due time was computed with `settings` (a writer that computed them all, such
+    /// as the benchmark data generator, saves the server recomputing them at its first start).
+    pub async fn mark_due_times_computed_with(&self, settings: &Settings) -> StoreResult<()> {
+        self.set_meta(TIMER_SETTINGS, &timer_fingerprint(settings))
+            .await
+    }
+
     /// Brings the stored projections up to date before the first sweep: rows written by older attention rules,
     /// and, when the timer settings are not the ones the stored due times were computed with, every live job's
     /// due times.
@@ -106,7 +113,7 @@ impl Store {
         } else {
             let n = self.recompute_due_times(settings).await?;
             // Written last: a refresh cut short is done again at the next start.
-            self.set_meta(TIMER_SETTINGS, &fingerprint).await?;
+            self.mark_due_times_computed_with(settings).await?;
             n
         };
         Ok(Refreshed { attention, timers })
