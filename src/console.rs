@@ -352,11 +352,19 @@ pub struct ClockMoved {
     pub intakes_changed: usize,
 }
 
+/// One CSV cell. A cell a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) gets a leading apostrophe, so it is shown as text and never run: the actor column holds
+/// names customers chose, and notes and reasons are free text (OWASP "CSV injection").
 fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_string()
+        value
     }
 }
 
@@ -393,6 +401,44 @@ pub fn timeline_csv(entries: &[TimelineEntry]) -> String {
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
+
+    #[test]
+    fn csv_cells_that_a_spreadsheet_would_run_as_formulas_are_text() {
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("+1+1"), "'+1+1");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\t=1"), "'\t=1");
+        assert_eq!(csv_field("\r=1"), "\"'\r=1\"");
+        // Only a leading character matters; ordinary values are unchanged.
+        assert_eq!(csv_field("Anne-Marie"), "Anne-Marie");
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field(""), "");
+        let at = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let entry = TimelineEntry {
+            seq: 1,
+            at,
+            recorded_at: at,
+            actor_kind: ActorKind::Customer,
+            actor: "=cmd|' /C calc'!A0".into(),
+            kind: "created".into(),
+            what: "Job created".into(),
+            state_before: None,
+            state_after: JobState::Creating,
+            drive_id: None,
+            details: vec![("Note".into(), "-1".into())],
+        };
+        let csv = timeline_csv(&[entry]);
+        let line = csv.lines().nth(1).unwrap();
+        assert!(
+            line.contains(",customer,'=cmd|' /C calc'!A0,created,"),
+            "{line}"
+        );
+        // Every cell of the line, split on its commas, is harmless.
+        for cell in line.split(',') {
+            assert!(!cell.starts_with(['=', '+', '-', '@']), "{cell} in {line}");
+        }
+    }
 
     #[test]
     fn csv_quotes_what_needs_quoting() {

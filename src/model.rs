@@ -126,6 +126,19 @@ pub struct JobSummary {
     pub updated_at: Timestamp,
 }
 
+/// What a customer is told about a job the timers deleted (wording: `lifecycle::attention::removal_notice`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RemovalNotice {
+    pub job_id: i64,
+    pub name: String,
+    /// The notice's stable key (`creating-expired`).
+    pub key: String,
+    pub title: String,
+    pub message: String,
+    /// When the job was deleted.
+    pub at: Timestamp,
+}
+
 /// A page of jobs and the cursor of the next one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobListPage {

@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import { signIn, STAFF } from '../pages/auth';
 import { hasJs, waitForHydration } from '../pages/base';
 import { ConsolePage, customerContext, expectCustomerSees } from '../pages/console';
+import { JobActionsPage } from '../pages/job-page';
 
 test.beforeEach(async ({ page }, testInfo) => {
   await signIn(page, testInfo, STAFF);
@@ -138,6 +139,50 @@ test('fault and resolve a job and a drive, each with a reason', async ({ page },
   await expect(staff.timeline().first()).toHaveAttribute('data-drive', /.+/);
   await expect(staff.events('jobFaulted')).toHaveCount(0);
   await expect(staff.events('driveFaulted')).toHaveCount(1);
+  // Job events only, chosen from the timeline's own links.
+  await page.getByRole('link', { name: 'Job events' }).click();
+  await expect(page).toHaveURL(/events=job/);
+  await expect(page.getByRole('link', { name: 'Job events' })).toHaveAttribute('aria-current', 'page');
+  await expect(staff.events('jobFaulted')).toHaveCount(1);
+  await expect(staff.events('jobResolved')).toHaveCount(1);
+  await expect(staff.events('driveFaulted')).toHaveCount(0);
+  for (const entry of await staff.timeline().all()) {
+    await expect(entry).not.toHaveAttribute('data-drive', /.+/);
+  }
+  // The diagram draws the path taken, the fault included, and says it as text.
+  const diagram = page.getByTestId('job-diagram');
+  await expect(diagram.getByTestId('node-Received')).toHaveAttribute('data-visit', 'current');
+  await expect(diagram.getByTestId('node-Faulted')).toHaveAttribute('data-visit', 'visited');
+  await expect(diagram.getByTestId('node-Transferring')).toHaveAttribute('data-visit', 'untouched');
+  await page.locator('summary', { hasText: 'Diagram as text' }).first().click();
+  const path = page.getByTestId('job-path').locator('li');
+  await expect(path).toHaveText([/^Creating at /, /^Shipping at /, /^Received at /, /^Faulted at /, /^Received at /]);
+});
+
+test('a faulted job is resolved to a state other than the one it left', async ({ page }, testInfo) => {
+  const staff = new ConsolePage(page, testInfo);
+  await staff.createTestJob('shipping');
+  // Nothing on the drive list arrived, only a stray drive.
+  const intake = await staff.openJobOp('package-intake');
+  for (const box of await intake.getByRole('checkbox').all()) {
+    await box.uncheck();
+  }
+  await intake.getByLabel('Extra drives (not on the drive list)').fill(`STRAY-${testInfo.project.name.toUpperCase()}`);
+  await intake.getByRole('button', { name: 'Record package intake' }).click();
+  await staff.expectState('Received');
+  const fault = await staff.openJobOp('fault-job');
+  await fault.getByLabel('Reason').fill('Customer unreachable');
+  await fault.getByRole('button', { name: 'Fault the job' }).click();
+  await staff.expectState('Faulted');
+  const resolve = await staff.openJobOp('resolve-job');
+  await expect(resolve.getByLabel('Resolve to')).toHaveValue('Received');
+  await resolve.getByLabel('Resolve to').selectOption('Packaging');
+  await resolve.getByLabel('Resolution').fill('Customer asked for the stray drive back');
+  await resolve.getByRole('button', { name: 'Resolve the job' }).click();
+  await staff.expectState('Packaging');
+  const resolved = staff.events('jobResolved');
+  await expect(resolved.getByTestId('event-states')).toHaveText('Faulted → Packaging');
+  await expect(resolved.getByTestId('event-actor')).toHaveText('Staff Sam Staff');
 });
 
 test('a cancelled job in Received skips the copy and ships back', async ({ page }, testInfo) => {
@@ -158,6 +203,88 @@ test('a cancelled job in Received skips the copy and ships back', async ({ page 
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
   await expect(staff.events('copyStarted')).toHaveCount(0);
+});
+
+test('a job the customer cancels after package intake (Received) skips the copy and ships back', async ({ page, browser }, testInfo) => {
+  const staff = new ConsolePage(page, testInfo);
+  const { id } = await staff.createTestJob('shipping');
+  const drives = await staff.driveIds();
+  await (await staff.openJobOp('package-intake')).getByRole('button', { name: 'Record package intake' }).click();
+  await staff.expectState('Received');
+  for (const d of drives) {
+    await staff.expectDriveState(d, 'Received');
+  }
+
+  // The customer cancels now, from their job page.
+  const customer = await customerContext(browser, testInfo);
+  await customer.page.goto(`/jobs/${id}`);
+  await waitForHydration(customer.page, testInfo);
+  await expect(customer.page.getByTestId('cancel-effect')).toContainText('returned uncopied');
+  await new JobActionsPage(customer.page).cancel();
+  await expect(customer.page.getByTestId('cancelled-badge')).toBeVisible();
+  await customer.context.close();
+
+  // The copy is refused with the lifecycle's reason; packaging and the return go on.
+  await staff.openJob(id);
+  await expect(page.getByTestId('cancelled-badge')).toBeVisible();
+  await staff.expectState('Received');
+  for (const d of drives) {
+    await expect(staff.driveOp(d, 'start-copy')).toHaveAttribute('data-allowed', 'false');
+    await expect(staff.driveOp(d, 'start-copy').getByTestId('op-reason')).toHaveText(
+      'The customer cancelled the job: drives that have not started are returned uncopied',
+    );
+  }
+  await (await staff.openJobOp('package-job')).getByRole('button', { name: 'Move to packaging' }).click();
+  await staff.expectState('Packaging');
+  const ship = await staff.openJobOp('ship-back');
+  await ship.getByLabel('Tracking number').fill(`RET-RCVD-${id}`);
+  await ship.getByRole('button', { name: 'Ship back' }).click();
+  await staff.expectState('Completed');
+  for (const d of drives) {
+    await staff.expectDriveState(d, 'ShippedBack');
+  }
+  await expect(staff.events('copyStarted')).toHaveCount(0);
+  await expect(staff.events('cancellationRequested').getByTestId('event-actor')).toContainText('Dana Demo');
+  await expect(staff.events('cancellationRequested').getByTestId('event-states')).toHaveText('Received');
+});
+
+test('staff correct the return address while Transferring and add a note, each on the timeline under their name', async ({ page }, testInfo) => {
+  const staff = new ConsolePage(page, testInfo);
+  const { id } = await staff.createTestJob('shipping');
+  const [a] = await staff.driveIds();
+  await (await staff.openJobOp('package-intake')).getByRole('button', { name: 'Record package intake' }).click();
+  await staff.expectState('Received');
+  await (await staff.openDriveOp(a, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+  await staff.expectState('Transferring');
+
+  // After calling the customer: the corrected address, prefilled with the old one.
+  const recipient = `Pat Corrected ${testInfo.project.name}`;
+  const correct = await staff.openJobOp('correct-return-address');
+  await expect(correct.getByLabel('Recipient name')).not.toHaveValue('');
+  await correct.getByLabel('Recipient name').fill(recipient);
+  await correct.locator('[name="street_address1"]').fill('1 Corrected Way');
+  await correct.getByRole('button', { name: 'Correct the return address' }).click();
+  await expect(page.getByTestId('return-address')).toContainText(recipient);
+  await expect(page.getByTestId('return-address')).toContainText('1 Corrected Way');
+  const corrected = staff.events('returnAddressCorrected');
+  await expect(corrected).toHaveCount(1);
+  await expect(corrected.getByTestId('event-actor')).toHaveText('Staff Sam Staff');
+  await expect(corrected).toContainText(recipient);
+  await expect(corrected.getByTestId('event-states')).toHaveText('Transferring');
+
+  // A note: an event on the timeline, with the staff member's name.
+  const text = `Called the customer about the address (${testInfo.project.name})`;
+  await page.locator('#note-text').fill(text);
+  await page.getByRole('button', { name: 'Add note' }).click();
+  const note = staff.events('noteAdded');
+  await expect(note).toHaveCount(1);
+  await expect(note).toContainText(text);
+  await expect(note.getByTestId('event-actor')).toHaveText('Staff Sam Staff');
+
+  // Both are in the export.
+  const csv = await (await page.request.get(`/staff/jobs/${id}/timeline.csv`)).text();
+  expect(csv).toContain('staff,Sam Staff,returnAddressCorrected');
+  expect(csv).toContain('staff,Sam Staff,noteAdded');
 });
 
 test('an unmatched intake for a job that is not Shipping is recorded on the job and in the queue', async ({ page }, testInfo) => {
@@ -213,6 +340,60 @@ test('all jobs: search by customer email and drive, filter by state and needs at
   await staff.open('/staff?attention=1');
   await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-faulted"]').getByTestId('needs-attention')).toBeVisible();
   await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-transferring"]')).toHaveCount(0);
+});
+
+test('all jobs: search by delivery and return tracking number, filter by type, page through', async ({ page }, testInfo) => {
+  const staff = new ConsolePage(page, testInfo);
+  await staff.open('/staff?q=demo-completed');
+  await page.locator('[data-testid="staff-job-row"][data-job="demo-completed"]').getByRole('link', { name: 'demo-completed' }).click();
+  await expect(page.getByTestId('job-name')).toHaveText('demo-completed');
+  const summary = page.locator('section[aria-labelledby="summary-heading"]');
+  const returned = /\S+ (\S+) \(/.exec((await summary.locator('dt:has-text("Return package") + dd').textContent())!)![1];
+  const sent = /\S+ (\S+)$/.exec((await summary.locator('dt:has-text("Delivery package") + dd').textContent())!.trim())![1];
+  for (const tracking of [sent, returned]) {
+    await staff.open('/staff');
+    await page.getByLabel('Search').fill(tracking);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expect(page).toHaveURL(new RegExp(`q=${tracking}`));
+    await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-completed"]')).toBeVisible();
+  }
+
+  await staff.open('/staff');
+  await page.getByLabel('Type').selectOption('Export');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/job_type=Export/);
+  await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-export-shipping"]')).toBeVisible();
+  await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-shipping"]')).toHaveCount(0);
+  for (const row of await page.getByTestId('staff-job-row').all()) {
+    await expect(row.locator('td').nth(2)).toHaveText('Export');
+  }
+
+  // Every job once across the pages: first make sure there is more than one page.
+  await staff.open('/staff');
+  while ((await page.getByRole('link', { name: 'Next page →' }).count()) === 0) {
+    await staff.createTestJob('ready');
+    await staff.open('/staff');
+  }
+  const seen: string[] = [];
+  for (let pages = 0; pages < 50; pages++) {
+    const names = await page.getByTestId('staff-job-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-job')!));
+    expect(names.length).toBeGreaterThan(0);
+    seen.push(...names);
+    const next = page.getByRole('link', { name: 'Next page →' });
+    if ((await next.count()) === 0) {
+      break;
+    }
+    expect(names).toHaveLength(25);
+    const first = names[0];
+    await next.click();
+    await expect(page).toHaveURL(/cursor=/);
+    await expect(page.getByTestId('staff-job-row').first()).not.toHaveAttribute('data-job', first);
+    await waitForHydration(page, testInfo);
+  }
+  expect(seen.length).toBeGreaterThan(25);
+  expect(new Set(seen).size).toBe(seen.length);
+  expect(seen).toContain('demo-creating');
+  await expect(page.getByRole('link', { name: '← First page' })).toBeVisible();
 });
 
 test('the timeline of a finished job exports as CSV and JSON', async ({ page }, testInfo) => {

@@ -4,9 +4,9 @@
 
 use crate::decide::{
     can_cancel, can_correct_return_address, can_delete, can_edit, can_extend_shipping_wait,
-    can_fault_drive, can_fault_job, can_mark_shipping, can_package, can_receive_late,
-    can_report_progress, can_ship_back, can_start_copy, can_take_intake, drive_resolution_targets,
-    job_resolution_targets, require_not_faulted, EditableField,
+    can_fault_drive, can_fault_job, can_mark_shipping, can_note_unmatched_intake, can_package,
+    can_receive_late, can_report_progress, can_ship_back, can_start_copy, can_take_intake,
+    drive_resolution_targets, job_resolution_targets, require_not_faulted, EditableField,
 };
 use crate::job::{Drive, Job};
 use crate::rejection::Rejection;
@@ -219,4 +219,10 @@ pub fn drive_operations(job: &Job, drive: &Drive) -> Vec<Availability<DriveOpera
             Availability::from(op, result)
         })
         .collect()
+}
+
+/// Whether a package that arrived for this job can be recorded as an unmatched intake linked to it (the job's
+/// page offers the form only then; otherwise `reason` says what to do instead).
+pub fn record_unmatched_intake(job: &Job) -> Availability<()> {
+    Availability::from((), exists(job).and_then(|_| can_note_unmatched_intake(job)))
 }

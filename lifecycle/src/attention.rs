@@ -7,8 +7,8 @@
 //! items due at `now`.
 
 use crate::intake::{IntakeStatus, UnmatchedIntake};
-use crate::job::{Job, Timestamp};
-use crate::settings::Settings;
+use crate::job::{DeletionReason, Job, Timestamp};
+use crate::settings::{Settings, Span};
 use crate::state::{DriveState, JobState};
 use crate::validate;
 use chrono::TimeDelta;
@@ -401,4 +401,39 @@ pub fn customer_notices(job: &Job, now: Timestamp, settings: &Settings) -> Vec<C
         });
     }
     notices
+}
+
+/// How long the customer's job list keeps telling them about a job the timers deleted while `Creating`.
+pub const REMOVAL_NOTICE_PERIOD: TimeDelta = TimeDelta::days(30);
+
+/// Until when the customer's job list mentions this deleted job, if it should at all. Only a `Creating` job
+/// that expired: the customer deleted theirs themselves, and a retention removal was announced on the job page
+/// for the whole retention period, whereas an expired job simply vanishes (404) from the customer's view.
+pub fn removal_notice_until(job: &Job) -> Option<Timestamp> {
+    (job.deleted == Some(DeletionReason::CreatingExpired))
+        .then(|| job.updated_at + REMOVAL_NOTICE_PERIOD)
+}
+
+/// What the customer is told, on their job list, about a job the expiry timer deleted (until
+/// [`removal_notice_until`]). The snapshot is the replay of the job's events, so the date is the `Deleted`
+/// event's own (its deadline), and the period is the one that applied to this job, whatever the settings are
+/// now.
+pub fn removal_notice(job: &Job, now: Timestamp) -> Option<CustomerNotice> {
+    let until = removal_notice_until(job)?;
+    if now >= until {
+        return None;
+    }
+    let deleted_at = job.updated_at;
+    let waited = Span::seconds((deleted_at - job.expiry_base).num_seconds().max(1));
+    Some(CustomerNotice {
+        key: "creating-expired",
+        level: NoticeLevel::Warning,
+        title: format!("Job {} was deleted automatically", job.name),
+        message: format!(
+            "It stayed in Creating for {waited} without being marked as shipped or updated, so it was deleted on {}. \
+             Nothing was shipped or copied. Create a new job to ship your drives.",
+            day(deleted_at)
+        ),
+        at: Some(deleted_at),
+    })
 }

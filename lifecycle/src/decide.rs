@@ -523,6 +523,8 @@ fn operator(
         OperatorCommand::ResolveJob { .. }
             | OperatorCommand::AddNote { .. }
             | OperatorCommand::FaultJob { .. }
+            // A package can arrive whatever the job's trouble; recording it changes nothing but the timeline.
+            | OperatorCommand::NoteUnmatchedIntake { .. }
     );
     if !faulted_ok {
         require_not_faulted(job)?;
@@ -661,11 +663,7 @@ fn operator(
             intake_id,
             drive_ids,
         } => {
-            if job.state == JobState::Shipping {
-                return Err(Rejection::not_allowed(
-                    "The job is Shipping: record a package intake instead of an unmatched intake",
-                ));
-            }
+            can_note_unmatched_intake(job)?;
             validate::text(intake_id, 64, "Intake id")
                 .map_err(|m| Rejection::invalid("intakeId", m))?;
             check(drive_id_errors(drive_ids, "driveIds"))?;
@@ -757,6 +755,19 @@ fn drive_id_errors(ids: &[String], field: &str) -> Vec<FieldError> {
         }
     }
     errors
+}
+
+/// Whether a package that arrived for this job is recorded as an unmatched intake (noted on the job's
+/// timeline): for every job that is not `Shipping` (reference §8), `Faulted` included. A `Shipping` job's
+/// package is a package intake.
+pub fn can_note_unmatched_intake(job: &Job) -> Result<(), Rejection> {
+    if job.state == JobState::Shipping {
+        Err(Rejection::not_allowed(
+            "The job is Shipping: record a package intake instead of an unmatched intake",
+        ))
+    } else {
+        Ok(())
+    }
 }
 
 /// Whether a package for this job can be taken in now (otherwise: record an unmatched intake).

@@ -42,6 +42,25 @@ pub enum IntakeOutcome {
 }
 
 impl IntakeOutcome {
+    pub const ALL: [IntakeOutcome; 3] = [
+        IntakeOutcome::CustomerReached,
+        IntakeOutcome::Returned,
+        IntakeOutcome::Destroyed,
+    ];
+
+    /// The stable name forms and the store use (`CustomerReached`).
+    pub fn key(self) -> &'static str {
+        match self {
+            IntakeOutcome::CustomerReached => "CustomerReached",
+            IntakeOutcome::Returned => "Returned",
+            IntakeOutcome::Destroyed => "Destroyed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IntakeOutcome> {
+        Self::ALL.into_iter().find(|o| o.key() == s.trim())
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             IntakeOutcome::CustomerReached => "Customer reached",
@@ -164,17 +183,7 @@ pub fn decide_intake(
         }
         (None, _) => Err(Rejection::not_found("The intake does not exist")),
         (Some(intake), IntakeCommand::Resolve { outcome, note }) => {
-            if intake.status == IntakeStatus::Resolved {
-                return Err(Rejection::not_allowed("The intake is already resolved"));
-            }
-            if intake.status == IntakeStatus::DestructionDue
-                && *outcome == IntakeOutcome::CustomerReached
-            {
-                return Err(Rejection::invalid(
-                    "outcome",
-                    "The destruction deadline has passed: the drives must be returned or destroyed",
-                ));
-            }
+            intake.can_resolve(*outcome)?;
             validate::optional_text(note, validate::MAX_REASON, "Note")
                 .map_err(|m| Rejection::invalid("note", m))?;
             Ok(at_now(IntakeEventKind::Resolved {
@@ -200,6 +209,30 @@ pub fn decide_intake(
 }
 
 impl UnmatchedIntake {
+    /// Whether the intake may be resolved with `outcome` now.
+    pub fn can_resolve(&self, outcome: IntakeOutcome) -> Result<(), Rejection> {
+        match (self.status, outcome) {
+            (IntakeStatus::Resolved, _) => {
+                Err(Rejection::not_allowed("The intake is already resolved"))
+            }
+            (IntakeStatus::DestructionDue, IntakeOutcome::CustomerReached) => {
+                Err(Rejection::invalid(
+                    "outcome",
+                    "The destruction deadline has passed: the drives must be returned or destroyed",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The outcomes the intake may be resolved with now (none once resolved), for the resolve form.
+    pub fn outcomes(&self) -> Vec<IntakeOutcome> {
+        IntakeOutcome::ALL
+            .into_iter()
+            .filter(|o| self.can_resolve(*o).is_ok())
+            .collect()
+    }
+
     pub fn apply(&mut self, event: &IntakeEvent) {
         match &event.kind {
             IntakeEventKind::Recorded {
@@ -368,6 +401,66 @@ mod tests {
         assert_eq!(intake.status, IntakeStatus::Resolved);
         assert_eq!(next_intake_deadline(&intake), None);
         assert!(decide_intake(Some(&intake), &cmd, t0(), &s).is_err());
+    }
+
+    #[test]
+    fn the_outcomes_offered_are_exactly_those_resolve_accepts() {
+        let s = Settings::default();
+        let mut intake = recorded();
+        assert_eq!(intake.outcomes(), IntakeOutcome::ALL.to_vec());
+        for e in decide_intake(
+            Some(&intake),
+            &IntakeCommand::Tick,
+            t0() + TimeDelta::days(15),
+            &s,
+        )
+        .unwrap()
+        {
+            intake.apply(&e);
+        }
+        assert_eq!(intake.status, IntakeStatus::ReturnDue);
+        assert_eq!(intake.outcomes(), IntakeOutcome::ALL.to_vec());
+        for e in decide_intake(
+            Some(&intake),
+            &IntakeCommand::Tick,
+            t0() + TimeDelta::days(91),
+            &s,
+        )
+        .unwrap()
+        {
+            intake.apply(&e);
+        }
+        assert_eq!(
+            intake.outcomes(),
+            vec![IntakeOutcome::Returned, IntakeOutcome::Destroyed]
+        );
+        for outcome in IntakeOutcome::ALL {
+            let resolve = IntakeCommand::Resolve {
+                outcome,
+                note: String::new(),
+            };
+            assert_eq!(
+                decide_intake(Some(&intake), &resolve, t0(), &s).is_ok(),
+                intake.outcomes().contains(&outcome),
+                "{outcome:?}"
+            );
+            assert_eq!(IntakeOutcome::parse(outcome.key()), Some(outcome));
+        }
+        for e in decide_intake(
+            Some(&intake),
+            &IntakeCommand::Resolve {
+                outcome: IntakeOutcome::Destroyed,
+                note: String::new(),
+            },
+            t0(),
+            &s,
+        )
+        .unwrap()
+        {
+            intake.apply(&e);
+        }
+        assert!(intake.outcomes().is_empty());
+        assert_eq!(IntakeOutcome::parse("Lost"), None);
     }
 
     #[test]

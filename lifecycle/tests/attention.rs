@@ -215,3 +215,51 @@ fn kinds_round_trip_through_their_names() {
         assert!(!kind.label().is_empty());
     }
 }
+
+#[test]
+fn an_expired_creating_job_leaves_the_customer_a_removal_notice_for_thirty_days() {
+    use lifecycle::attention::{removal_notice, removal_notice_until, REMOVAL_NOTICE_PERIOD};
+    let mut run = run_in(JobState::Creating);
+    assert_eq!(removal_notice_until(&run.job), None, "a live job");
+    // An update on day 3 restarts the period; the job expires 14 days after it.
+    run.later(days(3)).ok(update(JobPatch {
+        log_level: Some(LogLevel::Verbose),
+        ..Default::default()
+    }));
+    let deadline = run.now + days(14);
+    run.tick_at(deadline + secs(3600));
+    assert_eq!(run.job.deleted, Some(DeletionReason::CreatingExpired));
+    assert_eq!(
+        removal_notice_until(&run.job),
+        Some(deadline + REMOVAL_NOTICE_PERIOD)
+    );
+    let notice = removal_notice(&run.job, run.now).expect("a notice");
+    assert_eq!(notice.key, "creating-expired");
+    assert_eq!(notice.at, Some(deadline), "dated at the deletion event");
+    assert!(notice.title.contains("job-one"), "{}", notice.title);
+    assert!(notice.message.contains("14d"), "{}", notice.message);
+    assert!(
+        notice
+            .message
+            .contains(&deadline.format("%Y-%m-%d").to_string()),
+        "{}",
+        notice.message
+    );
+    // The period that applied to this job, whatever the settings say now.
+    assert!(removal_notice(&run.job, deadline + REMOVAL_NOTICE_PERIOD - secs(1)).is_some());
+    assert!(removal_notice(&run.job, deadline + REMOVAL_NOTICE_PERIOD).is_none());
+}
+
+#[test]
+fn jobs_the_customer_deleted_or_that_passed_retention_leave_no_removal_notice() {
+    use lifecycle::attention::{removal_notice, removal_notice_until};
+    let mut mine = run_in(JobState::Creating);
+    mine.later(secs(60)).ok(delete());
+    assert_eq!(removal_notice_until(&mine.job), None);
+    assert!(removal_notice(&mine.job, mine.now).is_none());
+    let mut old = run_in(JobState::Completed);
+    let finished = old.job.finished_at.unwrap();
+    old.tick_at(finished + days(91));
+    assert_eq!(old.job.deleted, Some(DeletionReason::RetentionExpired));
+    assert_eq!(removal_notice_until(&old.job), None);
+}

@@ -2421,6 +2421,45 @@ fn note_unmatched_intake_goes_on_the_timeline_of_a_job_past_shipping() {
 }
 
 #[test]
+fn note_unmatched_intake_is_accepted_for_a_faulted_job_which_is_not_shipping() {
+    // Reference §8: "a package whose job is not Shipping"; a Faulted job is not, and its fault does not stop
+    // the data center from recording what arrived.
+    let mut run = run_in(Faulted);
+    let before = run.job.clone();
+    run.ok(note_unmatched("intake-10", &["OTHER2"]));
+    assert_eq!(run.job.state, Faulted);
+    assert_eq!(run.job.faulted_from, before.faulted_from);
+    assert_eq!(run.job.drives, before.drives);
+}
+
+#[test]
+fn the_record_unmatched_intake_query_agrees_with_decide_in_every_state() {
+    use lifecycle::actions::record_unmatched_intake;
+    for state in JobState::ALL {
+        let run = run_in(state);
+        let offered = record_unmatched_intake(&run.job);
+        let decided = decide(
+            Some(&run.job),
+            &note_unmatched("intake-1", &["OTHER3"]),
+            run.now,
+            &run.settings,
+        );
+        assert_eq!(offered.allowed, decided.is_ok(), "{state}");
+        assert_eq!(offered.allowed, state != Shipping, "{state}");
+        assert_eq!(
+            offered.reason,
+            decided.err().map(|r| r.message),
+            "{state}: the same reason"
+        );
+    }
+    let mut deleted = run_in(Creating);
+    deleted.ok(delete());
+    let offered = record_unmatched_intake(&deleted.job);
+    assert!(!offered.allowed);
+    assert!(offered.reason.unwrap().contains("deleted"));
+}
+
+#[test]
 fn add_note_is_accepted_in_every_state_and_changes_nothing_but_the_timeline() {
     for state in JobState::ALL {
         let mut run = run_in(state);

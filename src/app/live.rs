@@ -28,7 +28,8 @@ pub fn use_live_updates(job: Option<i64>) -> ReadSignal<u32> {
                 }
                 set_tick.update(|t| *t += 1)
             });
-            for name in ["job", "resync", "ready"] {
+            // `intake` events reach staff streams only (unmatched intakes changed).
+            for name in ["job", "intake", "resync", "ready"] {
                 let _ =
                     source.add_event_listener_with_callback(name, bump.as_ref().unchecked_ref());
             }

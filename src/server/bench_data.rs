@@ -1061,6 +1061,11 @@ pub async fn generate(
     conn.close().await.map_err(|e| e.to_string())?;
     // The server's own first open: seeds the locations and checks the schema.
     let store = Store::open(url).await.map_err(|e| e.to_string())?;
+    // Every due time above was computed with these settings: the server need not recompute them.
+    store
+        .mark_due_times_computed_with(settings)
+        .await
+        .map_err(|e| e.to_string())?;
     store.pool().close().await;
 
     let customer = &customers[0];

@@ -4,11 +4,14 @@ use lifecycle::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
-/// Wall-clock time plus an offset that only a server started with `--dev-clock` may change.
+/// Wall-clock time plus an offset that only a server started with `--dev-clock` may change; in tests, a
+/// fixed time that moves only when told to.
 #[derive(Clone, Debug)]
 pub struct Clock {
+    /// The offset added to wall-clock time or, for a fixed clock, the time itself (Unix milliseconds).
     offset_ms: Arc<AtomicI64>,
     adjustable: bool,
+    fixed: bool,
 }
 
 impl Clock {
@@ -16,7 +19,28 @@ impl Clock {
         Clock {
             offset_ms: Arc::new(AtomicI64::new(0)),
             adjustable: false,
+            fixed: false,
         }
+    }
+
+    /// A test clock that stands still at `at` (to the millisecond, as the store keeps times) until it is moved
+    /// with [`Clock::advance`] or [`Clock::set`]; clones share the time, so a second app over the same
+    /// database can see the same instant.
+    #[cfg(test)]
+    pub fn fixed(at: Timestamp) -> Clock {
+        Clock {
+            offset_ms: Arc::new(AtomicI64::new(at.timestamp_millis())),
+            adjustable: true,
+            fixed: true,
+        }
+    }
+
+    /// Sets a fixed clock to `at`, forward or back (a test may try the instant before a deadline again).
+    #[cfg(test)]
+    pub fn set(&self, at: Timestamp) {
+        assert!(self.fixed, "only a fixed test clock is set");
+        self.offset_ms
+            .store(at.timestamp_millis(), Ordering::Relaxed);
     }
 
     /// A clock staff can move forward from the console (development and tests only).
@@ -28,7 +52,11 @@ impl Clock {
     }
 
     pub fn now(&self) -> Timestamp {
-        chrono::Utc::now() + chrono::TimeDelta::milliseconds(self.offset_ms.load(Ordering::Relaxed))
+        let offset = self.offset_ms.load(Ordering::Relaxed);
+        if self.fixed {
+            return chrono::DateTime::from_timestamp_millis(offset).unwrap_or_default();
+        }
+        chrono::Utc::now() + chrono::TimeDelta::milliseconds(offset)
     }
 
     pub fn is_adjustable(&self) -> bool {
@@ -62,5 +90,20 @@ mod tests {
         let after = d.advance(chrono::TimeDelta::days(15)).unwrap();
         assert!(after - before >= chrono::TimeDelta::days(15));
         assert!(d.advance(chrono::TimeDelta::zero()).is_err());
+    }
+
+    #[test]
+    fn a_fixed_clock_stands_still_until_moved() {
+        use chrono::TimeZone;
+        let t0 = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).unwrap();
+        let c = Clock::fixed(t0);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(c.now(), t0);
+        let shared = c.clone();
+        c.advance(chrono::TimeDelta::milliseconds(1)).unwrap();
+        assert_eq!(shared.now(), t0 + chrono::TimeDelta::milliseconds(1));
+        c.set(t0);
+        assert_eq!(shared.now(), t0);
+        assert!(c.is_adjustable());
     }
 }

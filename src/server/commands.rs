@@ -18,6 +18,16 @@ pub fn announce(app: &AppState, job: &StoredJob) {
     });
 }
 
+/// Tells staff pages that list unmatched intakes (the queue, the intakes page, the linked job's page) that one
+/// changed.
+pub fn announce_intake(app: &AppState, intake: &super::store::StoredIntake) {
+    app.live.publish(super::live::IntakeChanged {
+        intake_id: intake.id,
+        job_id: intake.job_id,
+        version: intake.intake.version,
+    });
+}
+
 /// The job, if this caller may see it. Another customer's job is "not found", never "forbidden".
 pub async fn visible_job(
     app: &AppState,

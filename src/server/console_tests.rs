@@ -1,23 +1,19 @@
-//! The support console: the timer scheduler against the development clock (each timer fires once, at its
-//! deadline, and survives a restart), every staff server function through the router (hydrated calls, plain
-//! form posts, rejections), the attention queue, intakes, exports, the development clock's refusal on a normal
-//! server, and the indexes the console's queries use.
+//! The support console: every staff server function through the router (hydrated calls, plain form posts,
+//! rejections), the attention queue, intakes, exports, the development clock's refusal on a normal server, and
+//! the indexes the console's queries use. The timer scheduler's own tests are in `scheduler_tests.rs`.
 
 use super::clock::Clock;
-use super::config::{Config, ServeArgs};
+use super::live::Change;
 use super::router_tests::{test_app, Browser, TestApp};
-use super::state::AppState;
-use super::store::Store;
-use super::timers::{sweep, Swept};
+use super::store::{Cursor, StaffJobFilter, StoreError};
 use crate::console::{AttentionQueue, IntakeList, StaffJobList, StaffJobView};
 use crate::model::Actor;
 use axum::body::Body;
 use axum::http::{header, StatusCode};
-use chrono::TimeDelta;
 use http_body_util::BodyExt;
-use lifecycle::intake::{IntakeStatus, NewIntake};
-use lifecycle::{DriveState, EventKind, JobState};
-use std::sync::Arc;
+use lifecycle::intake::NewIntake;
+use lifecycle::{DriveState, EventKind, JobState, JobType};
+use std::collections::HashSet;
 use tower::ServiceExt;
 
 use super::matrix_tests::{tokens_as_owners, Row};
@@ -121,296 +117,6 @@ pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
             ("intake_id=987654&outcome=Returned".into(), row(404)),
         ),
     ]
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// The scheduler against the development clock
-// ---------------------------------------------------------------------------------------------------------
-
-/// A fresh database for a scheduler test: PostgreSQL when the test run has one, else a SQLite file in `dir`.
-async fn database_url(dir: &tempfile::TempDir, name: &str) -> String {
-    match super::store::test_support::shared_postgres_url().await {
-        Some(url) => url,
-        None => format!("sqlite://{}/{name}.db", dir.path().display()),
-    }
-}
-
-/// A server's state over the database at `url`, with `clock` (no demo data).
-async fn state_at(url: &str, clock: Clock) -> AppState {
-    let store = Store::open(url).await.expect("open store");
-    let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
-    AppState {
-        leptos_options: config.leptos.clone(),
-        store,
-        clock,
-        config: Arc::new(config),
-        sign_in_limiter: Default::default(),
-        live: Default::default(),
-    }
-}
-
-fn customer_actor() -> Actor {
-    Actor {
-        kind: crate::model::ActorKind::Customer,
-        account_id: None,
-        label: "Casey Customer".into(),
-    }
-}
-
-/// A new import job with one drive, ready to be marked as shipped.
-async fn new_job(state: &AppState, name: &str) -> lifecycle::NewJob {
-    lifecycle::NewJob {
-        name: name.into(),
-        job_type: lifecycle::JobType::Import,
-        location: state.store.locations().await.unwrap()[0].clone(),
-        storage_account_id: "/subscriptions/6f1d3c2a-8b4e-4c5a-9d7e-1a2b3c4d5e6f/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/acct01".into(),
-        drives: vec![lifecycle::DriveSpec {
-            drive_id: "SCHED-A".into(),
-            bit_locker_key: super::demo::demo_bitlocker_key(1),
-            manifest_file: "\\DriveManifest.xml".into(),
-            manifest_hash: "109B21108597EF36D5785F08303F3638".into(),
-            drive_header_hash: String::new(),
-        }],
-        export: None,
-        return_address: Some(super::demo::demo_address()),
-        return_shipping: None,
-        delivery_package: Some(lifecycle::DeliveryPackage {
-            carrier_name: "FedEx".into(),
-            tracking_number: "SCHED1".into(),
-            drive_count: Some(1),
-            ship_date: None,
-        }),
-        diagnostics_path: String::new(),
-        log_level: Default::default(),
-        backup_drive_manifest: false,
-        tags: Default::default(),
-        encryption_key: Default::default(),
-    }
-}
-
-/// A Shipping import job made by the customer's real commands at the clock's `now`.
-async fn shipping_job(state: &AppState, name: &str) -> i64 {
-    use lifecycle::{Command, CustomerCommand};
-    let customer = customer_actor();
-    let new = new_job(state, name).await;
-    let now = state.clock.now();
-    let (job, _) = state
-        .store
-        .put_job("sub-1", "rg", new, &customer, now, state.settings())
-        .await
-        .unwrap();
-    state
-        .store
-        .execute(
-            job.id,
-            &[Command::Customer(CustomerCommand::MarkShipping)],
-            &customer,
-            now,
-            state.settings(),
-        )
-        .await
-        .unwrap();
-    job.id
-}
-
-async fn kinds(state: &AppState, id: i64) -> Vec<String> {
-    state
-        .store
-        .events(id)
-        .await
-        .unwrap()
-        .iter()
-        .map(|e| e.event.kind.name().to_string())
-        .collect()
-}
-
-#[tokio::test]
-async fn shipping_timers_fire_once_at_their_deadline_and_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&dir, "sched").await;
-    let clock = Clock::development();
-    let state = state_at(&url, clock.clone()).await;
-    let id = shipping_job(&state, "sched-job").await;
-    let since = state
-        .store
-        .job(id)
-        .await
-        .unwrap()
-        .unwrap()
-        .job
-        .shipping_since
-        .unwrap();
-
-    // One minute short of 14 days: nothing fires.
-    clock
-        .advance(TimeDelta::days(14) - TimeDelta::minutes(1))
-        .unwrap();
-    assert_eq!(sweep(&state).await.unwrap(), Swept::default());
-    assert_eq!(kinds(&state, id).await.last().unwrap(), "markedShipping");
-
-    // Past the deadline: the overdue notice fires once, dated at its deadline, and the drive is never received.
-    clock.advance(TimeDelta::minutes(2)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().jobs, 1);
-    assert_eq!(sweep(&state).await.unwrap(), Swept::default());
-    let events = state.store.events(id).await.unwrap();
-    let overdue = events.last().unwrap();
-    assert_eq!(overdue.event.kind.name(), "shippingOverdue");
-    assert_eq!(overdue.event.at, since + TimeDelta::days(14));
-    assert_eq!(overdue.actor.kind, crate::model::ActorKind::Timer);
-    let job = state.store.job(id).await.unwrap().unwrap().job;
-    assert_eq!(job.drives[0].state, DriveState::NeverReceived);
-    let fired = events.len();
-
-    // A restart (the store opened again) neither loses nor repeats a timer.
-    drop(state);
-    let state = state_at(&url, clock.clone()).await;
-    assert_eq!(sweep(&state).await.unwrap(), Swept::default());
-    assert_eq!(state.store.events(id).await.unwrap().len(), fired);
-
-    // 30 days after the notice, the abandoned shipment closes the job, at that deadline.
-    clock.advance(TimeDelta::days(30)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().jobs, 1);
-    let job = state.store.job(id).await.unwrap().unwrap();
-    assert_eq!(job.job.state, JobState::Closed);
-    let last = state.store.events(id).await.unwrap().pop().unwrap();
-    assert_eq!(last.event.kind, EventKind::ShipmentAbandoned);
-    assert_eq!(last.event.at, since + TimeDelta::days(44));
-
-    // 90 days later the retention timer removes it; staff still read its history.
-    clock.advance(TimeDelta::days(90)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().jobs, 1);
-    assert!(state.store.job(id).await.unwrap().is_none());
-    let kept = state
-        .store
-        .job_including_deleted(id)
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(kept.job.is_deleted());
-    assert_eq!(sweep(&state).await.unwrap(), Swept::default());
-    assert!(state.store.verify_snapshots().await.unwrap().is_empty());
-}
-
-#[tokio::test]
-async fn a_late_sweep_fires_every_missed_timer_once_in_deadline_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&dir, "late").await;
-    let clock = Clock::development();
-    let state = state_at(&url, clock.clone()).await;
-    let id = shipping_job(&state, "late-job").await;
-    // The server was down for 50 days: overdue (day 14) and abandoned (day 44) both fire, at their deadlines.
-    clock.advance(TimeDelta::days(50)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().jobs, 1);
-    let events = state.store.events(id).await.unwrap();
-    let n = events.len();
-    assert_eq!(events[n - 2].event.kind.name(), "shippingOverdue");
-    assert_eq!(events[n - 1].event.kind.name(), "shipmentAbandoned");
-    assert!(events[n - 2].event.at < events[n - 1].event.at);
-    assert_eq!(sweep(&state).await.unwrap(), Swept::default());
-}
-
-#[tokio::test]
-async fn a_creating_job_expires_after_fourteen_days_of_no_update() {
-    use lifecycle::{Command, CustomerCommand};
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&dir, "expiry").await;
-    let clock = Clock::development();
-    let state = state_at(&url, clock.clone()).await;
-    let new = new_job(&state, "still-creating").await;
-    let (job, _) = state
-        .store
-        .put_job(
-            "sub-1",
-            "rg",
-            new,
-            &Actor::system(),
-            clock.now(),
-            state.settings(),
-        )
-        .await
-        .unwrap();
-    // An update on day 10 restarts the period.
-    clock.advance(TimeDelta::days(10)).unwrap();
-    state
-        .store
-        .execute(
-            job.id,
-            &[Command::Customer(CustomerCommand::UpdateProperties(
-                lifecycle::JobPatch {
-                    log_level: Some(lifecycle::LogLevel::Verbose),
-                    ..Default::default()
-                },
-            ))],
-            &Actor::system(),
-            clock.now(),
-            state.settings(),
-        )
-        .await
-        .unwrap();
-    clock.advance(TimeDelta::days(13)).unwrap();
-    sweep(&state).await.unwrap();
-    assert!(state.store.job(job.id).await.unwrap().is_some());
-    clock.advance(TimeDelta::days(2)).unwrap();
-    sweep(&state).await.unwrap();
-    assert!(state.store.job(job.id).await.unwrap().is_none());
-    assert_eq!(
-        kinds(&state, job.id).await.last().map(String::as_str),
-        Some("deleted")
-    );
-}
-
-#[tokio::test]
-async fn intake_deadlines_fire_once_each_and_survive_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = database_url(&dir, "intake").await;
-    let clock = Clock::development();
-    let state = state_at(&url, clock.clone()).await;
-    let intake = state
-        .store
-        .record_intake(
-            None,
-            &NewIntake {
-                job_name: None,
-                carrier_name: "UPS".into(),
-                tracking_number: "1Z999".into(),
-                drive_ids: vec!["LOST-1".into()],
-                notes: String::new(),
-            },
-            &Actor::system(),
-            clock.now(),
-            state.settings(),
-        )
-        .await
-        .unwrap();
-    clock.advance(TimeDelta::days(13)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().intakes, 0);
-    clock.advance(TimeDelta::days(2)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().intakes, 1);
-    assert_eq!(sweep(&state).await.unwrap().intakes, 0);
-    let stored = state.store.intake(intake.id).await.unwrap().unwrap();
-    assert_eq!(stored.intake.status, IntakeStatus::ReturnDue);
-
-    drop(state);
-    let state = state_at(&url, clock.clone()).await;
-    assert_eq!(sweep(&state).await.unwrap().intakes, 0);
-    clock.advance(TimeDelta::days(80)).unwrap();
-    assert_eq!(sweep(&state).await.unwrap().intakes, 1);
-    let history = state.store.intake_events(intake.id).await.unwrap();
-    assert_eq!(history.len(), 3, "recorded, return due, destruction due");
-    assert_eq!(history[1].event.at, intake.intake.return_deadline);
-    assert_eq!(history[2].event.at, intake.intake.destroy_deadline);
-    assert_eq!(
-        state
-            .store
-            .intake(intake.id)
-            .await
-            .unwrap()
-            .unwrap()
-            .intake
-            .status,
-        IntakeStatus::DestructionDue
-    );
-    assert_eq!(sweep(&state).await.unwrap(), Swept::default());
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1093,11 +799,27 @@ async fn console_queries_are_served_by_indexes() {
         plan.contains("jobs_by_location") && !plan.contains("TEMP B-TREE"),
         "{plan}"
     );
+    // The sweep's pages of due rows, in index order.
+    for (table, index) in [("jobs", "jobs_due"), ("intakes", "intakes_due")] {
+        let plan = store
+            .query_plan(&format!("SELECT id, next_timer_at FROM {table} WHERE next_timer_at IS NOT NULL AND next_timer_at <= 5 \
+                 AND next_timer_at >= 1 AND (next_timer_at > 1 OR id > 2) ORDER BY next_timer_at, id LIMIT 10"), &[])
+            .await
+            .unwrap();
+        assert!(
+            plan.contains(index)
+                && plan.contains("next_timer_at>?")
+                && !plan.contains("TEMP B-TREE"),
+            "{plan}"
+        );
+    }
+    // The customer's notices of jobs deleted automatically.
     let plan = store
-        .query_plan("SELECT id FROM intakes WHERE next_timer_at IS NOT NULL AND next_timer_at <= 1 ORDER BY next_timer_at LIMIT 10", &[])
+        .query_plan("SELECT id FROM jobs WHERE subscription_id IN ($1) AND removal_notice_until IS NOT NULL \
+             AND removal_notice_until > 5 ORDER BY removal_notice_until DESC LIMIT 20", &["sub"])
         .await
         .unwrap();
-    assert!(plan.contains("intakes_due"), "{plan}");
+    assert!(plan.contains("jobs_removal_notices"), "{plan}");
     let plan = store
         .query_plan("SELECT id FROM intakes WHERE status IN ('AwaitingCustomer', 'ReturnDue', 'DestructionDue') ORDER BY created_at LIMIT 10", &[])
         .await
@@ -1124,4 +846,693 @@ async fn the_attention_projection_is_refreshed_for_old_rows() {
         .await
         .unwrap();
     assert!(queued.iter().any(|j| j.job.name == "demo-faulted"));
+}
+
+/// The plan of the staff list's query for `filter`, on its first page and on a later one.
+async fn staff_plans(app: &TestApp, filter: StaffJobFilter) -> Vec<String> {
+    let later = Cursor {
+        created_at: i64::MAX,
+        id: i64::MAX,
+    };
+    let mut plans = Vec::new();
+    for cursor in [None, Some(later)] {
+        plans.push(
+            app.state
+                .store
+                .staff_jobs_plan(&filter, cursor)
+                .await
+                .unwrap(),
+        );
+    }
+    plans
+}
+
+/// Whether a plan reads the whole jobs table (a full scan, not an index scan or a key lookup).
+fn scans_every_job(plan: &str) -> bool {
+    plan.lines().any(|l| {
+        let l = l.trim();
+        l == "SCAN jobs" || l == "SCAN j" || l.starts_with("SCAN jobs ") && !l.contains("INDEX")
+    })
+}
+
+#[tokio::test]
+async fn every_staff_list_filter_and_search_is_served_by_an_index() {
+    let app = test_app().await;
+    if app.state.store.backend() != super::store::Backend::Sqlite {
+        return;
+    }
+    let search = |q: &str| StaffJobFilter {
+        search: Some(q.into()),
+        ..Default::default()
+    };
+    // Each thing a search may be is looked up through its own index, and the jobs by primary key.
+    for q in ["1Z999AA10123456784", "WD-DEMO-A1"] {
+        for plan in staff_plans(&app, search(q)).await {
+            for index in [
+                "jobs_by_tracking",
+                "jobs_by_return_tracking",
+                "drives_by_serial",
+            ] {
+                assert!(plan.contains(index), "{q}: {index}\n{plan}");
+            }
+            assert!(plan.contains("INTEGER PRIMARY KEY"), "{q}\n{plan}");
+            assert!(!scans_every_job(&plan), "{q}\n{plan}");
+        }
+    }
+    for plan in staff_plans(&app, search("demo-fa")).await {
+        assert!(plan.contains("jobs_by_name"), "{plan}");
+        assert!(plan.contains("name>? AND name<?"), "{plan}");
+        assert!(!scans_every_job(&plan), "{plan}");
+    }
+    for plan in staff_plans(&app, search("customer@example.com")).await {
+        assert!(plan.contains("accounts_email"), "{plan}");
+        // The customer's jobs through an index led by the subscription (the planner may take either).
+        assert!(
+            plan.contains("jobs_by_subscription (subscription_id=?)")
+                || plan.contains("jobs_by_group_ci (subscription_id=?)"),
+            "{plan}"
+        );
+        assert!(!scans_every_job(&plan), "{plan}");
+    }
+    // A search with the other filters too.
+    let mut both = search("WD-DEMO-A1");
+    both.state = Some(JobState::Transferring);
+    both.job_type = Some(JobType::Import);
+    for plan in staff_plans(&app, both).await {
+        assert!(plan.contains("drives_by_serial"), "{plan}");
+        assert!(!scans_every_job(&plan), "{plan}");
+    }
+    // The state and type filters read their own index in list order, no sort.
+    let cases = [
+        (
+            StaffJobFilter {
+                state: Some(JobState::Faulted),
+                ..Default::default()
+            },
+            "jobs_by_state",
+        ),
+        (
+            StaffJobFilter {
+                job_type: Some(JobType::Export),
+                ..Default::default()
+            },
+            "jobs_by_type",
+        ),
+        (StaffJobFilter::default(), "jobs_by_created"),
+    ];
+    for (filter, index) in cases {
+        for plan in staff_plans(&app, filter.clone()).await {
+            assert!(
+                plan.contains(index) && !plan.contains("TEMP B-TREE"),
+                "{filter:?}: {index}\n{plan}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_staff_list_finds_jobs_by_delivery_and_return_tracking_number() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let shipping = app.job_id("demo-shipping").await;
+    let tracking = view(&app, &staff, shipping)
+        .await
+        .job
+        .delivery_package
+        .unwrap()
+        .tracking_number;
+    let found = list(&app, &staff, &format!("query[q]={tracking}")).await;
+    assert!(
+        found.rows.iter().any(|r| r.job.id == shipping),
+        "{tracking}"
+    );
+    for row in &found.rows {
+        assert_eq!(row.job.tracking_number.as_deref(), Some(tracking.as_str()));
+    }
+    let completed = app.job_id("demo-completed").await;
+    let returned = view(&app, &staff, completed)
+        .await
+        .job
+        .return_package
+        .unwrap()
+        .tracking_number;
+    let found = list(&app, &staff, &format!("query[q]={returned}")).await;
+    assert!(
+        found.rows.iter().any(|r| r.job.id == completed),
+        "{returned}"
+    );
+    for row in &found.rows {
+        let job = view(&app, &staff, row.job.id).await.job;
+        assert_eq!(
+            job.return_package.map(|p| p.tracking_number).as_deref(),
+            Some(returned.as_str()),
+            "only jobs shipped back with that number"
+        );
+    }
+    // Tracking numbers match exactly, not as a prefix.
+    let partial = &tracking[..tracking.len() - 1];
+    let none = list(&app, &staff, &format!("query[q]={partial}")).await;
+    assert!(!none.rows.iter().any(|r| r.job.id == shipping));
+}
+
+#[tokio::test]
+async fn the_staff_list_filters_by_type() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let all = list(&app, &staff, "").await;
+    let exports = list(&app, &staff, "query[job_type]=Export").await;
+    let imports = list(&app, &staff, "query[job_type]=Import").await;
+    assert!(!exports.rows.is_empty());
+    assert!(exports
+        .rows
+        .iter()
+        .all(|r| r.job.job_type == JobType::Export));
+    assert!(imports
+        .rows
+        .iter()
+        .all(|r| r.job.job_type == JobType::Import));
+    assert!(exports
+        .rows
+        .iter()
+        .any(|r| r.job.name == "demo-export-shipping"));
+    assert_eq!(exports.rows.len() + imports.rows.len(), all.rows.len());
+    let r = app
+        .call(&staff, "/api/staff_list_jobs", "query[job_type]=Floppy")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("job_type"), "{}", r.body);
+    let page = app.get(&staff, "/staff?job_type=Export").await;
+    assert!(page.body.contains("data-job=\"demo-export-shipping\""));
+    assert!(!page.body.contains("data-job=\"demo-shipping\""));
+}
+
+#[tokio::test]
+async fn the_staff_list_pages_through_every_job_once_in_order() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    // More than two pages, with ties on created_at (the same instant) broken by id.
+    let now = app.state.clock.now();
+    for i in 0..40 {
+        let new =
+            super::scheduler_tests::new_job(&app.state.store, &format!("page-job-{i:02}")).await;
+        app.state
+            .store
+            .put_job(
+                "sub-paging",
+                "rg",
+                new,
+                &Actor::system(),
+                now,
+                app.state.settings(),
+            )
+            .await
+            .unwrap();
+    }
+    let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE deleted = 0")
+        .fetch_one(app.state.store.pool())
+        .await
+        .unwrap();
+    assert!(live > 50);
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let form = match &cursor {
+            Some(c) => format!("query[cursor]={c}"),
+            None => String::new(),
+        };
+        let page = list(&app, &staff, &form).await;
+        assert!(page.rows.len() <= 25);
+        pages += 1;
+        seen.extend(page.rows.iter().map(|r| (r.job.created_at, r.job.id)));
+        match page.next_cursor {
+            Some(next) => {
+                assert_eq!(page.rows.len(), 25, "a full page before the last");
+                cursor = Some(next)
+            }
+            None => break,
+        }
+    }
+    assert!(pages >= 3, "{pages}");
+    assert_eq!(seen.len() as i64, live, "every job");
+    let unique: HashSet<i64> = seen.iter().map(|(_, id)| *id).collect();
+    assert_eq!(unique.len(), seen.len(), "no job twice");
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first, ties by id"
+    );
+    // The pager's link carries the filters and the cursor.
+    let first = app.get(&staff, "/staff?job_type=Import").await;
+    assert!(
+        first.body.contains("/staff?job_type=Import&amp;cursor=")
+            || first.body.contains("/staff?job_type=Import&cursor="),
+        "next page link"
+    );
+}
+
+#[tokio::test]
+async fn the_timeline_shows_job_events_or_drive_events() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let id = app.job_id("demo-completed").await;
+    let v = view(&app, &staff, id).await;
+    let total = v.timeline.len();
+    let drive_events = v.timeline.iter().filter(|e| e.drive_id.is_some()).count();
+    assert!(drive_events > 0 && drive_events < total);
+    let entries = |body: &str| body.matches("data-testid=\"timeline-entry\"").count();
+    let job = app
+        .get(&staff, &format!("/staff/jobs/{id}?events=job"))
+        .await;
+    assert_eq!(job.status, StatusCode::OK);
+    assert_eq!(entries(&job.body), total - drive_events);
+    assert!(job
+        .body
+        .contains(&format!("{} of {total} event(s)", total - drive_events)));
+    assert!(job.body.contains("data-kind=\"shippedBack\""));
+    assert!(!job.body.contains("data-kind=\"copyStarted\""));
+    assert!(!job.body.contains("data-kind=\"driveFinished\""));
+    let drive = app
+        .get(&staff, &format!("/staff/jobs/{id}?events=drive"))
+        .await;
+    assert_eq!(entries(&drive.body), drive_events);
+    assert!(drive.body.contains("data-kind=\"copyStarted\""));
+    assert!(!drive.body.contains("data-kind=\"shippedBack\""));
+    let all = app.get(&staff, &format!("/staff/jobs/{id}")).await;
+    assert_eq!(entries(&all.body), total);
+    // The chosen filter is marked as the current one.
+    assert!(job.body.contains(&format!(
+        "href=\"/staff/jobs/{id}?events=job\" aria-current=\"page\""
+    )));
+}
+
+#[tokio::test]
+async fn the_staff_job_page_draws_the_path_taken() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let id = app.job_id("demo-completed").await;
+    let page = app.get(&staff, &format!("/staff/jobs/{id}")).await;
+    let path_start = page
+        .body
+        .find("data-testid=\"job-path\"")
+        .expect("text path");
+    let path = &page.body[path_start..];
+    let path = &path[..path.find("</ol>").unwrap()];
+    let mut at = 0;
+    for state in [
+        "Creating",
+        "Shipping",
+        "Received",
+        "Transferring",
+        "Packaging",
+        "Completed",
+    ] {
+        let found = path[at..]
+            .find(&format!("<li>{state} at "))
+            .unwrap_or_else(|| panic!("{state} in order in {path}"));
+        at += found;
+    }
+    // The diagram marks the edges taken, and Completed as the current state.
+    assert!(page.body.matches("taken\"").count() >= 5, "taken edges");
+    assert!(page
+        .body
+        .contains("data-testid=\"node-Completed\" data-visit=\"current\""));
+    assert!(page
+        .body
+        .contains("data-testid=\"node-Shipping\" data-visit=\"visited\""));
+}
+
+#[tokio::test]
+async fn a_faulted_job_is_resolved_to_a_state_other_than_the_one_it_left() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let id = dev_job(&app, "shipping").await;
+    // Nothing listed arrived, only a stray drive: the job may go straight on to Packaging once resolved.
+    ok(
+        &app,
+        &staff,
+        "/api/staff_package_intake",
+        &format!("id={id}&extra=STRAY-9"),
+    )
+    .await;
+    ok(
+        &app,
+        &staff,
+        "/api/staff_fault_job",
+        &format!("id={id}&reason=Customer+unreachable"),
+    )
+    .await;
+    let v = view(&app, &staff, id).await;
+    assert_eq!(
+        lifecycle::decide::job_resolution_targets(&v.job),
+        vec![JobState::Received, JobState::Packaging]
+    );
+    // The form offers both, the default first.
+    let page = app.get(&staff, &format!("/staff/jobs/{id}")).await;
+    assert!(
+        page.body.contains("<option value=\"Packaging\""),
+        "target offered"
+    );
+    ok(
+        &app,
+        &staff,
+        "/api/staff_resolve_job",
+        &format!("id={id}&to=Packaging&resolution=Customer+asked+for+the+drives+back"),
+    )
+    .await;
+    let v = view(&app, &staff, id).await;
+    assert_eq!(v.job.state, JobState::Packaging);
+    let last = v.timeline.last().unwrap();
+    assert_eq!(last.kind, "jobResolved");
+    assert_eq!(last.state_before, Some(JobState::Faulted));
+    assert_eq!(last.state_after, JobState::Packaging);
+    assert!(last
+        .details
+        .contains(&("Resolved to".to_string(), "Packaging".to_string())));
+    assert_eq!(last.actor, "Sam Staff");
+}
+
+#[tokio::test]
+async fn a_job_the_customer_cancels_in_received_skips_the_copy_and_ships_back() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let me = app.customer().await;
+    let id = dev_job(&app, "shipping").await;
+    let drives: Vec<String> = view(&app, &staff, id)
+        .await
+        .job
+        .drives
+        .iter()
+        .map(|d| d.drive_id.clone())
+        .collect();
+    ok(
+        &app,
+        &staff,
+        "/api/staff_package_intake",
+        &format!("id={id}&found[]={}&found[]={}", drives[0], drives[1]),
+    )
+    .await;
+    assert_eq!(view(&app, &staff, id).await.job.state, JobState::Received);
+    // The customer cancels now (inside the default window).
+    let r = app
+        .call(&me, "/api/cancel_job", &format!("id={id}&confirm=yes"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = view(&app, &staff, id).await;
+    assert!(v.job.cancel_requested);
+    assert_eq!(v.job.state, JobState::Received);
+    // Start copy is refused with the lifecycle's reason, and listed disabled with it.
+    let reason = lifecycle::actions::drive_operations(&v.job, &v.job.drives[0])
+        .into_iter()
+        .find(|a| a.action == lifecycle::actions::DriveOperation::StartCopy)
+        .unwrap()
+        .reason
+        .expect("a reason");
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_start_copy",
+            &format!("id={id}&drive_id={}", drives[0]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains(&reason), "{} / {reason}", r.body);
+    let page = app.get(&staff, &format!("/staff/jobs/{id}")).await;
+    assert!(
+        page.body.contains(&reason),
+        "the disabled operation says why"
+    );
+    ok(&app, &staff, "/api/staff_package_job", &format!("id={id}")).await;
+    ok(
+        &app,
+        &staff,
+        "/api/staff_ship_back",
+        &format!(
+            "id={id}&carrier_name=UPS&tracking_number=RET3&drive_count=2&ship_date=2026-12-01"
+        ),
+    )
+    .await;
+    let v = view(&app, &staff, id).await;
+    assert_eq!(v.job.state, JobState::Completed);
+    assert!(!v.timeline.iter().any(|e| e.kind == "copyStarted"));
+    // Each drive went Received → ShippedBack, nothing in between.
+    let history: Vec<lifecycle::Event> = app
+        .state
+        .store
+        .events(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    let (_, drive_steps) = lifecycle::history::paths(&history);
+    for d in &drives {
+        let moves: Vec<(Option<DriveState>, DriveState)> = drive_steps
+            .iter()
+            .filter(|s| &s.drive_id == d && s.from.is_some())
+            .map(|s| (s.from, s.to))
+            .collect();
+        assert_eq!(
+            moves,
+            vec![
+                (Some(DriveState::Specified), DriveState::Received),
+                (Some(DriveState::Received), DriveState::ShippedBack)
+            ],
+            "{d}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unmatched_intake_and_its_job_event_are_written_together_or_not_at_all() {
+    let app = test_app().await;
+    let store = &app.state.store;
+    let new = NewIntake {
+        job_name: Some("demo-shipping".into()),
+        carrier_name: "FedEx".into(),
+        tracking_number: "ATOMIC1".into(),
+        drive_ids: vec!["ATOM-1".into()],
+        notes: String::new(),
+    };
+    let intakes = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM intakes")
+            .fetch_one(app.state.store.pool())
+            .await
+            .unwrap()
+    };
+    let before = intakes().await;
+    // The lifecycle refuses the job's part (a Shipping job takes a package intake): no intake either.
+    let shipping = app.job_id("demo-shipping").await;
+    let version = store.job(shipping).await.unwrap().unwrap().job.version;
+    let r = store
+        .record_intake(
+            Some(shipping),
+            &new,
+            &Actor::system(),
+            app.state.clock.now(),
+            app.state.settings(),
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::Rejected(_))), "{r:?}");
+    assert_eq!(intakes().await, before, "no intake without its job event");
+    assert!(store.intakes_of_job(shipping).await.unwrap().is_empty());
+    assert_eq!(
+        store.job(shipping).await.unwrap().unwrap().job.version,
+        version
+    );
+    // A job that does not exist: nothing either.
+    let r = store
+        .record_intake(
+            Some(987_654),
+            &new,
+            &Actor::system(),
+            app.state.clock.now(),
+            app.state.settings(),
+        )
+        .await;
+    assert!(matches!(r, Err(StoreError::NotFound)), "{r:?}");
+    assert_eq!(intakes().await, before);
+    // Accepted: both, the event naming the intake.
+    let creating = app.job_id("demo-creating").await;
+    let (intake, noted) = store
+        .record_intake(
+            Some(creating),
+            &new,
+            &Actor::system(),
+            app.state.clock.now(),
+            app.state.settings(),
+        )
+        .await
+        .unwrap();
+    let (job, events) = noted.expect("noted on the job");
+    assert_eq!(job.id, creating);
+    assert_eq!(
+        events[0].kind,
+        EventKind::UnmatchedIntakeNoted {
+            intake_id: format!("intake-{}", intake.id),
+            drive_ids: vec!["ATOM-1".into()],
+        }
+    );
+    assert_eq!(intakes().await, before + 1);
+    assert_eq!(
+        store.intakes_of_job(creating).await.unwrap()[0].id,
+        intake.id
+    );
+    assert!(store.verify_snapshots().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_faulted_job_takes_an_unmatched_intake_and_the_page_asks_the_lifecycle() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let faulted = app.job_id("demo-faulted").await;
+    let page = app.get(&staff, &format!("/staff/jobs/{faulted}")).await;
+    assert!(
+        page.body.contains("data-testid=\"op-record-intake\""),
+        "form offered"
+    );
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_record_intake",
+            &format!(
+                "job_id={faulted}&carrier_name=FedEx&tracking_number=FAULTY1&drive_ids=LATE-1"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let v = view(&app, &staff, faulted).await;
+    assert_eq!(v.job.state, JobState::Faulted);
+    assert_eq!(v.timeline.last().unwrap().kind, "unmatchedIntakeNoted");
+    assert_eq!(v.timeline.last().unwrap().actor, "Sam Staff");
+    // A Shipping job's page says why not, in the lifecycle's words.
+    let shipping = app.job_id("demo-shipping").await;
+    let page = app.get(&staff, &format!("/staff/jobs/{shipping}")).await;
+    assert!(!page.body.contains("data-testid=\"op-record-intake\""));
+    let job = app.state.store.job(shipping).await.unwrap().unwrap().job;
+    let reason = lifecycle::actions::record_unmatched_intake(&job)
+        .reason
+        .unwrap();
+    assert!(page.body.contains("data-testid=\"record-intake-reason\""));
+    assert!(page.body.contains(&reason), "{reason}");
+}
+
+#[tokio::test]
+async fn intake_changes_are_announced_to_staff_pages() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let mut announced = app.state.live.subscribe();
+    let creating = app.job_id("demo-creating").await;
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_record_intake",
+            &format!("job_id={creating}&carrier_name=FedEx&tracking_number=LIVE1&drive_ids=LIVE-1"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let intake_id: i64 = serde_json::from_str(&r.body).unwrap();
+    let mut got = Vec::new();
+    while let Ok(Some(change)) = announced.try_recv() {
+        got.push(change);
+    }
+    assert!(
+        got.iter().any(|c| matches!(c, Change::Intake(i) if i.intake_id == intake_id && i.job_id == Some(creating))),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|c| matches!(c, Change::Job(j) if j.job_id == creating)),
+        "the job's page too: {got:?}"
+    );
+    // The sweep's deadline event (through the development clock) and a resolution are announced too.
+    let r = app
+        .call(&staff, "/api/staff_advance_clock", "days=15&hours=0")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut deadline = false;
+    while let Ok(Some(change)) = announced.try_recv() {
+        deadline |=
+            matches!(change, Change::Intake(i) if i.intake_id == intake_id && i.version == 2);
+    }
+    assert!(deadline, "the return deadline was announced");
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_resolve_intake",
+            &format!("intake_id={intake_id}&outcome=Returned"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(matches!(
+        announced.try_recv(),
+        Ok(Some(Change::Intake(i))) if i.intake_id == intake_id && i.version == 3
+    ));
+}
+
+#[tokio::test]
+async fn the_customer_is_told_about_a_job_the_creating_expiry_deleted() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let me = app.customer().await;
+    let id = dev_job(&app, "ready").await;
+    let name = app.state.store.job(id).await.unwrap().unwrap().job.name;
+    let before = app.get(&me, "/jobs").await;
+    assert!(!before.body.contains("data-testid=\"removal-notice\""));
+    let r = app
+        .call(&staff, "/api/staff_advance_clock", "days=14&hours=1")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        app.get(&me, &format!("/jobs/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = app.get(&me, "/jobs").await;
+    assert!(
+        page.body.contains(&format!(
+            "data-notice=\"creating-expired\" data-job=\"{name}\""
+        )),
+        "the notice is on the list"
+    );
+    assert!(page
+        .body
+        .contains(&format!("Job {name} was deleted automatically")));
+    let r = app.call(&me, "/api/removal_notices", "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let notices: Vec<crate::model::RemovalNotice> = serde_json::from_str(&r.body).unwrap();
+    let notice = notices.iter().find(|n| n.job_id == id).expect("listed");
+    let deleted = app
+        .state
+        .store
+        .job_including_deleted(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        Some(notice.at),
+        deleted.job.deleted.map(|_| deleted.job.updated_at)
+    );
+    // Only the job's own customer; staff read the timeline instead.
+    super::accounts::create_account(
+        &app.state.store,
+        crate::model::Role::Customer,
+        "Other Person",
+        "other@example.com",
+        "another-password-1",
+        None,
+        app.state.clock.now(),
+    )
+    .await
+    .unwrap();
+    let other = app.sign_in("other@example.com", "another-password-1").await;
+    let theirs: Vec<crate::model::RemovalNotice> =
+        serde_json::from_str(&app.call(&other, "/api/removal_notices", "").await.body).unwrap();
+    assert!(theirs.is_empty());
+    // Thirty days later it is no longer news.
+    let r = app
+        .call(&staff, "/api/staff_advance_clock", "days=30&hours=0")
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let later: Vec<crate::model::RemovalNotice> =
+        serde_json::from_str(&app.call(&me, "/api/removal_notices", "").await.body).unwrap();
+    assert!(!later.iter().any(|n| n.job_id == id));
 }

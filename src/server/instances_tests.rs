@@ -58,7 +58,7 @@ fn a_change_announced_on_one_instance_reaches_subscribers_of_another() {
         })
         .await
         .expect("within one second");
-        assert_eq!(got, change);
+        assert_eq!(got, change.into());
         assert!(started.elapsed() < Duration::from_secs(1));
     });
 }

@@ -28,8 +28,37 @@ pub struct JobChanged {
     pub state: String,
 }
 
+/// An unmatched intake changed (recorded, a deadline passed, resolved): staff pages that list intakes re-read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntakeChanged {
+    pub intake_id: i64,
+    /// The job the intake is linked to, if any (that job's staff page lists it).
+    pub job_id: Option<i64>,
+    pub version: u64,
+}
+
+/// One change, of a job or of an intake.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Change {
+    Job(JobChanged),
+    Intake(IntakeChanged),
+}
+
+impl From<JobChanged> for Change {
+    fn from(c: JobChanged) -> Change {
+        Change::Job(c)
+    }
+}
+
+impl From<IntakeChanged> for Change {
+    fn from(c: IntakeChanged) -> Change {
+        Change::Intake(c)
+    }
+}
+
 /// What travels on the hub: a change, or "you may have missed changes; re-read everything".
-pub type Announcement = Option<JobChanged>;
+pub type Announcement = Option<Change>;
 
 const CHANNEL: &str = "portal_jobs";
 
@@ -60,7 +89,8 @@ impl LiveHub {
         hub
     }
 
-    pub fn publish(&self, change: JobChanged) {
+    pub fn publish(&self, change: impl Into<Change>) {
+        let change = change.into();
         match &self.shared {
             Some(pool) => {
                 let pool = pool.clone();
@@ -103,7 +133,7 @@ async fn listen(tx: broadcast::Sender<Announcement>, url: String) {
                     let _ = tx.send(None);
                     loop {
                         match listener.try_recv().await {
-                            Ok(Some(n)) => match serde_json::from_str::<JobChanged>(n.payload()) {
+                            Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
                                 Ok(change) => {
                                     let _ = tx.send(Some(change));
                                 }
@@ -135,8 +165,9 @@ pub struct EventsQuery {
     pub job: Option<i64>,
 }
 
-/// `GET /events?job=ID`: a stream of `job` events (data: the JobChanged JSON). A `resync` event is sent when
-/// the subscriber fell behind, so the page re-reads instead of missing a change.
+/// `GET /events?job=ID`: a stream of `job` events (data: the JobChanged JSON) and, for staff, `intake` events
+/// (the IntakeChanged JSON). A `resync` event is sent when the subscriber fell behind, so the page re-reads
+/// instead of missing a change.
 pub async fn events(
     State(app): State<AppState>,
     identity: Option<Extension<Identity>>,
@@ -167,12 +198,21 @@ fn follow(
     let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
     let changes = BroadcastStream::new(rx).filter_map(move |item| match item {
         Ok(None) => Some(Ok(Event::default().event("resync").data("{}"))),
-        Ok(Some(change)) => {
+        Ok(Some(Change::Job(change))) => {
             let wanted = job.is_none_or(|j| j == change.job_id)
                 && identity.can_access(&change.subscription_id);
             wanted.then(|| {
                 Ok(Event::default()
                     .event("job")
+                    .data(serde_json::to_string(&change).unwrap_or_default()))
+            })
+        }
+        // Intakes are the data center's business: staff only, and on a job's stream only that job's.
+        Ok(Some(Change::Intake(change))) => {
+            let wanted = identity.is_staff() && job.is_none_or(|j| change.job_id == Some(j));
+            wanted.then(|| {
+                Ok(Event::default()
+                    .event("intake")
                     .data(serde_json::to_string(&change).unwrap_or_default()))
             })
         }
@@ -238,6 +278,49 @@ mod tests {
         assert_eq!(collect(mine, 10).await, 1 + 2);
         assert_eq!(collect(one_job, 10).await, 1 + 1);
         assert_eq!(collect(staff, 10).await, 1 + 3);
+    }
+
+    #[tokio::test]
+    async fn intake_changes_reach_staff_streams_only() {
+        let hub = LiveHub::new(16);
+        let customer = follow(hub.subscribe(), identity(&["sub-a"], Role::Customer), None);
+        let staff = follow(hub.subscribe(), identity(&[], Role::Staff), None);
+        let job_7 = follow(hub.subscribe(), identity(&[], Role::Staff), Some(7));
+        let job_8 = follow(hub.subscribe(), identity(&[], Role::Staff), Some(8));
+        for (intake_id, job_id) in [(1, Some(7)), (2, None)] {
+            hub.publish(IntakeChanged {
+                intake_id,
+                job_id,
+                version: 2,
+            });
+        }
+        assert_eq!(collect(customer, 10).await, 1, "only `ready`");
+        assert_eq!(collect(staff, 10).await, 1 + 2);
+        assert_eq!(
+            collect(job_7, 10).await,
+            1 + 1,
+            "the intake linked to job 7"
+        );
+        assert_eq!(collect(job_8, 10).await, 1);
+    }
+
+    #[test]
+    fn changes_travel_between_instances_as_tagged_json() {
+        let change = Change::Intake(IntakeChanged {
+            intake_id: 3,
+            job_id: None,
+            version: 1,
+        });
+        let text = serde_json::to_string(&change).unwrap();
+        assert!(text.contains("\"kind\":\"intake\""), "{text}");
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), change);
+        let job = Change::Job(change_of(7));
+        let text = serde_json::to_string(&job).unwrap();
+        assert_eq!(serde_json::from_str::<Change>(&text).unwrap(), job);
+    }
+
+    fn change_of(job: i64) -> JobChanged {
+        change(job, "sub-a")
     }
 
     #[tokio::test]

@@ -121,6 +121,10 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
             ("query[q]=".into(), tokens_as_owners([401, 200, 200, 200])),
         ),
         (
+            "/api/removal_notices",
+            (String::new(), tokens_as_owners([401, 200, 200, 200])),
+        ),
+        (
             "/api/get_job",
             (format!("id={job}"), tokens_as_owners([401, 200, 404, 200])),
         ),

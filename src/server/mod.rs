@@ -29,6 +29,8 @@ pub mod router;
 #[cfg(test)]
 mod router_tests;
 pub mod routes;
+#[cfg(test)]
+mod scheduler_tests;
 pub mod state;
 pub mod store;
 pub mod timers;

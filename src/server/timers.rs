@@ -1,7 +1,9 @@
 //! The timer sweep: applies the lifecycle's timer rules to jobs and unmatched intakes whose stored deadline has
-//! passed. Only due rows are read (indexes on `jobs.next_timer_at` and `intakes.next_timer_at`); a deadline
-//! moves with its snapshot in the same transaction, so a restart neither loses nor repeats a timer, and an
-//! event carries its deadline as its time, so a late sweep writes the same history as a punctual one.
+//! passed. Only due rows are read (indexes on `jobs.next_timer_at` and `intakes.next_timer_at`), page by page
+//! in `(deadline, id)` order, so rows that cannot fire never hide the rows after them and each row is tried
+//! once per sweep. A deadline moves with its snapshot in the same transaction, so a restart neither loses nor
+//! repeats a timer, and an event carries its deadline as its time, so a late sweep writes the same history as a
+//! punctual one. A row whose stored deadline went stale (the timer settings changed) is rewritten by its Tick.
 
 use super::state::AppState;
 use super::store::{Backend, StoreError};
@@ -9,6 +11,7 @@ use crate::model::Actor;
 use lifecycle::intake::IntakeCommand;
 use lifecycle::Command;
 use sqlx::Executor;
+use std::collections::HashSet;
 use std::time::Duration;
 
 const BATCH: i64 = 200;
@@ -20,6 +23,8 @@ pub struct Swept {
     pub jobs: usize,
     /// Unmatched intakes that changed.
     pub intakes: usize,
+    /// Rows whose command failed (logged; tried again at the next sweep, never twice in one).
+    pub failed: usize,
 }
 
 /// Fires every due timer once; returns how many jobs changed.
@@ -29,19 +34,34 @@ pub async fn sweep_once(state: &AppState) -> Result<usize, StoreError> {
 
 /// Fires every due job and intake timer once.
 pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
+    sweep_in_pages(state, BATCH).await
+}
+
+/// [`sweep`], reading `page` due rows at a time.
+pub(crate) async fn sweep_in_pages(state: &AppState, page: i64) -> Result<Swept, StoreError> {
     let now = state.clock.now();
     let mut swept = Swept::default();
-    // A cap, so that a job whose timer cannot fire (it would be logged) never spins the sweep.
-    for _ in 0..50 {
-        let due = state.store.due_jobs(now, BATCH).await?;
-        if due.is_empty() {
+    let mut tried = HashSet::new();
+    let mut after = None;
+    loop {
+        let due = state.store.due_jobs_after(now, after, page).await?;
+        let Some(last) = due.last().copied() else {
             break;
-        }
-        let batch = due.len();
-        for id in due {
+        };
+        after = Some(last);
+        for row in &due {
+            if !tried.insert(row.id) {
+                continue;
+            }
             match state
                 .store
-                .execute(id, &[Command::Tick], &Actor::timer(), now, state.settings())
+                .execute(
+                    row.id,
+                    &[Command::Tick],
+                    &Actor::timer(),
+                    now,
+                    state.settings(),
+                )
                 .await
             {
                 Ok((job, events)) if !events.is_empty() => {
@@ -50,25 +70,31 @@ pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
                 }
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => {
-                    tracing::warn!(job = id, error = %e, "timer failed; will retry on the next sweep")
+                    swept.failed += 1;
+                    tracing::warn!(job = row.id, error = %e, "timer failed; will retry on the next sweep")
                 }
             }
         }
-        if (batch as i64) < BATCH {
+        if (due.len() as i64) < page {
             break;
         }
     }
-    for _ in 0..50 {
-        let due = state.store.due_intakes(now, BATCH).await?;
-        if due.is_empty() {
+    let mut tried = HashSet::new();
+    let mut after = None;
+    loop {
+        let due = state.store.due_intakes(now, after, page).await?;
+        let Some(last) = due.last().copied() else {
             break;
-        }
-        let batch = due.len();
-        for id in due {
+        };
+        after = Some(last);
+        for row in &due {
+            if !tried.insert(row.id) {
+                continue;
+            }
             match state
                 .store
                 .execute_intake(
-                    id,
+                    row.id,
                     &IntakeCommand::Tick,
                     &Actor::timer(),
                     now,
@@ -76,28 +102,42 @@ pub async fn sweep(state: &AppState) -> Result<Swept, StoreError> {
                 )
                 .await
             {
-                Ok((_, events)) if !events.is_empty() => swept.intakes += 1,
+                Ok((intake, events)) if !events.is_empty() => {
+                    super::commands::announce_intake(state, &intake);
+                    swept.intakes += 1
+                }
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => {
-                    tracing::warn!(intake = id, error = %e, "intake timer failed; will retry on the next sweep")
+                    swept.failed += 1;
+                    tracing::warn!(intake = row.id, error = %e, "intake timer failed; will retry on the next sweep")
                 }
             }
         }
-        if (batch as i64) < BATCH {
+        if (due.len() as i64) < page {
             break;
         }
     }
     Ok(swept)
 }
 
-/// Runs the sweep forever, every `every`, on the one instance that holds the timer lease. Before the first
-/// sweep, brings the attention projection up to date.
-pub async fn run(state: AppState, every: Duration) {
-    match state.store.refresh_attention(state.settings()).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(jobs = n, "attention projection refreshed"),
-        Err(e) => tracing::warn!(error = %e, "cannot refresh the attention projection"),
+/// Before the first sweep: brings the stored projections up to date (older attention rules; every due time
+/// when the timer settings are not the ones they were computed with).
+pub async fn prepare(state: &AppState) {
+    match state.store.refresh_projections(state.settings()).await {
+        Ok(r) if r == Default::default() => {}
+        Ok(r) => tracing::info!(
+            attention = r.attention,
+            timers = r.timers,
+            "projections recomputed (attention rules or timer settings changed)"
+        ),
+        Err(e) => tracing::warn!(error = %e, "cannot refresh the stored projections"),
     }
+}
+
+/// Runs the sweep forever, every `every`, on the one instance that holds the timer lease. Before the first
+/// sweep, brings the stored projections up to date ([`prepare`]).
+pub async fn run(state: AppState, every: Duration) {
+    prepare(&state).await;
     let mut interval = tokio::time::interval(every);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut lease = Lease::default();
@@ -110,6 +150,7 @@ pub async fn run(state: AppState, every: Duration) {
             Ok(Swept {
                 jobs: 0,
                 intakes: 0,
+                ..
             }) => {}
             Ok(s) => tracing::info!(jobs = s.jobs, intakes = s.intakes, "timers fired"),
             Err(e) => tracing::warn!(error = %e, "timer sweep failed"),

@@ -5,7 +5,7 @@ use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
 use crate::app::query::{list_href, non_empty};
 use crate::error::AppError;
-use crate::model::JobListPage;
+use crate::model::{JobListPage, RemovalNotice};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -81,6 +81,61 @@ pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError
     Ok(page)
 }
 
+/// What the signed-in customer should be told about jobs the timers deleted (an expired `Creating` job simply
+/// disappears from the list otherwise). Staff see every job's history in the console instead.
+#[server(endpoint = "removal_notices")]
+pub async fn removal_notices() -> Result<Vec<RemovalNotice>, AppError> {
+    use crate::server::auth::require_user;
+    use crate::server::state::AppState;
+    use lifecycle::attention::removal_notice;
+    let app = expect_context::<AppState>();
+    let identity = require_user()?;
+    if identity.is_staff() {
+        return Ok(Vec::new());
+    }
+    let now = app.clock.now();
+    let jobs = app
+        .store
+        .removal_notices(&identity.subscriptions, now, 20)
+        .await?;
+    Ok(jobs
+        .into_iter()
+        .filter_map(|stored| {
+            let n = removal_notice(&stored.job, now)?;
+            Some(RemovalNotice {
+                job_id: stored.id,
+                name: stored.job.name.clone(),
+                key: n.key.to_string(),
+                title: n.title,
+                message: n.message,
+                at: n.at.unwrap_or(stored.job.updated_at),
+            })
+        })
+        .collect())
+}
+
+/// The notices of jobs deleted automatically; renders nothing when there is none.
+#[component]
+fn RemovalNotices(notices: Vec<RemovalNotice>) -> impl IntoView {
+    (!notices.is_empty()).then(|| {
+        view! {
+            <section class="notices" aria-labelledby="removed-heading" data-testid="removal-notices">
+                <h2 id="removed-heading" class="visually-hidden">"Jobs deleted automatically"</h2>
+                {notices
+                    .into_iter()
+                    .map(|n| view! {
+                        <div class="notice notice-warning" role="status" data-testid="removal-notice" data-notice=n.key data-job=n.name>
+                            <p class="notice-title">{n.title}</p>
+                            <p>{n.message}</p>
+                            <p class="hint"><time datetime=n.at.to_rfc3339()>{iso_minutes(n.at)}</time></p>
+                        </div>
+                    })
+                    .collect_view()}
+            </section>
+        }
+    })
+}
+
 #[component]
 pub fn JobsPage() -> impl IntoView {
     let params = use_query_map();
@@ -98,6 +153,7 @@ pub fn JobsPage() -> impl IntoView {
         move || (query.get(), live.get()),
         |(q, _)| list_jobs(Some(q)),
     );
+    let removed = Resource::new(move || live.get(), |_| removal_notices());
     let selected = move |field: fn(&ListQuery) -> &Option<String>, value: &'static str| {
         move || field(&query.read()).as_deref() == Some(value)
     };
@@ -133,6 +189,11 @@ pub fn JobsPage() -> impl IntoView {
             </div>
             <button type="submit" class="button secondary">"Apply"</button>
         </Form>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                removed.await.ok().map(|notices| view! { <RemovalNotices notices/> })
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p class="loading">"Loading jobs…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {

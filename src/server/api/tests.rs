@@ -1337,7 +1337,9 @@ async fn an_api_change_is_announced_on_the_hub_and_the_customers_event_stream() 
     let change = tokio::time::timeout(Duration::from_secs(5), async {
         loop {
             match hub.recv().await {
-                Ok(Some(change)) if change.job_id == id => return change,
+                Ok(Some(crate::server::live::Change::Job(change))) if change.job_id == id => {
+                    return change
+                }
                 Ok(_) => continue,
                 Err(e) => panic!("the hub closed: {e}"),
             }

@@ -5,30 +5,8 @@
 use super::jobs::{job_summary, name_prefix_bounds, stored_job, BindValue, JOB_COLUMNS};
 use super::{col, millis, Cursor, Store, StoreResult, StoredJob};
 use crate::model::JobSummary;
-use lifecycle::attention::attention_from;
-use lifecycle::{Job, JobState, JobType, Settings, Timestamp};
-use sqlx::{Any, Transaction};
+use lifecycle::{JobState, JobType, Timestamp};
 use std::collections::HashMap;
-
-/// Revision of the attention rules the stored `attention_from` was computed with. Bump it when
-/// `lifecycle::attention` changes: rows of an older revision are recomputed at start-up.
-pub const ATTENTION_REV: i64 = 1;
-
-/// Writes the console's projections of a job (in the transaction that writes its snapshot).
-pub(super) async fn write_projection(
-    tx: &mut Transaction<'_, Any>,
-    id: i64,
-    job: &Job,
-    settings: &Settings,
-) -> StoreResult<()> {
-    sqlx::query("UPDATE jobs SET attention_from = $1, attention_rev = $2 WHERE id = $3")
-        .bind(attention_from(job, settings).map(millis))
-        .bind(ATTENTION_REV)
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
 
 /// The staff list's filters. Every field is optional; `needs_attention` keeps only jobs in the queue now.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,31 +28,93 @@ pub struct StaffRow {
     pub needs_attention: bool,
 }
 
-impl Store {
-    /// Recomputes `attention_from` for rows written by older rules (or before the column existed).
-    pub async fn refresh_attention(&self, settings: &Settings) -> StoreResult<usize> {
-        let mut done = 0;
-        loop {
-            let rows = sqlx::query(
-                "SELECT id, snapshot FROM jobs WHERE attention_rev < $1 ORDER BY attention_rev LIMIT 500",
-            )
-            .bind(ATTENTION_REV)
-            .fetch_all(&self.pool)
-            .await?;
-            if rows.is_empty() {
-                return Ok(done);
+/// The staff list's query and its parameters. Each filter has its index: `jobs_by_state`, `jobs_by_type`,
+/// `jobs_by_location`, `jobs_attention`, `jobs_by_created` for none. A search is the UNION of one indexed
+/// lookup per thing it may be (delivery and return tracking numbers, drive serial, name prefix, customer
+/// email), joined to the jobs by primary key: an OR across them would read every job.
+fn staff_jobs_query(
+    filter: &StaffJobFilter,
+    cursor: Option<Cursor>,
+    limit: u32,
+    now: Timestamp,
+) -> (String, Vec<BindValue>) {
+    let mut binds: Vec<BindValue> = Vec::new();
+    let param = |value: BindValue, binds: &mut Vec<BindValue>| {
+        binds.push(value);
+        format!("${}", binds.len())
+    };
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty());
+    let mut sql = String::from(
+        "SELECT jobs.id, subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
+         percent_complete, tracking_number, created_at, updated_at, attention_from FROM ",
+    );
+    match search {
+        Some(search) => {
+            let exact = param(BindValue::Text(search.to_string()), &mut binds);
+            let mut lookups = vec![
+                format!("SELECT id FROM jobs WHERE tracking_number = {exact}"),
+                format!("SELECT id FROM jobs WHERE return_tracking_number = {exact}"),
+                format!("SELECT job_id AS id FROM drives WHERE drive_id = {exact}"),
+            ];
+            if let Some((low, high)) = name_prefix_bounds(&search.to_lowercase()) {
+                let l = param(BindValue::Text(low), &mut binds);
+                let h = param(BindValue::Text(high), &mut binds);
+                lookups.push(format!(
+                    "SELECT id FROM jobs WHERE name >= {l} AND name < {h}"
+                ));
             }
-            let mut tx = self.pool.begin().await?;
-            for row in &rows {
-                let id: i64 = col(row, "id")?;
-                let job: Job = serde_json::from_str(&col::<String>(row, "snapshot")?)?;
-                write_projection(&mut tx, id, &job, settings).await?;
+            if search.contains('@') {
+                let email = param(BindValue::Text(search.to_lowercase()), &mut binds);
+                lookups.push(format!(
+                    "SELECT j.id FROM accounts a JOIN subscriptions s ON s.account_id = a.id \
+                     JOIN jobs j ON j.subscription_id = s.id WHERE a.email = {email}"
+                ));
             }
-            tx.commit().await?;
-            done += rows.len();
+            // CROSS JOIN keeps SQLite from reordering the join: the matches first, then each job by its key.
+            sql.push_str(&format!(
+                "({}) matched CROSS JOIN jobs WHERE jobs.id = matched.id AND deleted = 0",
+                lookups.join(" UNION ")
+            ));
         }
+        None => sql.push_str("jobs WHERE deleted = 0"),
     }
+    if let Some(state) = filter.state {
+        let p = param(BindValue::Text(state.as_str().into()), &mut binds);
+        sql.push_str(&format!(" AND state = {p}"));
+    }
+    if let Some(t) = filter.job_type {
+        let p = param(BindValue::Text(t.as_str().into()), &mut binds);
+        sql.push_str(&format!(" AND job_type = {p}"));
+    }
+    if let Some(location) = filter.location.as_deref().filter(|l| !l.is_empty()) {
+        let p = param(BindValue::Text(location.to_string()), &mut binds);
+        sql.push_str(&format!(" AND location = {p}"));
+    }
+    if filter.needs_attention {
+        let p = param(BindValue::Int(millis(now)), &mut binds);
+        sql.push_str(&format!(
+            " AND attention_from IS NOT NULL AND attention_from <= {p}"
+        ));
+    }
+    if let Some(c) = cursor {
+        let a = param(BindValue::Int(c.created_at), &mut binds);
+        let b = param(BindValue::Int(c.id), &mut binds);
+        sql.push_str(&format!(
+            " AND (created_at < {a} OR (created_at = {a} AND jobs.id < {b}))"
+        ));
+    }
+    let l = param(BindValue::Int(i64::from(limit) + 1), &mut binds);
+    sql.push_str(&format!(
+        " ORDER BY created_at DESC, jobs.id DESC LIMIT {l}"
+    ));
+    (sql, binds)
+}
 
+impl Store {
     /// A job by id, deleted or not: staff read the history of deleted jobs too.
     pub async fn job_including_deleted(&self, id: i64) -> StoreResult<Option<StoredJob>> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
@@ -141,68 +181,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<(Vec<StaffRow>, Option<String>)> {
         let limit = limit.clamp(1, 200);
-        let mut sql = String::from(
-            "SELECT id, subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
-             percent_complete, tracking_number, created_at, updated_at, attention_from FROM jobs WHERE deleted = 0",
-        );
-        let mut binds: Vec<BindValue> = Vec::new();
-        let param = |value: BindValue, binds: &mut Vec<BindValue>| {
-            binds.push(value);
-            format!("${}", binds.len())
-        };
-        if let Some(state) = filter.state {
-            let p = param(BindValue::Text(state.as_str().into()), &mut binds);
-            sql.push_str(&format!(" AND state = {p}"));
-        }
-        if let Some(t) = filter.job_type {
-            let p = param(BindValue::Text(t.as_str().into()), &mut binds);
-            sql.push_str(&format!(" AND job_type = {p}"));
-        }
-        if let Some(location) = filter.location.as_deref().filter(|l| !l.is_empty()) {
-            let p = param(BindValue::Text(location.to_string()), &mut binds);
-            sql.push_str(&format!(" AND location = {p}"));
-        }
-        if filter.needs_attention {
-            let p = param(BindValue::Int(millis(now)), &mut binds);
-            sql.push_str(&format!(
-                " AND attention_from IS NOT NULL AND attention_from <= {p}"
-            ));
-        }
-        if let Some(search) = filter
-            .search
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            let exact = param(BindValue::Text(search.to_string()), &mut binds);
-            let mut any = vec![
-                format!("tracking_number = {exact}"),
-                format!("return_tracking_number = {exact}"),
-                format!("id IN (SELECT job_id FROM drives WHERE drive_id = {exact})"),
-            ];
-            if let Some((low, high)) = name_prefix_bounds(&search.to_lowercase()) {
-                let l = param(BindValue::Text(low), &mut binds);
-                let h = param(BindValue::Text(high), &mut binds);
-                any.push(format!("(name >= {l} AND name < {h})"));
-            }
-            if search.contains('@') {
-                let email = param(BindValue::Text(search.to_lowercase()), &mut binds);
-                any.push(format!(
-                    "subscription_id IN (SELECT s.id FROM subscriptions s JOIN accounts a ON a.id = s.account_id \
-                     WHERE a.email = {email})"
-                ));
-            }
-            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
-        }
-        if let Some(c) = cursor {
-            let a = param(BindValue::Int(c.created_at), &mut binds);
-            let b = param(BindValue::Int(c.id), &mut binds);
-            sql.push_str(&format!(
-                " AND (created_at < {a} OR (created_at = {a} AND id < {b}))"
-            ));
-        }
-        let l = param(BindValue::Int(i64::from(limit) + 1), &mut binds);
-        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {l}"));
+        let (sql, binds) = staff_jobs_query(filter, cursor, limit, now);
         let mut query = sqlx::query(&sql);
         for b in binds {
             query = match b {
@@ -260,10 +239,33 @@ impl Store {
     /// The query plan SQLite picks for `sql` (tests check that the console's queries use their indexes).
     #[cfg(test)]
     pub(crate) async fn query_plan(&self, sql: &str, binds: &[&str]) -> StoreResult<String> {
+        let binds: Vec<BindValue> = binds
+            .iter()
+            .map(|b| BindValue::Text(b.to_string()))
+            .collect();
+        self.plan_of(sql, binds).await
+    }
+
+    /// The query plan of the staff list's query for `filter` (on a later page when `cursor` is given).
+    #[cfg(test)]
+    pub(crate) async fn staff_jobs_plan(
+        &self,
+        filter: &StaffJobFilter,
+        cursor: Option<Cursor>,
+    ) -> StoreResult<String> {
+        let (sql, binds) = staff_jobs_query(filter, cursor, 25, chrono::Utc::now());
+        self.plan_of(&sql, binds).await
+    }
+
+    #[cfg(test)]
+    async fn plan_of(&self, sql: &str, binds: Vec<BindValue>) -> StoreResult<String> {
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
         let mut query = sqlx::query(&explain);
         for b in binds {
-            query = query.bind(b.to_string());
+            query = match b {
+                BindValue::Text(s) => query.bind(s),
+                BindValue::Int(i) => query.bind(i),
+            };
         }
         let rows = query.fetch_all(&self.pool).await?;
         let mut plan = Vec::new();

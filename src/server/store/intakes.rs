@@ -2,13 +2,15 @@
 //! own aggregate (`lifecycle::intake`) with an append-only history in `intake_events`, a snapshot, and its next
 //! deadline in the indexed `next_timer_at` column, written in the same transaction as the events.
 
-use super::{col, from_millis, is_contention, millis, Store, StoreError, StoreResult};
+use super::jobs::{stored_job, JOB_COLUMNS};
+use super::StoredJob;
+use super::{col, from_millis, is_contention, millis, DueRow, Store, StoreError, StoreResult};
 use crate::model::{Actor, ActorKind};
 use lifecycle::intake::{
     decide_intake, next_intake_deadline, IntakeCommand, IntakeEvent, IntakeStatus, NewIntake,
     UnmatchedIntake,
 };
-use lifecycle::{Settings, Timestamp};
+use lifecycle::{decide_all, Command, Event, OperatorCommand, Settings, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
@@ -83,7 +85,10 @@ async fn insert_event(
 }
 
 impl Store {
-    /// Records a new unmatched intake (validated by the lifecycle), optionally linked to a job.
+    /// Records a new unmatched intake (validated by the lifecycle). With `job_id` it is linked to that live job
+    /// and noted on the job's timeline (`NoteUnmatchedIntake`, which the lifecycle may refuse): the intake and
+    /// the job's event are written in one transaction, both or neither. Returns the intake and, when linked,
+    /// the job with its new events.
     pub async fn record_intake(
         &self,
         job_id: Option<i64>,
@@ -91,12 +96,58 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
         settings: &Settings,
-    ) -> StoreResult<StoredIntake> {
+    ) -> StoreResult<(StoredIntake, Option<(StoredJob, Vec<Event>)>)> {
         let events = decide_intake(None, &IntakeCommand::Record(new.clone()), now, settings)?;
         let intake = UnmatchedIntake::replay(&events).ok_or_else(|| {
             StoreError::Corrupt("an intake's history starts with Recorded".into())
         })?;
-        let mut tx = self.pool.begin().await?;
+        for attempt in 0..super::jobs::ATTEMPTS {
+            if attempt > 0 {
+                super::jobs::back_off(attempt).await;
+            }
+            let mut tx = self.pool.begin().await?;
+            let result = self
+                .insert_intake(&mut tx, job_id, &intake, &events, actor, now, settings)
+                .await;
+            match result {
+                Ok(out) => match tx.commit().await {
+                    Ok(()) => return Ok(out),
+                    Err(e) if is_contention(&e) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+                Err(StoreError::Database(e)) if is_contention(&e) => continue,
+                Err(StoreError::Busy) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Busy)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_intake(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        job_id: Option<i64>,
+        intake: &UnmatchedIntake,
+        events: &[IntakeEvent],
+        actor: &Actor,
+        now: Timestamp,
+        settings: &Settings,
+    ) -> StoreResult<(StoredIntake, Option<(StoredJob, Vec<Event>)>)> {
+        // The job first: a job that is gone is "not found", before anything is written.
+        let job = match job_id {
+            Some(job_id) => {
+                let row = sqlx::query(&format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"
+                ))
+                .bind(job_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                Some(stored_job(&row)?)
+            }
+            None => None,
+        };
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO intakes (job_id, status, tracking_number, next_timer_at, created_at, updated_at, version, snapshot) \
              VALUES ($1, $2, $3, $4, $5, $5, $6, $7) RETURNING id",
@@ -104,17 +155,32 @@ impl Store {
         .bind(job_id)
         .bind(status_name(intake.status))
         .bind(intake.details.tracking_number.clone())
-        .bind(next_intake_deadline(&intake).map(millis))
+        .bind(next_intake_deadline(intake).map(millis))
         .bind(millis(now))
         .bind(intake.version as i64)
-        .bind(serde_json::to_string(&intake)?)
-        .fetch_one(&mut *tx)
+        .bind(serde_json::to_string(intake)?)
+        .fetch_one(&mut **tx)
         .await?;
         for (i, event) in events.iter().enumerate() {
-            insert_event(&mut tx, id, i as i64 + 1, event, actor, now).await?;
+            insert_event(tx, id, i as i64 + 1, event, actor, now).await?;
         }
-        tx.commit().await?;
-        Ok(StoredIntake { id, job_id, intake })
+        let stored = StoredIntake {
+            id,
+            job_id,
+            intake: intake.clone(),
+        };
+        let Some(job) = job else {
+            return Ok((stored, None));
+        };
+        let note = Command::Operator(OperatorCommand::NoteUnmatchedIntake {
+            intake_id: format!("intake-{id}"),
+            drive_ids: intake.details.drive_ids.clone(),
+        });
+        let job_events = decide_all(Some(&job.job), &[note], now, settings)?;
+        let job = self
+            .append(tx, job, &job_events, actor, now, settings)
+            .await?;
+        Ok((stored, Some((job, job_events))))
     }
 
     /// Runs a command (resolve, timer tick) on intake `id`; a lost race is retried.
@@ -257,15 +323,14 @@ impl Store {
             .collect()
     }
 
-    /// Ids of intakes whose next deadline has passed at `now`, earliest first (the `intakes_due` index).
-    pub async fn due_intakes(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<i64>> {
-        let ids = sqlx::query_scalar(
-            "SELECT id FROM intakes WHERE next_timer_at IS NOT NULL AND next_timer_at <= $1 ORDER BY next_timer_at LIMIT $2",
-        )
-        .bind(millis(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids)
+    /// Intakes whose next deadline has passed at `now`, in `(next_timer_at, id)` order after `after` (the
+    /// `intakes_due` index).
+    pub async fn due_intakes(
+        &self,
+        now: Timestamp,
+        after: Option<DueRow>,
+        limit: i64,
+    ) -> StoreResult<Vec<DueRow>> {
+        super::jobs::due_rows(&self.pool, "intakes", now, after, limit).await
     }
 }

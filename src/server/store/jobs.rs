@@ -104,11 +104,11 @@ impl Cursor {
     }
 }
 
-const ATTEMPTS: u32 = 20;
+pub(super) const ATTEMPTS: u32 = 20;
 
 /// A short, growing, jittered pause before retrying a transaction that lost a race, so racing writers spread
 /// out instead of colliding again.
-async fn back_off(attempt: u32) {
+pub(super) async fn back_off(attempt: u32) {
     use rand::Rng;
     let base = 2u64 << attempt.min(6);
     let jitter = rand::thread_rng().gen_range(0..=base);
@@ -280,7 +280,7 @@ impl Store {
             work = Some(after);
         }
         write_drives(tx, id, &job).await?;
-        super::console::write_projection(tx, id, &job, settings).await?;
+        super::projections::write_projection(tx, id, &job, settings).await?;
         Ok(StoredJob {
             id,
             subscription_id: subscription_id.to_string(),
@@ -298,7 +298,7 @@ impl Store {
     }
 
     /// Appends `events` to a loaded job and writes the new snapshot, if nobody changed it meanwhile.
-    async fn append(
+    pub(super) async fn append(
         &self,
         tx: &mut Transaction<'_, Any>,
         mut stored: StoredJob,
@@ -354,7 +354,7 @@ impl Store {
         if touches_drives(events) {
             write_drives(tx, stored.id, job).await?;
         }
-        super::console::write_projection(tx, stored.id, job, settings).await?;
+        super::projections::write_projection(tx, stored.id, job, settings).await?;
         stored.system.last_modified_by = actor.label.clone();
         stored.system.last_modified_by_type = actor_type(actor).into();
         stored.system.last_modified_at = job.updated_at;
@@ -387,6 +387,28 @@ impl Store {
             let stored = stored_job(&row)?;
             let events = decide_all(Some(&stored.job), commands, now, settings)?;
             if events.is_empty() {
+                if commands.contains(&Command::Tick) {
+                    // The sweep read this job because its stored due time said so, yet nothing fired: that
+                    // time was computed with other timer settings. Rewrite it from the lifecycle (no event),
+                    // so the row stops being due; a job changed meanwhile was rewritten by its own command.
+                    let rewritten = match super::projections::rewrite_due_times(
+                        &mut tx,
+                        stored.id,
+                        &stored.job,
+                        settings,
+                    )
+                    .await
+                    {
+                        Ok(_) => tx.commit().await.map_err(StoreError::from),
+                        Err(e) => Err(e),
+                    };
+                    match rewritten {
+                        Ok(()) => {}
+                        // Another writer has the job: it writes fresh due times itself.
+                        Err(StoreError::Database(e)) if is_contention(&e) => {}
+                        Err(e) => return Err(e),
+                    }
+                }
                 return Ok((stored, events));
             }
             match self
@@ -614,16 +636,51 @@ impl Store {
         })
     }
 
-    /// Ids of jobs whose timer is due at `now`, earliest first.
+    /// The deleted jobs of these subscriptions whose customer is still to be told about it at `now`
+    /// (`removal_notice_until` has not passed), most recent first, through `jobs_removal_notices`.
+    pub async fn removal_notices(
+        &self,
+        subscriptions: &[String],
+        now: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredJob>> {
+        if subscriptions.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (3..subscriptions.len() + 3)
+            .map(|i| format!("${i}"))
+            .collect();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id IN ({}) AND removal_notice_until IS NOT NULL \
+             AND removal_notice_until > $1 ORDER BY removal_notice_until DESC LIMIT $2",
+            params.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(millis(now)).bind(limit);
+        for s in subscriptions {
+            query = query.bind(s.clone());
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(stored_job).collect()
+    }
+
+    /// Ids of jobs whose timer is due at `now`, earliest first (the first page of [`Store::due_jobs_after`]).
     pub async fn due_jobs(&self, now: Timestamp, limit: i64) -> StoreResult<Vec<i64>> {
-        let ids = sqlx::query_scalar(
-            "SELECT id FROM jobs WHERE next_timer_at IS NOT NULL AND next_timer_at <= $1 ORDER BY next_timer_at LIMIT $2",
-        )
-        .bind(millis(now))
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(ids)
+        Ok(self
+            .due_jobs_after(now, None, limit)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect())
+    }
+
+    /// Jobs whose timer is due at `now`, in `(next_timer_at, id)` order, after `after` (through `jobs_due`).
+    pub async fn due_jobs_after(
+        &self,
+        now: Timestamp,
+        after: Option<DueRow>,
+        limit: i64,
+    ) -> StoreResult<Vec<DueRow>> {
+        due_rows(&self.pool, "jobs", now, after, limit).await
     }
 
     /// Recomputes every snapshot from its events and reports the jobs whose stored snapshot differs.
@@ -692,6 +749,47 @@ impl Store {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// A due row and the position of the next page: the sweep reads due rows page by page in `(due, id)` order,
+/// so rows that cannot fire never hide the rows after them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DueRow {
+    pub due: i64,
+    pub id: i64,
+}
+
+/// The rows of `table` (`jobs` or `intakes`) whose `next_timer_at` has passed at `now`, after `after`.
+pub(super) async fn due_rows(
+    pool: &sqlx::AnyPool,
+    table: &str,
+    now: Timestamp,
+    after: Option<DueRow>,
+    limit: i64,
+) -> StoreResult<Vec<DueRow>> {
+    let after = after.unwrap_or(DueRow {
+        due: i64::MIN,
+        id: i64::MIN,
+    });
+    // `next_timer_at >= $2` bounds the index range; the OR only decides the first key's ties.
+    let rows = sqlx::query(&format!(
+        "SELECT id, next_timer_at FROM {table} WHERE next_timer_at IS NOT NULL AND next_timer_at <= $1 \
+         AND next_timer_at >= $2 AND (next_timer_at > $2 OR id > $3) ORDER BY next_timer_at, id LIMIT $4"
+    ))
+    .bind(millis(now))
+    .bind(after.due)
+    .bind(after.id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(DueRow {
+                due: col(r, "next_timer_at")?,
+                id: col(r, "id")?,
+            })
+        })
+        .collect()
 }
 
 pub(super) enum BindValue {

@@ -7,13 +7,15 @@ mod intakes;
 mod jobs;
 mod limits;
 mod locations;
+mod projections;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
-pub use console::{StaffJobFilter, StaffRow, ATTENTION_REV};
+pub use console::{StaffJobFilter, StaffRow};
 pub use intakes::{StoredIntake, StoredIntakeEvent};
-pub use jobs::{Cursor, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
+pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
+pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
 
 use lifecycle::{Rejection, Timestamp};
 use sqlx::any::{AnyPoolOptions, AnyRow};

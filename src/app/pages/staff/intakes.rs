@@ -12,7 +12,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 #[cfg(feature = "ssr")]
 use lifecycle::intake::IntakeOutcome;
-use lifecycle::intake::IntakeStatus;
 use lifecycle::shipping::KNOWN_CARRIERS;
 use lifecycle::Timestamp;
 
@@ -39,8 +38,8 @@ pub async fn staff_intakes() -> Result<IntakeList, AppError> {
 }
 
 /// Records an unmatched intake. With `job_id` (or a job name that names exactly one live job) the intake is
-/// linked to the job and the job's timeline gets an `UnmatchedIntakeNoted` event; a `Shipping` job is refused
-/// (its package is a package intake).
+/// linked to the job and the job's timeline gets an `UnmatchedIntakeNoted` event, in the same transaction; a
+/// job the lifecycle refuses it for (`Shipping`: its package is a package intake) gets neither.
 #[server(endpoint = "staff_record_intake")]
 pub async fn staff_record_intake(
     job_id: Option<i64>,
@@ -51,11 +50,12 @@ pub async fn staff_record_intake(
     notes: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::auth::require_staff;
-    use crate::server::console::{for_form, run_as};
+    use crate::server::commands::{announce, announce_intake};
+    use crate::server::console::for_form;
     use crate::server::state::AppState;
+    use crate::server::store::StoreError;
     use lifecycle::intake::{validate_new_intake, NewIntake};
     use lifecycle::rejection::check;
-    use lifecycle::{Command, OperatorCommand};
     let app = expect_context::<AppState>();
     let identity = require_staff()?;
     let typed_name = job_name.clone().unwrap_or_default();
@@ -95,46 +95,23 @@ pub async fn staff_record_intake(
         notes: notes.trim().to_string(),
     };
     check(validate_new_intake(&new)).map_err(refuse)?;
-    let now = app.clock.now();
-    let note_for = |intake_id: String| {
-        Command::Operator(OperatorCommand::NoteUnmatchedIntake {
-            intake_id,
-            drive_ids: new.drive_ids.clone(),
-        })
-    };
-    if let Some(job) = &job {
-        // The job's rules first (a Shipping job takes a package intake instead), before anything is written.
-        lifecycle::decide(
-            Some(&job.job),
-            &note_for("pending".into()),
-            now,
-            app.settings(),
-        )
-        .map_err(refuse)?;
-    }
-    let stored = app
+    let (stored, noted) = app
         .store
         .record_intake(
             job.as_ref().map(|j| j.id),
             &new,
             &identity.actor(),
-            now,
+            app.clock.now(),
             app.settings(),
         )
         .await
         .map_err(|e| match e {
-            crate::server::store::StoreError::Rejected(r) => refuse(r),
+            StoreError::Rejected(r) => refuse(r),
             other => other.into(),
         })?;
-    if let Some(job) = &job {
-        run_as(
-            &app,
-            &identity,
-            job.id,
-            &[note_for(format!("intake-{}", stored.id))],
-            &echo,
-        )
-        .await?;
+    announce_intake(&app, &stored);
+    if let Some((job, _)) = &noted {
+        announce(&app, job);
     }
     Ok(stored.id)
 }
@@ -160,19 +137,14 @@ pub async fn staff_resolve_intake(
         ("outcome", outcome.as_str()),
         ("note", note.as_str()),
     ];
-    let outcome = match outcome.as_str() {
-        "CustomerReached" => IntakeOutcome::CustomerReached,
-        "Returned" => IntakeOutcome::Returned,
-        "Destroyed" => IntakeOutcome::Destroyed,
-        _ => {
-            return Err(AppError::form(
-                Rejection::invalid(
-                    "outcome",
-                    "Choose what happened: customer reached, returned or destroyed",
-                ),
-                &echo,
-            ))
-        }
+    let Some(outcome) = IntakeOutcome::parse(&outcome) else {
+        return Err(AppError::form(
+            Rejection::invalid(
+                "outcome",
+                "Choose what happened: customer reached, returned or destroyed",
+            ),
+            &echo,
+        ));
     };
     let result = app
         .store
@@ -188,7 +160,10 @@ pub async fn staff_resolve_intake(
         )
         .await;
     match result {
-        Ok(_) => Ok(()),
+        Ok((intake, _)) => {
+            crate::server::commands::announce_intake(&app, &intake);
+            Ok(())
+        }
         Err(StoreError::Rejected(r)) => Err(AppError::form(for_form(r), &echo)),
         Err(e) => Err(e.into()),
     }
@@ -231,8 +206,10 @@ pub fn RecordIntakeForm(
 pub fn IntakesPage() -> impl IntoView {
     let record = ServerAction::<StaffRecordIntake>::new();
     let resolve = ServerAction::<StaffResolveIntake>::new();
+    // Staff streams also carry intake changes: a deadline the sweep fired shows up without a reload.
+    let live = crate::app::live::use_live_updates(None);
     let list = Resource::new(
-        move || (record.version().get(), resolve.version().get()),
+        move || (record.version().get(), resolve.version().get(), live.get()),
         |_| staff_intakes(),
     );
     view! {
@@ -299,21 +276,13 @@ fn IntakeCard(
         history,
     } = intake;
     let d = intake.details.clone();
-    let outcomes: Vec<(String, String)> = {
-        let mut o = Vec::new();
-        if intake.status != IntakeStatus::DestructionDue {
-            o.push((
-                "CustomerReached".to_string(),
-                "Customer reached".to_string(),
-            ));
-        }
-        o.push(("Returned".to_string(), "Drives returned".to_string()));
-        o.push((
-            "Destroyed".to_string(),
-            "Drives securely destroyed".to_string(),
-        ));
-        o
-    };
+    // What the lifecycle accepts now (no "customer reached" once the destruction deadline has passed).
+    let outcomes: Vec<(String, String)> = intake
+        .outcomes()
+        .into_iter()
+        .map(|o| (o.key().to_string(), o.as_str().to_string()))
+        .collect();
+    let resolve = resolve.filter(|_| !outcomes.is_empty());
     let tracking = d.tracking_number.clone();
     view! {
         <li class="intake" id=format!("intake-{id}") data-testid="intake" data-tracking=tracking data-status=format!("{:?}", intake.status)>

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use lifecycle::{next_timer, JobState, Timestamp};
+use lifecycle::{next_timer, Timestamp};
 
 #[server(endpoint = "staff_job")]
 pub async fn staff_job(id: i64) -> Result<StaffJobView, AppError> {
@@ -118,7 +118,7 @@ fn StaffJobBody(
         .customer
         .as_ref()
         .map(|c| format!("/staff?q={}", crate::app::query::urlencode(c)));
-    let can_note_intake = job.state != JobState::Shipping && deleted.is_none();
+    let record_intake = lifecycle::actions::record_unmatched_intake(&job);
     let StaffJobView {
         subscription_id,
         resource_group,
@@ -265,7 +265,7 @@ fn StaffJobBody(
                     </ul>
                 }.into_any()
             }}
-            {if can_note_intake {
+            {if record_intake.allowed {
                 view! {
                     <details class="op" data-testid="op-record-intake">
                         <summary>"Record an unmatched intake for this job"</summary>
@@ -273,7 +273,7 @@ fn StaffJobBody(
                     </details>
                 }.into_any()
             } else {
-                view! { <p class="hint" data-testid="record-intake-reason">{if deleted.is_some() { "The job is deleted." } else { "The job is Shipping: record a package intake instead." }}</p> }.into_any()
+                view! { <p class="hint" data-testid="record-intake-reason">{record_intake.reason.clone()}</p> }.into_any()
             }}
         </section>
 
