@@ -3,7 +3,7 @@
 //! PostgreSQL every instance announces through `NOTIFY portal_jobs` and each instance's listener feeds its own
 //! hub, so a change made on one instance reaches browsers connected to any other.
 
-use super::auth::Identity;
+use super::auth::{Identity, Via};
 use super::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -15,8 +15,6 @@ use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamExt;
 
 /// What subscribers learn: which job changed, to which version. They fetch the rest through the normal,
 /// authorised read path.
@@ -33,11 +31,19 @@ pub type Announcement = Option<JobChanged>;
 
 const CHANNEL: &str = "portal_jobs";
 
+/// How often an open stream checks that its session (or token) still exists: one primary-key read per stream.
+pub const SESSION_CHECK: Duration = Duration::from_secs(30);
+
+/// How long the browser waits before reconnecting a dropped stream (sent with `ready`).
+const RECONNECT: Duration = Duration::from_secs(1);
+
 #[derive(Clone)]
 pub struct LiveHub {
     tx: broadcast::Sender<Announcement>,
     /// Set on PostgreSQL: announcements go through the database to every instance.
     shared: Option<sqlx::AnyPool>,
+    /// How often each stream re-checks its caller's session.
+    session_check: Duration,
 }
 
 impl Default for LiveHub {
@@ -49,7 +55,17 @@ impl Default for LiveHub {
 impl LiveHub {
     pub fn new(capacity: usize) -> LiveHub {
         let (tx, _) = broadcast::channel(capacity);
-        LiveHub { tx, shared: None }
+        LiveHub {
+            tx,
+            shared: None,
+            session_check: SESSION_CHECK,
+        }
+    }
+
+    /// The same hub with streams re-checking their session every `every` (tests use a short one).
+    pub fn with_session_check(mut self, every: Duration) -> LiveHub {
+        self.session_check = every;
+        self
     }
 
     /// A hub shared by every instance on this PostgreSQL database: starts this instance's listener.
@@ -135,8 +151,12 @@ pub struct EventsQuery {
     pub job: Option<i64>,
 }
 
-/// `GET /events?job=ID`: a stream of `job` events (data: the JobChanged JSON). A `resync` event is sent when
-/// the subscriber fell behind, so the page re-reads instead of missing a change.
+/// `GET /events?job=ID`: a stream of `job` events (data: the JobChanged JSON). It opens with `ready`, whose
+/// data is `{"version": V}`: the followed job's version as read after subscribing (null without `job`), so a
+/// page showing another version knows it missed a change and re-reads. A `resync` event is sent when the
+/// subscriber fell behind. Every `SESSION_CHECK` the stream checks that the caller's session (or API token)
+/// still exists; once it is gone (signed out, expired, password changed, token revoked) the stream sends
+/// `signed-out` and ends.
 pub async fn events(
     State(app): State<AppState>,
     identity: Option<Extension<Identity>>,
@@ -145,49 +165,146 @@ pub async fn events(
     let Some(Extension(identity)) = identity else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
-    if let Some(job) = query.job {
-        if super::commands::visible_job(&app, &identity, job)
-            .await
-            .is_err()
-        {
-            return (StatusCode::NOT_FOUND, "not found").into_response();
-        }
-    }
-    let stream = follow(app.live.subscribe(), identity, query.job);
+    // Subscribe before reading the version: a change after the read then arrives on the stream.
+    let rx = app.live.subscribe();
+    let version = match query.job {
+        Some(job) => match super::commands::visible_job(&app, &identity, job).await {
+            Ok(stored) => Some(stored.job.version),
+            Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
+        },
+        None => None,
+    };
+    let hello = Event::default()
+        .event("ready")
+        .retry(RECONNECT)
+        .data(serde_json::json!({ "version": version }).to_string());
+    let every = app.live.session_check;
+    let checked = identity.clone();
+    let alive = move || {
+        let app = app.clone();
+        let identity = checked.clone();
+        async move { still_signed_in(&app, &identity).await }
+    };
+    let stream = follow(rx, identity, query.job, hello, every, alive);
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
 
-fn follow(
+/// Whether the caller's credentials still hold. A failed lookup keeps the stream: the next check decides.
+async fn still_signed_in(app: &AppState, identity: &Identity) -> bool {
+    let alive = match &identity.via {
+        Via::Session { id_hash } => app.store.session_alive(id_hash, app.clock.now()).await,
+        Via::Token { token_id, .. } => app.store.token_alive(*token_id).await,
+    };
+    alive.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot re-check the session of a live stream");
+        true
+    })
+}
+
+/// What the stream's state carries from one event to the next.
+struct Following<A> {
+    hello: Option<Event>,
     rx: broadcast::Receiver<Announcement>,
     identity: Identity,
     job: Option<i64>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
-    let changes = BroadcastStream::new(rx).filter_map(move |item| match item {
-        Ok(None) => Some(Ok(Event::default().event("resync").data("{}"))),
-        Ok(Some(change)) => {
-            let wanted = job.is_none_or(|j| j == change.job_id)
-                && identity.can_access(&change.subscription_id);
-            wanted.then(|| {
-                Ok(Event::default()
-                    .event("job")
-                    .data(serde_json::to_string(&change).unwrap_or_default()))
-            })
+    check: tokio::time::Interval,
+    alive: A,
+    ended: bool,
+}
+
+fn follow<A, F>(
+    rx: broadcast::Receiver<Announcement>,
+    identity: Identity,
+    job: Option<i64>,
+    hello: Event,
+    check_every: Duration,
+    alive: A,
+) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    A: FnMut() -> F + Send + 'static,
+    F: std::future::Future<Output = bool> + Send,
+{
+    let mut check =
+        tokio::time::interval_at(tokio::time::Instant::now() + check_every, check_every);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let start = Following {
+        hello: Some(hello),
+        rx,
+        identity,
+        job,
+        check,
+        alive,
+        ended: false,
+    };
+    futures_util::stream::unfold(start, |mut st| async move {
+        if st.ended {
+            return None;
         }
-        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(_)) => {
-            Some(Ok(Event::default().event("resync").data("{}")))
+        if let Some(hello) = st.hello.take() {
+            return Some((Ok(hello), st));
         }
-    });
-    hello.chain(changes)
+        loop {
+            tokio::select! {
+                item = st.rx.recv() => {
+                    let event = match item {
+                        Ok(None) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                            Some(Event::default().event("resync").data("{}"))
+                        }
+                        Ok(Some(change)) => {
+                            let wanted = st.job.is_none_or(|j| j == change.job_id)
+                                && st.identity.can_access(&change.subscription_id);
+                            wanted.then(|| {
+                                Event::default()
+                                    .event("job")
+                                    .data(serde_json::to_string(&change).unwrap_or_default())
+                            })
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    };
+                    if let Some(event) = event {
+                        return Some((Ok(event), st));
+                    }
+                }
+                _ = st.check.tick() => {
+                    if !(st.alive)().await {
+                        st.ended = true;
+                        return Some((Ok(Event::default().event("signed-out").data("{}")), st));
+                    }
+                }
+            }
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Role;
-    use crate::server::auth::Via;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio_stream::StreamExt;
+
+    fn hello() -> Event {
+        Event::default().event("ready").data("{}")
+    }
+
+    /// A stream whose session never ends (checked hourly).
+    fn open(
+        hub: &LiveHub,
+        identity: Identity,
+        job: Option<i64>,
+    ) -> impl Stream<Item = Result<Event, Infallible>> {
+        follow(
+            hub.subscribe(),
+            identity,
+            job,
+            hello(),
+            Duration::from_secs(3600),
+            || async { true },
+        )
+    }
 
     fn identity(subs: &[&str], role: Role) -> Identity {
         Identity {
@@ -224,13 +341,9 @@ mod tests {
     #[tokio::test]
     async fn subscribers_receive_only_their_own_jobs() {
         let hub = LiveHub::new(16);
-        let mine = follow(hub.subscribe(), identity(&["sub-a"], Role::Customer), None);
-        let one_job = follow(
-            hub.subscribe(),
-            identity(&["sub-a"], Role::Customer),
-            Some(7),
-        );
-        let staff = follow(hub.subscribe(), identity(&[], Role::Staff), None);
+        let mine = open(&hub, identity(&["sub-a"], Role::Customer), None);
+        let one_job = open(&hub, identity(&["sub-a"], Role::Customer), Some(7));
+        let staff = open(&hub, identity(&[], Role::Staff), None);
         hub.publish(change(7, "sub-a"));
         hub.publish(change(8, "sub-b"));
         hub.publish(change(9, "sub-a"));
@@ -243,11 +356,10 @@ mod tests {
     #[tokio::test]
     async fn a_lagging_subscriber_is_told_to_resync() {
         let hub = LiveHub::new(2);
-        let rx = hub.subscribe();
+        let stream = open(&hub, identity(&["sub-a"], Role::Customer), None);
         for i in 0..5 {
             hub.publish(change(i, "sub-a"));
         }
-        let stream = follow(rx, identity(&["sub-a"], Role::Customer), None);
         let stream = stream.take(3);
         tokio::pin!(stream);
         let mut kinds = Vec::new();
@@ -255,5 +367,42 @@ mod tests {
             kinds.push(format!("{event:?}"));
         }
         assert!(kinds.iter().any(|k| k.contains("resync")), "{kinds:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stream_whose_session_is_gone_says_so_and_ends() {
+        let hub = LiveHub::new(16);
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        let stream = follow(
+            hub.subscribe(),
+            identity(&["sub-a"], Role::Customer),
+            None,
+            hello(),
+            Duration::from_millis(20),
+            move || {
+                let flag = flag.clone();
+                async move { flag.load(Ordering::SeqCst) }
+            },
+        );
+        tokio::pin!(stream);
+        let first = format!("{:?}", stream.next().await.unwrap().unwrap());
+        assert!(first.contains("ready"), "{first}");
+        // Checks pass while the session lives; changes still arrive.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        hub.publish(change(1, "sub-a"));
+        let next = format!("{:?}", stream.next().await.unwrap().unwrap());
+        assert!(next.contains("job"), "{next}");
+        alive.store(false, Ordering::SeqCst);
+        let last = tokio::time::timeout(Duration::from_secs(2), stream.next())
+            .await
+            .expect("the check runs")
+            .unwrap()
+            .unwrap();
+        assert!(format!("{last:?}").contains("signed-out"), "{last:?}");
+        let end = tokio::time::timeout(Duration::from_secs(2), stream.next())
+            .await
+            .expect("the stream ends");
+        assert!(end.is_none());
     }
 }
