@@ -44,6 +44,9 @@ pub struct LiveHub {
     shared: Option<sqlx::AnyPool>,
     /// How often each stream re-checks its caller's session.
     session_check: Duration,
+    /// Set when the server shuts down: every stream ends, so that the graceful shutdown is not held up by
+    /// streams that would never end by themselves (browsers reconnect to the next server).
+    closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Default for LiveHub {
@@ -59,7 +62,13 @@ impl LiveHub {
             tx,
             shared: None,
             session_check: SESSION_CHECK,
+            closing: std::sync::Arc::new(tokio::sync::watch::channel(false).0),
         }
+    }
+
+    /// Ends every open stream (at shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
     }
 
     /// The same hub with streams re-checking their session every `every` (tests use a short one).
@@ -156,7 +165,7 @@ pub struct EventsQuery {
 /// page showing another version knows it missed a change and re-reads. A `resync` event is sent when the
 /// subscriber fell behind. Every `SESSION_CHECK` the stream checks that the caller's session (or API token)
 /// still exists; once it is gone (signed out, expired, password changed, token revoked) the stream sends
-/// `signed-out` and ends.
+/// `signed-out` and ends. At shutdown every stream ends (the browser reconnects to the next server).
 pub async fn events(
     State(app): State<AppState>,
     identity: Option<Extension<Identity>>,
@@ -179,13 +188,20 @@ pub async fn events(
         .retry(RECONNECT)
         .data(serde_json::json!({ "version": version }).to_string());
     let every = app.live.session_check;
+    let mut closing = app.live.closing.subscribe();
     let checked = identity.clone();
     let alive = move || {
         let app = app.clone();
         let identity = checked.clone();
         async move { still_signed_in(&app, &identity).await }
     };
-    let stream = follow(rx, identity, query.job, hello, every, alive);
+    let shutdown = async move {
+        let _ = closing.wait_for(|closing| *closing).await;
+    };
+    let stream = futures_util::StreamExt::take_until(
+        follow(rx, identity, query.job, hello, every, alive),
+        shutdown,
+    );
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
@@ -403,6 +419,26 @@ mod tests {
         let end = tokio::time::timeout(Duration::from_secs(2), stream.next())
             .await
             .expect("the stream ends");
+        assert!(end.is_none());
+    }
+
+    #[tokio::test]
+    async fn closing_the_hub_ends_every_stream() {
+        let hub = LiveHub::new(16);
+        let mut closing = hub.closing.subscribe();
+        let shutdown = async move {
+            let _ = closing.wait_for(|c| *c).await;
+        };
+        let stream = futures_util::StreamExt::take_until(
+            open(&hub, identity(&["sub-a"], Role::Customer), None),
+            shutdown,
+        );
+        tokio::pin!(stream);
+        assert!(stream.next().await.is_some(), "ready");
+        hub.close();
+        let end = tokio::time::timeout(Duration::from_secs(1), stream.next())
+            .await
+            .expect("the stream ends at once");
         assert!(end.is_none());
     }
 }

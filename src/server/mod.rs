@@ -18,6 +18,8 @@ pub mod demo;
 #[cfg(test)]
 mod instances_tests;
 pub mod live;
+#[cfg(test)]
+mod live_tests;
 pub mod router;
 #[cfg(test)]
 mod router_tests;

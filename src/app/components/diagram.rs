@@ -361,11 +361,12 @@ fn Legend() -> impl IntoView {
     }
 }
 
+/// Who makes a step happen, in the customer's words.
 fn who(trigger: Trigger) -> &'static str {
     match trigger {
-        Trigger::Customer => "you",
-        Trigger::Operator => "the data center",
-        Trigger::Timer => "automatically after a deadline",
+        Trigger::Customer => "by you",
+        Trigger::Operator => "by the data center",
+        Trigger::Timer => "automatically, after a deadline",
         Trigger::Automatic => "automatically",
     }
 }
@@ -384,7 +385,7 @@ pub fn NextSteps(job: Job, settings: Settings) -> impl IntoView {
                 view! {
                     <ul>
                         {steps.into_iter().map(|s| {
-                            let by = format!(" — by {}", who(s.trigger));
+                            let by = format!(" — {}", who(s.trigger));
                             // The customer's own steps say why they are not possible yet; the others' conditions
                             // are the data center's business.
                             let why = (s.trigger == Trigger::Customer).then_some(s.reason).flatten();
