@@ -101,10 +101,10 @@ pub fn wide_path<S: Copy + PartialEq>(
 }
 
 /// The compact layout's node size and spacing (in its own units; the SVG scales to the screen).
-const NODE_W: f32 = 104.0;
+const NODE_W: f32 = 100.0;
 const NODE_H: f32 = 44.0;
 /// Space between columns, and on both outer sides: detours run in these gaps.
-const GAP: f32 = 24.0;
+const GAP: f32 = 16.0;
 /// Vertical distance between two consecutive columns of the wide layout.
 const ROW: f32 = 70.0;
 /// Room for the arrow head at an edge's end.
@@ -236,7 +236,7 @@ struct Lanes {
 impl Lanes {
     /// An `x` near `base` free between `y0` and `y1`.
     fn take(&mut self, base: f32, y0: f32, y1: f32) -> f32 {
-        for offset in [0.0, 6.0, -6.0] {
+        for offset in [0.0, 4.0, -4.0] {
             let x = base + offset;
             let taken = self
                 .used

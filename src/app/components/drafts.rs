@@ -94,29 +94,57 @@ pub fn focused() -> Option<Focus> {
     None
 }
 
-/// Puts the focus (and caret) back on the control with the same id, once the redrawn view is in the document.
-pub fn restore(focus: Option<Focus>) {
+/// After a redraw: makes every form control in a `data-drafts` container show the value it was drawn with
+/// (the draft, or the stored value), then puts the focus and caret back on the control with the same id.
+///
+/// A redraw may update the existing controls in place, and an input or select the person has changed
+/// ignores later changes of its `value` / `selected` attributes: without this, a form saved and then changed
+/// by someone else would keep showing the old text.
+pub fn after_redraw(focus: Option<Focus>) {
     #[cfg(feature = "hydrate")]
-    if let Some(focus) = focus {
-        request_animation_frame(move || {
-            use wasm_bindgen::JsCast;
-            let Some(element) = document().get_element_by_id(&focus.id) else {
-                return;
-            };
-            if document().active_element().as_ref() == Some(&element) {
-                return;
+    request_animation_frame(move || {
+        use wasm_bindgen::JsCast;
+        use leptos::web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
+        if let Ok(list) = document().query_selector_all("[data-drafts] input, [data-drafts] select") {
+            for i in 0..list.length() {
+                let Some(node) = list.item(i) else { continue };
+                if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+                    if matches!(input.type_().as_str(), "checkbox" | "radio" | "hidden" | "submit") {
+                        continue;
+                    }
+                    let drawn = input.get_attribute("value").unwrap_or_default();
+                    if input.value() != drawn {
+                        input.set_value(&drawn);
+                    }
+                } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
+                    let drawn = select
+                        .query_selector("option[selected]")
+                        .ok()
+                        .flatten()
+                        .and_then(|o| o.get_attribute("value"));
+                    if let Some(drawn) = drawn {
+                        if select.value() != drawn {
+                            select.set_value(&drawn);
+                        }
+                    }
+                }
             }
-            if let Some(el) = element.dyn_ref::<leptos::web_sys::HtmlElement>() {
+        }
+        let Some(focus) = focus else { return };
+        let Some(element) = document().get_element_by_id(&focus.id) else {
+            return;
+        };
+        if document().active_element().as_ref() != Some(&element) {
+            if let Some(el) = element.dyn_ref::<HtmlElement>() {
                 let _ = el.focus();
             }
-            if let (Some(input), Some((start, end))) = (
-                element.dyn_ref::<leptos::web_sys::HtmlInputElement>(),
-                focus.selection,
-            ) {
-                let _ = input.set_selection_range(start, end);
-            }
-        });
-    }
+        }
+        if let (Some(input), Some((start, end))) =
+            (element.dyn_ref::<HtmlInputElement>(), focus.selection)
+        {
+            let _ = input.set_selection_range(start, end);
+        }
+    });
     #[cfg(not(feature = "hydrate"))]
     let _ = focus;
 }

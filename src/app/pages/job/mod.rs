@@ -6,7 +6,7 @@ mod drives;
 mod shipping;
 
 use crate::app::components::diagram::{DriveDiagram, JobDiagram, NextSteps};
-use crate::app::components::drafts::{focused, restore, FormDrafts};
+use crate::app::components::drafts::{after_redraw, focused, FormDrafts};
 use crate::app::components::notices::JobNotices;
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::Time;
@@ -137,7 +137,7 @@ pub fn JobPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading job…"</p> }>
             {move || Suspend::new(async move {
                 let result = detail.await;
-                // The old view is still on screen: note the focused input, to focus it again in the new one.
+                // The old view is still on screen: note the focused input, to focus it again after the redraw.
                 let focus = focused();
                 let view = match result {
                     Ok(detail) => {
@@ -147,7 +147,7 @@ pub fn JobPage() -> impl IntoView {
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 };
-                restore(focus);
+                after_redraw(focus);
                 view
             })}
         </Transition>

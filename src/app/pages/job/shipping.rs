@@ -143,7 +143,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
             {move || saved(matches!(actions.delivery.value().get(), Some(Ok(()))))}
             <ActionForm action=actions.delivery attr:class="stack">
                 <input type="hidden" name="id" value=id/>
-                <fieldset disabled=!delivery_lock.allowed class="plain" on:input=record on:change=record>
+                <fieldset disabled=!delivery_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Delivery package"</legend>
                     <div class="grid-2">
                         <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&location.supported_carriers, &delivery_carrier)
@@ -167,7 +167,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
             {move || saved(matches!(actions.address.value().get(), Some(Ok(()))))}
             <ActionForm action=actions.address attr:class="stack">
                 <input type="hidden" name="id" value=id/>
-                <fieldset disabled=!address_lock.allowed class="plain" on:input=record on:change=record>
+                <fieldset disabled=!address_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return address"</legend>
                     <AddressFields prefix="address" error_prefix="returnAddress" error=address_error value=address.unwrap_or_default()/>
                     <div><button type="submit" class="button primary" data-testid="save-address">"Save return address"</button></div>
@@ -183,7 +183,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
             {move || saved(matches!(actions.shipping.value().get(), Some(Ok(()))))}
             <ActionForm action=actions.shipping attr:class="stack">
                 <input type="hidden" name="id" value=id/>
-                <fieldset disabled=!shipping_lock.allowed class="plain" on:input=record on:change=record>
+                <fieldset disabled=!shipping_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return shipping"</legend>
                     <div class="grid-2">
                         <SelectField name="shipping[carrier_name]" label="Carrier" required=true selected=return_carrier.clone()
