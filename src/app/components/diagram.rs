@@ -273,9 +273,10 @@ fn Svg(
                             let time = n.entered.map(|t| t.format("%m-%d %H:%M").to_string());
                             let small = if n.marks.is_empty() { time.clone() } else { Some(n.marks.join(", ")) };
                             let lines = label_lines(n.label, wrap);
-                            // The label's lines and the small line, centred as one block.
-                            let count = lines.len() as f32 + if small.is_some() { 0.9 } else { 0.0 };
-                            let first = n.y + 4.5 - (count - 1.0) * 7.0;
+                            // The label's lines (14 apart) and the small line (13 below them), centred as one block.
+                            let label_span = (lines.len() as f32 - 1.0) * 14.0;
+                            let block = label_span + if small.is_some() { 13.0 } else { 0.0 };
+                            let first = n.y + 4.5 - block / 2.0;
                             view! {
                                 <g class=class data-testid=format!("node-{}", n.key) data-visit=visit>
                                     <rect
@@ -288,7 +289,7 @@ fn Svg(
                                     {lines.into_iter().enumerate().map(|(i, line)| view! {
                                         <text x=n.x y=first + i as f32 * 14.0 text-anchor="middle" class="label">{line}</text>
                                     }).collect_view()}
-                                    {small.map(|t| view! { <text x=n.x y=first + (count - 0.9) * 14.0 + 11.0 text-anchor="middle" class="when">{t}</text> })}
+                                    {small.map(|t| view! { <text x=n.x y=first + label_span + 13.0 text-anchor="middle" class="when">{t}</text> })}
                                 </g>
                             }
                         })

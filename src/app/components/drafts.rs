@@ -103,13 +103,17 @@ pub fn focused() -> Option<Focus> {
 pub fn after_redraw(focus: Option<Focus>) {
     #[cfg(feature = "hydrate")]
     request_animation_frame(move || {
-        use wasm_bindgen::JsCast;
         use leptos::web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
-        if let Ok(list) = document().query_selector_all("[data-drafts] input, [data-drafts] select") {
+        use wasm_bindgen::JsCast;
+        if let Ok(list) = document().query_selector_all("[data-drafts] input, [data-drafts] select")
+        {
             for i in 0..list.length() {
                 let Some(node) = list.item(i) else { continue };
                 if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
-                    if matches!(input.type_().as_str(), "checkbox" | "radio" | "hidden" | "submit") {
+                    if matches!(
+                        input.type_().as_str(),
+                        "checkbox" | "radio" | "hidden" | "submit"
+                    ) {
                         continue;
                     }
                     let drawn = input.get_attribute("value").unwrap_or_default();
