@@ -707,3 +707,39 @@ async fn jobs_by_ids_loads_a_page_in_the_order_asked_and_skips_deleted_jobs() {
     assert_eq!(names, ["job-c", "job-a"]);
     assert!(store.jobs_by_ids(&[]).await.unwrap().is_empty());
 }
+
+/// The cheap checks a live stream makes while it stays open.
+#[tokio::test]
+async fn sessions_and_tokens_are_alive_until_ended_expired_or_revoked() {
+    let (store, _dir) = temp_store().await;
+    let (account, _) = crate::server::accounts::create_account(
+        &store,
+        crate::model::Role::Customer,
+        "Lee Live",
+        "lee@example.com",
+        "a-long-password",
+        Some(SUB),
+        t0(),
+    )
+    .await
+    .unwrap();
+    let expires = t0() + TimeDelta::hours(1);
+    store
+        .create_session("hash-1", account.id, "csrf", t0(), expires)
+        .await
+        .unwrap();
+    assert!(store.session_alive("hash-1", t0()).await.unwrap());
+    assert!(!store.session_alive("hash-1", expires).await.unwrap());
+    assert!(!store.session_alive("no-such-hash", t0()).await.unwrap());
+    store.delete_session("hash-1").await.unwrap();
+    assert!(!store.session_alive("hash-1", t0()).await.unwrap());
+
+    crate::server::accounts::create_token(&store, account.id, "ci", t0())
+        .await
+        .unwrap();
+    let token = store.tokens_of(account.id).await.unwrap()[0].id;
+    assert!(store.token_alive(token).await.unwrap());
+    assert!(store.revoke_token(account.id, token, t0()).await.unwrap());
+    assert!(!store.token_alive(token).await.unwrap());
+    assert!(!store.token_alive(token + 1000).await.unwrap());
+}
