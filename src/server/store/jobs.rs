@@ -160,8 +160,9 @@ impl Store {
         let command = Command::Customer(CustomerCommand::Create(Box::new(new.clone())));
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
-                back_off(attempt).await;
+                self.retry(attempt).await;
             }
+            let _turn = self.write_turn().await;
             let mut tx = self.pool.begin().await?;
             let existing = sqlx::query(&format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE subscription_id = $1 AND lower(resource_group) = lower($2) AND name = $3 AND deleted = 0"
@@ -372,8 +373,9 @@ impl Store {
     ) -> StoreResult<(StoredJob, Vec<Event>)> {
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
-                back_off(attempt).await;
+                self.retry(attempt).await;
             }
+            let _turn = self.write_turn().await;
             let mut tx = self.pool.begin().await?;
             let row = sqlx::query(&format!(
                 "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND deleted = 0"
@@ -445,11 +447,7 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let params: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id IN ({}) AND deleted = 0",
-            params.join(", ")
-        );
+        let sql = jobs_by_ids_sql(ids.len());
         let mut query = sqlx::query(&sql);
         for id in ids {
             query = query.bind(*id);
@@ -905,4 +903,15 @@ fn touches_drives(events: &[Event]) -> bool {
                 | EventKind::PackagingStarted { .. }
         ) || matches!(&e.kind, EventKind::PropertiesUpdated { patch } if patch.drive_list.is_some())
     })
+}
+
+/// The live jobs among `n` ids (`$1`…`$n`), by primary key. `+deleted` keeps SQLite from choosing one of the
+/// `(deleted, …)` list indexes for the `deleted` test: without statistics it takes `deleted = 0` for a selective
+/// filter and scans every live job (seen with a million jobs: 65 ms instead of 0.1 ms).
+pub(crate) fn jobs_by_ids_sql(n: usize) -> String {
+    let params: Vec<String> = (1..=n).map(|i| format!("${i}")).collect();
+    format!(
+        "SELECT {JOB_COLUMNS} FROM jobs WHERE id IN ({}) AND +deleted = 0",
+        params.join(", ")
+    )
 }
