@@ -3,6 +3,7 @@
 
 mod accounts;
 mod console;
+mod history;
 mod intakes;
 mod jobs;
 mod limits;
@@ -13,6 +14,7 @@ mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
 pub use console::{StaffJobFilter, StaffRow};
+pub use history::Paths;
 pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
@@ -37,6 +39,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    history: std::sync::Arc<std::sync::Mutex<history::HistoryMemo>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +134,11 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            history: Default::default(),
+        };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS
                 .run(&store.pool)
