@@ -42,6 +42,7 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
         })
         .collect();
     let drive_history = paths.1.clone();
+    crate::server::page_cache::note_version(stored.job.version);
     let mut job = stored.job;
     // Keys leave the server only through the explicit "show keys" action.
     for drive in &mut job.drives {
