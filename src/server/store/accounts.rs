@@ -70,6 +70,7 @@ impl Store {
         subscription_id: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Option<Account>> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO accounts (email, display_name, role, password_hash, created_at, password_changed_at) \
@@ -154,6 +155,7 @@ impl Store {
         password_hash: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
