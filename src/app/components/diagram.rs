@@ -370,6 +370,7 @@ pub fn DriveDiagram(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifecycle::graph::EdgeKind;
 
     fn lines<S: Copy + PartialEq>(
         graph: &Graph<S>,

@@ -197,7 +197,7 @@ pub fn svg_markup(
         let above = if y / height > 0.6 { " tip-above" } else { "" };
         let _ = write!(
             out,
-            r#"<li class="spot{side}{above}" style="left:{};top:{};width:{};height:{};" tabindex="0" data-testid="state-{}"><span class="visually-hidden">"#,
+            r#"<li class="spot{side}{above}" style="left:{};top:{};width:{};height:{}" tabindex="0" data-testid="state-{}"><span class="visually-hidden">"#,
             pct(x - node_width / 2.0, width),
             pct(y - node_height / 2.0, height),
             pct(node_width, width),
@@ -255,6 +255,6 @@ mod tests {
         assert!(markup.contains(
             r#"<g class="node normal current state-received" data-testid="node-Received" data-visit="current">"#
         ));
-        assert!(markup.contains(r#"<li class="spot tip-center" style="left:5.000%;top:30.000%;width:40.000%;height:40.000%;" tabindex="0" data-testid="state-Received">"#));
+        assert!(markup.contains(r#"<li class="spot tip-start" style="left:5.000%;top:30.000%;width:40.000%;height:40.000%" tabindex="0" data-testid="state-Received">"#));
     }
 }
