@@ -244,3 +244,80 @@ fn on_postgresql_a_change_announced_elsewhere_is_seen_at_once() {
         assert_eq!(app.state.live.pages().hits(), 0);
     });
 }
+
+/// The states of the job diagram (wide layout) with how the page marks them, and each tooltip's text.
+fn job_diagram_nodes(body: &str) -> Vec<(String, String)> {
+    let start = body
+        .find("data-testid=\"job-diagram\"")
+        .expect("a job diagram");
+    let end = body[start..]
+        .find("data-testid=\"job-diagram-compact\"")
+        .map_or(body.len(), |e| start + e);
+    body[start..end]
+        .split("data-testid=\"node-")
+        .skip(1)
+        .map(|chunk| {
+            let key = chunk.split('"').next().unwrap_or_default().to_string();
+            let visit = chunk
+                .split("data-visit=\"")
+                .nth(1)
+                .and_then(|v| v.split('"').next())
+                .unwrap_or_default()
+                .to_string();
+            (key, visit)
+        })
+        .collect()
+}
+
+/// The job page draws the path of the job's event log: every state the log entered is reached (and its tooltip
+/// says when), the job's state is the current one, nothing else is marked; a kept page draws the same.
+#[test]
+fn the_page_draws_the_path_of_the_event_log() {
+    on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        for name in [
+            "demo-transferring",
+            "demo-cancelled-in-transit",
+            "demo-faulted",
+        ] {
+            let id = app.job_id(name).await;
+            let job = app.state.store.job(id).await.unwrap().unwrap().job;
+            let steps = app.state.store.state_history(id).await.unwrap();
+            for _ in 0..2 {
+                let page = app.get(&me, &format!("/jobs/{id}")).await;
+                assert_eq!(page.status, StatusCode::OK);
+                let nodes = job_diagram_nodes(&page.body);
+                assert!(!nodes.is_empty());
+                for (key, visit) in &nodes {
+                    let state = lifecycle::JobState::parse(key).expect("a state name");
+                    let expected = if state == job.state {
+                        "current"
+                    } else if steps.iter().any(|s| s.to == state) {
+                        "visited"
+                    } else {
+                        "untouched"
+                    };
+                    assert_eq!(visit, expected, "{name}: {key}");
+                }
+                // A tooltip says when its state was last reached.
+                for (i, step) in steps.iter().enumerate() {
+                    if steps[i + 1..].iter().any(|later| later.to == step.to) {
+                        continue;
+                    }
+                    let when = crate::app::components::time::iso_minutes(step.at);
+                    assert!(
+                        page.body.contains(&format!("eached {when}.")),
+                        "{name}: when {} was reached ({when})",
+                        step.to.as_str()
+                    );
+                }
+            }
+        }
+        assert_eq!(
+            app.state.live.pages().hits(),
+            3,
+            "each second read was kept"
+        );
+    });
+}
