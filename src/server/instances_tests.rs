@@ -269,3 +269,45 @@ fn sign_in_failures_on_any_instance_count_against_one_limit() {
         assert_eq!(failed_sign_in(&b, email).await, 429);
     });
 }
+
+/// A job page kept by one instance is never older than a change committed through another: whether or not the
+/// other instance's notification has arrived yet, the next read of the page shows the change.
+#[test]
+fn a_page_kept_on_one_instance_shows_a_change_made_on_another_at_once() {
+    use super::router_tests::TestApp;
+    on_shared_runtime(async move {
+        let Some(url) = shared_postgres_url().await else {
+            return;
+        };
+        let clock = Clock::development();
+        let a = TestApp::over(instance(&url, clock.clone()).await).await;
+        let b = TestApp::over(instance(&url, clock.clone()).await).await;
+        let settings = *a.state.settings();
+        super::demo::seed(&a.state.store, clock.now(), &settings)
+            .await
+            .unwrap();
+        let id = a.job_id("demo-ready-to-ship-1").await;
+        // Sessions live in the database: one sign-in serves both instances.
+        let me = a.customer().await;
+        let page = format!("/jobs/{id}");
+        let current = |state: &str| format!(r#"data-testid="node-{state}" data-visit="current""#);
+        a.get(&me, &page).await;
+        let kept = a.get(&me, &page).await;
+        assert_eq!(a.state.live.pages().hits(), 1, "the second read is kept");
+        assert!(kept.body.contains(&current("Creating")));
+        let shipped = b.call(&me, "/api/mark_shipped", &format!("id={id}")).await;
+        assert_eq!(
+            shipped.status,
+            axum::http::StatusCode::OK,
+            "{}",
+            shipped.body
+        );
+        let after = a.get(&me, &page).await;
+        assert_eq!(after.status, axum::http::StatusCode::OK);
+        assert!(
+            after.body.contains(&current("Shipping")),
+            "A shows B's change"
+        );
+        assert!(!after.body.contains(&current("Creating")));
+    });
+}

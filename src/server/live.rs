@@ -4,6 +4,7 @@
 //! hub, so a change made on one instance reaches browsers connected to any other.
 
 use super::auth::{Identity, Via};
+use super::page_cache::PageCache;
 use super::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -76,6 +77,8 @@ pub struct LiveHub {
     /// Set when the server shuts down: every stream ends, so that the graceful shutdown is not held up by
     /// streams that would never end by themselves (browsers reconnect to the next server).
     closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
+    /// Rendered job pages, dropped here whenever a job changes (see `page_cache`).
+    pages: std::sync::Arc<PageCache>,
 }
 
 impl Default for LiveHub {
@@ -92,7 +95,13 @@ impl LiveHub {
             shared: None,
             session_check: SESSION_CHECK,
             closing: std::sync::Arc::new(tokio::sync::watch::channel(false).0),
+            pages: Default::default(),
         }
+    }
+
+    /// The job pages kept by this server, valid until the hub hears of a change.
+    pub fn pages(&self) -> &PageCache {
+        &self.pages
     }
 
     /// Ends every open stream (at shutdown).
@@ -110,12 +119,14 @@ impl LiveHub {
     pub fn shared(capacity: usize, pool: sqlx::AnyPool, url: String) -> LiveHub {
         let mut hub = LiveHub::new(capacity);
         hub.shared = Some(pool);
-        tokio::spawn(listen(hub.tx.clone(), url));
+        tokio::spawn(listen(hub.tx.clone(), hub.pages.clone(), url));
         hub
     }
 
     pub fn publish(&self, change: impl Into<Change>) {
         let change = change.into();
+        // Before the change's response goes out, so that its author never gets a page from before it.
+        forget_pages(&self.pages, Some(&change));
         match &self.shared {
             Some(pool) => {
                 let pool = pool.clone();
@@ -146,20 +157,40 @@ impl LiveHub {
     }
 }
 
+/// Drops the kept pages a change makes stale: the job's (an intake's linked job's, too), or every page when
+/// changes may have been missed (`None`).
+fn forget_pages(pages: &PageCache, change: Option<&Change>) {
+    match change {
+        Some(Change::Job(c)) => pages.invalidate(c.job_id),
+        Some(Change::Intake(c)) => {
+            if let Some(job_id) = c.job_id {
+                pages.invalidate(job_id);
+            }
+        }
+        None => pages.clear(),
+    }
+}
+
 /// Feeds the local hub from `NOTIFY portal_jobs`, reconnecting as needed; after a lost connection every
 /// subscriber is told to re-read, since notifications sent meanwhile are gone.
-async fn listen(tx: broadcast::Sender<Announcement>, url: String) {
+async fn listen(
+    tx: broadcast::Sender<Announcement>,
+    pages: std::sync::Arc<PageCache>,
+    url: String,
+) {
     loop {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut listener) => {
                 if let Err(e) = listener.listen(CHANNEL).await {
                     tracing::warn!(error = %e, "cannot listen for changes from other instances");
                 } else {
+                    forget_pages(&pages, None);
                     let _ = tx.send(None);
                     loop {
                         match listener.try_recv().await {
                             Ok(Some(n)) => match serde_json::from_str::<Change>(n.payload()) {
                                 Ok(change) => {
+                                    forget_pages(&pages, Some(&change));
                                     let _ = tx.send(Some(change));
                                 }
                                 Err(e) => {
@@ -168,6 +199,7 @@ async fn listen(tx: broadcast::Sender<Announcement>, url: String) {
                             },
                             Ok(None) => {
                                 tracing::warn!("lost the change notifications; reconnecting");
+                                forget_pages(&pages, None);
                                 let _ = tx.send(None);
                             }
                             Err(e) => {

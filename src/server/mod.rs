@@ -27,6 +27,9 @@ mod matrix_tests;
 pub mod new_job_post;
 #[cfg(test)]
 mod new_job_tests;
+pub mod page_cache;
+#[cfg(test)]
+mod page_cache_tests;
 pub mod router;
 #[cfg(test)]
 mod router_tests;

@@ -36,8 +36,13 @@ pub fn build(state: AppState) -> Router {
         >(
             move || provide_context(fallback_state.clone()), shell
         ))
-        // Innermost first: the server-function status fix, the staff audit (of calls the guard let through),
-        // then access, then identity, then headers.
+        // Innermost first: kept job pages (for callers identified and let through), the server-function
+        // status fix, the staff audit (of calls the guard let through), then access, then identity, then
+        // headers.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            super::page_cache::serve,
+        ))
         .layer(axum::middleware::from_fn(auth::middleware::error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -125,6 +125,15 @@ pub(crate) struct Reply {
 }
 
 impl TestApp {
+    /// A test app over an existing state (an instance of a shared database, say), with a router of its own.
+    pub async fn over(state: AppState) -> TestApp {
+        TestApp {
+            router: router::build(state.clone()),
+            state,
+            _dir: tempfile::tempdir().expect("temporary directory"),
+        }
+    }
+
     /// Signs in through the real sign-in server function and keeps the session cookie.
     pub async fn sign_in(&self, email: &str, password: &str) -> Browser {
         let form = format!("email={}&password={}", email.replace('@', "%40"), password);

@@ -2,68 +2,33 @@
 //! marked with the time of each step, cancel paths dashed, faults apart. Each diagram carries a text
 //! alternative listing the same facts.
 
-use crate::app::components::diagram_layout::{compact, label_lines, wide, Layout};
+use crate::app::components::diagram_layout::{compact, wide, Layout};
+use crate::app::components::diagram_svg::{entered_short, svg_markup, EdgeView, NodeFacts, Visit};
 use crate::app::components::time::iso_minutes;
 use crate::model::StateStep;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use lifecycle::graph::{drive_graph, job_graph, EdgeKind, Graph, NodeKind, Trigger};
+use lifecycle::graph::{drive_graph, job_graph, Graph, Trigger};
 use lifecycle::{DriveState, Job, JobState, Settings, Timestamp};
+use std::sync::LazyLock;
 
-/// How a node relates to the job being shown.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Visit {
-    Current,
-    Visited,
-    Untouched,
+/// A lifecycle graph with its two layouts. Both depend on the graph alone, so they are computed once per
+/// process, not once per render.
+struct Drawing<S: 'static> {
+    graph: Graph<S>,
+    /// The wide layout (desktops) and the compact one (phones), with the names the stylesheet knows them by.
+    layouts: [(&'static str, Layout); 2],
 }
 
-#[derive(Clone, Debug)]
-struct NodeView {
-    key: &'static str,
-    label: &'static str,
-    meaning: &'static str,
-    /// Small labels on the node (the drives in this state).
-    marks: Vec<String>,
-    x: f32,
-    y: f32,
-    kind: NodeKind,
-    visit: Visit,
-    entered: Option<Timestamp>,
-}
-
-/// One line of the diagram: every edge between two states of one kind of path (the several ways of making a
-/// step, and a fault with the resolution back).
-#[derive(Clone, Debug)]
-struct EdgeView {
-    path: String,
-    /// Each way, with who makes it: "Missing at intake (operator); Shipping overdue (timer)".
-    label: String,
-    kind: EdgeKind,
-    /// Taken in the line's own direction.
-    taken: bool,
-    /// The line also runs backwards (an arrowhead at its start too), and whether that way was taken.
-    both_ways: bool,
-    taken_back: bool,
-}
-
-fn kind_class(kind: NodeKind) -> &'static str {
-    match kind {
-        NodeKind::Start => "start",
-        NodeKind::Normal => "normal",
-        NodeKind::Terminal => "terminal",
-        NodeKind::Fault => "fault",
+impl<S: Copy + PartialEq> Drawing<S> {
+    fn new(graph: Graph<S>) -> Drawing<S> {
+        let layouts = [("wide", wide(&graph)), ("compact", compact(&graph))];
+        Drawing { graph, layouts }
     }
 }
 
-fn edge_class(kind: EdgeKind) -> &'static str {
-    match kind {
-        EdgeKind::Normal => "normal",
-        EdgeKind::Cancel => "cancel",
-        EdgeKind::Error => "error",
-        EdgeKind::Fault => "fault",
-    }
-}
+static JOB_DRAWING: LazyLock<Drawing<JobState>> = LazyLock::new(|| Drawing::new(job_graph()));
+static DRIVE_DRAWING: LazyLock<Drawing<DriveState>> = LazyLock::new(|| Drawing::new(drive_graph()));
 
 /// What the diagram shows of one job: its current states, the states it entered (with when) and the
 /// transitions it took.
@@ -73,48 +38,74 @@ struct Marked<'a, S> {
     taken: &'a [(S, S)],
 }
 
-fn build<S: Copy + PartialEq>(
+/// The tooltip's text: what the state means, the drives in it, when the job reached it.
+fn tooltip(meaning: &str, marks: &[String], visit: Visit, entered: Option<Timestamp>) -> String {
+    let mut detail = meaning.to_string();
+    if !marks.is_empty() {
+        detail.push_str(&format!(" Now: {}.", marks.join(", ")));
+    }
+    match (visit, entered) {
+        (Visit::Current, Some(t)) => {
+            detail.push_str(&format!(" Current state, reached {}.", iso_minutes(t)))
+        }
+        (Visit::Current, None) => detail.push_str(" Current state."),
+        (_, Some(t)) => detail.push_str(&format!(" Reached {}.", iso_minutes(t))),
+        (_, None) => detail.push_str(" Not reached."),
+    }
+    detail
+}
+
+/// What the diagram says about each state and each line, computed once for both layouts (nodes in the
+/// graph's node order, lines in the order of their first edges).
+fn facts<S: Copy + PartialEq>(
     graph: &Graph<S>,
-    layout: &Layout,
     key: impl Fn(S) -> &'static str,
     meaning: impl Fn(S) -> &'static str,
     marked: &Marked<'_, S>,
     marks: impl Fn(S) -> Vec<String>,
-) -> (Vec<NodeView>, Vec<EdgeView>) {
+) -> (Vec<NodeFacts>, Vec<EdgeView>) {
     let nodes = graph
         .nodes
         .iter()
-        .zip(&layout.centres)
-        .map(|(n, &(x, y))| {
+        .map(|n| {
             let entered = marked
                 .visited
                 .iter()
                 .rev()
                 .find(|(s, _)| *s == n.state)
                 .map(|(_, t)| *t);
-            NodeView {
+            let visit = if marked.current.contains(&n.state) {
+                Visit::Current
+            } else if entered.is_some() {
+                Visit::Visited
+            } else {
+                Visit::Untouched
+            };
+            let marks = marks(n.state);
+            let detail = tooltip(meaning(n.state), &marks, visit, entered);
+            let small = if marks.is_empty() {
+                entered.map(entered_short)
+            } else {
+                Some(marks.join(", "))
+            };
+            NodeFacts {
                 key: key(n.state),
                 label: n.label,
-                meaning: meaning(n.state),
-                marks: marks(n.state),
-                x,
-                y,
+                detail,
+                small,
                 kind: n.kind,
-                visit: if marked.current.contains(&n.state) {
-                    Visit::Current
-                } else if entered.is_some() {
-                    Visit::Visited
-                } else {
-                    Visit::Untouched
-                },
-                entered,
+                visit,
             }
         })
         .collect();
-    // One line per pair of states and kind of path, drawn along its first edge's path.
+    // One line per pair of states and kind of path, drawn along its first edge's path. An edge is drawn when
+    // both its ends are nodes of the graph, in every layout alike.
+    let drawn = |s: S| graph.nodes.iter().any(|n| n.state == s);
     let mut groups: Vec<(S, S, EdgeView)> = Vec::new();
-    for (e, path) in graph.edges.iter().zip(&layout.paths) {
-        let Some(path) = path else { continue };
+    for (index, e) in graph.edges.iter().enumerate() {
+        if !drawn(e.from) || !drawn(e.to) {
+            continue;
+        }
         let way = format!("{} ({})", e.label, e.trigger.as_str());
         let is_taken = marked.taken.contains(&(e.from, e.to));
         let same = groups.iter_mut().find(|(from, to, view)| {
@@ -137,7 +128,7 @@ fn build<S: Copy + PartialEq>(
             e.from,
             e.to,
             EdgeView {
-                path: path.clone(),
+                first: index,
                 label: way,
                 kind: e.kind,
                 taken: is_taken,
@@ -152,184 +143,30 @@ fn build<S: Copy + PartialEq>(
 
 /// One diagram in both layouts: the wide one on desktops, the compact one on phones (CSS shows one). Test ids:
 /// `{id}` on the wide SVG, `{id}-compact` on the compact one.
-#[component]
-fn Diagram<S: Copy + PartialEq + 'static>(
+#[allow(clippy::too_many_arguments)]
+fn diagram<S: Copy + PartialEq + 'static>(
     id: &'static str,
-    title: String,
-    graph: Graph<S>,
+    title: &str,
+    drawing: &'static Drawing<S>,
     key: fn(S) -> &'static str,
     meaning: fn(S) -> &'static str,
-    current: Vec<S>,
-    visited: Vec<(S, Timestamp)>,
-    taken: Vec<(S, S)>,
-    marks: std::sync::Arc<dyn Fn(S) -> Vec<String> + Send + Sync>,
+    marked: &Marked<'_, S>,
+    marks: impl Fn(S) -> Vec<String>,
 ) -> impl IntoView {
-    let marked = Marked {
-        current: &current,
-        visited: &visited,
-        taken: &taken,
-    };
-    [
-        ("wide", id.to_string(), wide(&graph)),
-        ("compact", format!("{id}-compact"), compact(&graph)),
-    ]
-    .into_iter()
-    .map(|(variant, id, layout)| {
-        let marks = marks.clone();
-        let (nodes, edges) = build(&graph, &layout, key, meaning, &marked, move |s| marks(s));
-        view! { <Svg id variant title=title.clone() layout nodes edges/> }
-    })
-    .collect_view()
-}
-
-/// The tooltip's text: the state, what it means, when the job reached it.
-fn tooltip(n: &NodeView) -> (String, String) {
-    let mut detail = n.meaning.to_string();
-    if !n.marks.is_empty() {
-        detail.push_str(&format!(" Now: {}.", n.marks.join(", ")));
-    }
-    match (n.visit, n.entered) {
-        (Visit::Current, Some(t)) => {
-            detail.push_str(&format!(" Current state, reached {}.", iso_minutes(t)))
-        }
-        (Visit::Current, None) => detail.push_str(" Current state."),
-        (_, Some(t)) => detail.push_str(&format!(" Reached {}.", iso_minutes(t))),
-        (_, None) => detail.push_str(" Not reached."),
-    }
-    (n.label.to_string(), detail)
-}
-
-#[component]
-fn Svg(
-    id: String,
-    variant: &'static str,
-    title: String,
-    layout: Layout,
-    nodes: Vec<NodeView>,
-    edges: Vec<EdgeView>,
-) -> impl IntoView {
-    let (width, height) = (layout.width, layout.height);
-    let (node_width, node_height) = (layout.node_width, layout.node_height);
-    let title_id = format!("{id}-title");
-    let title_ref = title_id.clone();
-    let marker = format!("{id}-arrow");
-    let marker_taken = format!("{id}-arrow-taken");
-    let marker_ref = format!("url(#{marker})");
-    let marker_taken_ref = format!("url(#{marker_taken})");
-    // Focusable states over the drawing, each with a tooltip that shows on focus and on hover (HTML, so it
-    // wraps and works without JavaScript; the SVG's own <title> tooltips show on hover only).
-    let spots = nodes
+    let (nodes, edges) = facts(&drawing.graph, key, meaning, marked, marks);
+    drawing
+        .layouts
         .iter()
-        .map(|n| {
-            let pct = |v: f32, of: f32| format!("{:.3}%", v / of * 100.0);
-            let style = format!(
-                "left:{};top:{};width:{};height:{}",
-                pct(n.x - node_width / 2.0, width),
-                pct(n.y - node_height / 2.0, height),
-                pct(node_width, width),
-                pct(node_height, height)
-            );
-            let across = n.x / width;
-            let mut class = String::from("spot");
-            class.push_str(if across < 0.3 {
-                " tip-start"
-            } else if across > 0.7 {
-                " tip-end"
+        .map(|(variant, layout)| {
+            let svg_id = if *variant == "wide" {
+                id.to_string()
             } else {
-                " tip-center"
-            });
-            if n.y / height > 0.6 {
-                class.push_str(" tip-above");
-            }
-            let (name, detail) = tooltip(n);
-            let visit = match n.visit {
-                Visit::Current => ", current state",
-                Visit::Visited => ", reached",
-                Visit::Untouched => "",
+                format!("{id}-{variant}")
             };
-            view! {
-                <li class=class style=style tabindex="0" data-testid=format!("state-{}", n.key)>
-                    <span class="visually-hidden">{format!("{name}{visit}")}</span>
-                    <span class="tip" role="tooltip" data-testid=format!("tip-{}", n.key)>
-                        <strong>{name}</strong>" "{detail}
-                    </span>
-                </li>
-            }
+            let markup = svg_markup(&svg_id, variant, title, layout, &nodes, &edges);
+            view! { <div class=format!("diagram-box {variant}") inner_html=markup></div> }
         })
-        .collect_view();
-    let wrap = layout.wrap_labels;
-    view! {
-        <div class=format!("diagram-box {variant}")>
-            <svg
-                class=format!("diagram {variant}")
-                viewBox=format!("0 0 {width} {height}")
-                role="img"
-                aria-labelledby=title_ref
-                data-testid=id.clone()
-            >
-                <title id=title_id>{title}</title>
-                <defs>
-                    <marker id=marker viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
-                        <path d="M0,0 L10,5 L0,10 z" class="arrow"></path>
-                    </marker>
-                    <marker id=marker_taken viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
-                        <path d="M0,0 L10,5 L0,10 z" class="arrow taken"></path>
-                    </marker>
-                </defs>
-                <g class="edges">
-                    {edges
-                        .into_iter()
-                        .map(|e| {
-                            let class = format!("edge {}{}", edge_class(e.kind), if e.taken || e.taken_back { " taken" } else { "" });
-                            let marker = if e.taken { marker_taken_ref.clone() } else { marker_ref.clone() };
-                            let start = e.both_ways.then(|| if e.taken_back { marker_taken_ref.clone() } else { marker_ref.clone() });
-                            view! {
-                                <path class=class d=e.path marker-start=start marker-end=marker>
-                                    <title>{e.label}</title>
-                                </path>
-                            }
-                        })
-                        .collect_view()}
-                </g>
-                <g class="nodes">
-                    {nodes
-                        .into_iter()
-                        .map(|n| {
-                            let visit = match n.visit {
-                                Visit::Current => "current",
-                                Visit::Visited => "visited",
-                                Visit::Untouched => "untouched",
-                            };
-                            let class = format!("node {} {visit} state-{}", kind_class(n.kind), n.key.to_ascii_lowercase());
-                            let time = n.entered.map(|t| t.format("%m-%d %H:%M").to_string());
-                            let small = if n.marks.is_empty() { time.clone() } else { Some(n.marks.join(", ")) };
-                            let lines = label_lines(n.label, wrap);
-                            // The label's lines (14 apart) and the small line (13 below them), centred as one block.
-                            let label_span = (lines.len() as f32 - 1.0) * 14.0;
-                            let block = label_span + if small.is_some() { 13.0 } else { 0.0 };
-                            let first = n.y + 4.5 - block / 2.0;
-                            view! {
-                                <g class=class data-testid=format!("node-{}", n.key) data-visit=visit>
-                                    <rect
-                                        x=n.x - node_width / 2.0
-                                        y=n.y - node_height / 2.0
-                                        width=node_width
-                                        height=node_height
-                                        rx="8"
-                                    ></rect>
-                                    {lines.into_iter().enumerate().map(|(i, line)| view! {
-                                        <text x=n.x y=first + i as f32 * 14.0 text-anchor="middle" class="label">{line}</text>
-                                    }).collect_view()}
-                                    {small.map(|t| view! { <text x=n.x y=first + label_span + 13.0 text-anchor="middle" class="when">{t}</text> })}
-                                </g>
-                            }
-                        })
-                        .collect_view()}
-                </g>
-            </svg>
-            <ul class="diagram-states" aria-label="States (focus one for its details)">{spots}</ul>
-        </div>
-    }
+        .collect_view()
 }
 
 /// The job lifecycle with the job's current state and the path it took.
@@ -340,7 +177,6 @@ pub fn JobDiagram(
     cancelled: bool,
     history: Vec<StateStep>,
 ) -> impl IntoView {
-    let graph = job_graph();
     let visited: Vec<(JobState, Timestamp)> = history.iter().map(|s| (s.to, s.at)).collect();
     let taken: Vec<(JobState, JobState)> = history
         .iter()
@@ -359,17 +195,15 @@ pub fn JobDiagram(
         .collect();
     view! {
         <figure class="diagram-figure">
-            <Diagram
-                id="job-diagram"
-                title=title.clone()
-                graph
-                key=JobState::as_str
-                meaning=JobState::meaning
-                current=vec![state]
-                visited
-                taken
-                marks=std::sync::Arc::new(|_| Vec::new())
-            />
+            {diagram(
+                "job-diagram",
+                &title,
+                &JOB_DRAWING,
+                JobState::as_str,
+                JobState::meaning,
+                &Marked { current: &[state], visited: &visited, taken: &taken },
+                |_| Vec::new(),
+            )}
             <figcaption>
                 <details>
                     <summary>"Diagram as text"</summary>
@@ -445,7 +279,6 @@ pub fn DriveDiagram(
     history: Vec<lifecycle::history::DriveStep>,
 ) -> impl IntoView {
     move || {
-        let graph = drive_graph();
         let chosen = selected.get().and_then(|id| {
             job.drives
                 .iter()
@@ -510,17 +343,15 @@ pub fn DriveDiagram(
                 }).collect_view()}
             </nav>
             <figure class="diagram-figure">
-                <Diagram
-                    id="drive-diagram"
-                    title=title.clone()
-                    graph
-                    key=DriveState::as_str
-                    meaning=DriveState::meaning
-                    current
-                    visited
-                    taken
-                    marks=std::sync::Arc::new(marks)
-                />
+                {diagram(
+                    "drive-diagram",
+                    &title,
+                    &DRIVE_DRAWING,
+                    DriveState::as_str,
+                    DriveState::meaning,
+                    &Marked { current: &current, visited: &visited, taken: &taken },
+                    marks,
+                )}
                 <figcaption>
                     <details>
                         <summary>"Diagram as text"</summary>
@@ -539,6 +370,7 @@ pub fn DriveDiagram(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lifecycle::graph::EdgeKind;
 
     fn lines<S: Copy + PartialEq>(
         graph: &Graph<S>,
@@ -551,7 +383,7 @@ mod tests {
             visited: &[],
             taken,
         };
-        build(graph, &wide(graph), key, meaning, &marked, |_| Vec::new()).1
+        facts(graph, key, meaning, &marked, |_| Vec::new()).1
     }
 
     #[test]
@@ -602,7 +434,8 @@ mod tests {
             .iter()
             .find(|e| e.label.starts_with("No drive arrived"))
             .unwrap();
-        assert_ne!(cancel.path, none_arrived.path);
+        let paths = &JOB_DRAWING.layouts[0].1.paths;
+        assert_ne!(paths[cancel.first], paths[none_arrived.first]);
         assert_eq!(none_arrived.kind, EdgeKind::Error);
         assert!(edges
             .iter()

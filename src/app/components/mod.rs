@@ -2,6 +2,7 @@
 
 pub mod diagram;
 pub mod diagram_layout;
+pub mod diagram_svg;
 pub mod drafts;
 pub mod form;
 pub mod layout;

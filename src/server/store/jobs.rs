@@ -441,6 +441,16 @@ impl Store {
         row.as_ref().map(stored_job).transpose()
     }
 
+    /// The version of the live job with this id: what a kept page of it is checked against.
+    pub async fn job_version(&self, id: i64) -> StoreResult<Option<u64>> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM jobs WHERE id = $1 AND deleted = 0")
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(version.map(|v| v as u64))
+    }
+
     /// The live jobs with these ids, in the order of `ids` (ids of missing or deleted jobs are skipped): one
     /// query for a whole page, where loading them one by one would cost a round trip each.
     pub async fn jobs_by_ids(&self, ids: &[i64]) -> StoreResult<Vec<StoredJob>> {

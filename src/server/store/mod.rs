@@ -3,6 +3,7 @@
 
 mod accounts;
 mod console;
+mod history;
 mod intakes;
 mod jobs;
 mod limits;
@@ -13,6 +14,7 @@ mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
 pub use console::{StaffJobFilter, StaffRow};
+pub use history::Paths;
 pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
@@ -37,6 +39,8 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The history paths of job versions read recently (see `history`).
+    history: std::sync::Arc<std::sync::Mutex<history::HistoryMemo>>,
     /// SQLite: whose turn it is to write. A transaction that reads and then writes (load the job, decide,
     /// append) upgrades its lock at the first write, and fails at once if another connection committed since
     /// its read — the busy timeout cannot help there — so under load racing writers would spin on retries.
@@ -146,6 +150,7 @@ impl Store {
             backend,
             writer,
             retries: Default::default(),
+            history: Default::default(),
         };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS

@@ -960,3 +960,81 @@ async fn sessions_and_tokens_are_alive_until_ended_expired_or_revoked() {
     assert!(!store.token_alive(token).await.unwrap());
     assert!(!store.token_alive(token + 1000).await.unwrap());
 }
+
+/// The kept history paths of each version are exactly the replay of the events up to that version, whatever
+/// was appended since, and a version is read from the database once.
+#[tokio::test]
+async fn the_history_paths_of_a_version_are_the_replay_of_its_events() {
+    let (store, _dir) = temp_store().await;
+    let s = Settings::default();
+    let (job, _) = store
+        .put_job(
+            SUB,
+            "rg",
+            new_job(&store, "job-paths").await,
+            &customer(),
+            t0(),
+            &s,
+        )
+        .await
+        .unwrap();
+    let (shipped, _) = store
+        .execute(
+            job.id,
+            &[ship()],
+            &customer(),
+            t0() + TimeDelta::hours(1),
+            &s,
+        )
+        .await
+        .unwrap();
+    // Paths of the shipped version, kept before anything else happens to the job.
+    let at_shipping = store.paths(job.id, shipped.job.version).await.unwrap();
+    let intake = Command::Operator(OperatorCommand::PackageIntake {
+        found: vec!["DRIVE1".into()],
+        extra: vec![],
+    });
+    let (received, _) = store
+        .execute(job.id, &[intake], &staff(), t0() + TimeDelta::hours(2), &s)
+        .await
+        .unwrap();
+    let log: Vec<lifecycle::Event> = store
+        .events(job.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(received.job.version as usize, log.len());
+    for version in 1..=received.job.version {
+        let kept = store.paths(job.id, version).await.unwrap();
+        let replayed = lifecycle::history::paths(&log[..version as usize]);
+        assert_eq!(*kept, replayed, "version {version}");
+    }
+    let latest = store.paths(job.id, received.job.version).await.unwrap();
+    // The diagram's job path is the same as the state changes of the event log.
+    let states: Vec<JobState> = latest.0.iter().map(|s| s.to).collect();
+    let logged: Vec<JobState> = store
+        .state_history(job.id)
+        .await
+        .unwrap()
+        .iter()
+        .map(|h| h.to)
+        .collect();
+    assert_eq!(states, logged);
+    assert_eq!(
+        states,
+        vec![JobState::Creating, JobState::Shipping, JobState::Received]
+    );
+    assert!(
+        latest.1.iter().any(|d| d.drive_id == "DRIVE1"),
+        "the drive's arrival is on its path: {:?}",
+        latest.1
+    );
+    // The older version's paths never took the later event in.
+    assert_eq!(at_shipping.0.len(), 2);
+    assert!(std::sync::Arc::ptr_eq(
+        &at_shipping,
+        &store.paths(job.id, shipped.job.version).await.unwrap()
+    ));
+}

@@ -30,22 +30,19 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
     let app = expect_context::<AppState>();
     let identity = require_user()?;
     let stored = visible_job(&app, &identity, id).await?;
-    let events: Vec<lifecycle::Event> = app
-        .store
-        .events(id)
-        .await?
-        .into_iter()
-        .map(|e| e.event)
-        .collect();
-    let (job_steps, drive_history) = lifecycle::history::paths(&events);
-    let history = job_steps
-        .into_iter()
+    // The paths of this snapshot's version: computed once per version, shared by every reader of it.
+    let paths = app.store.paths(id, stored.job.version).await?;
+    let history = paths
+        .0
+        .iter()
         .map(|s| crate::model::StateStep {
             from: s.from,
             to: s.to,
             at: s.at,
         })
         .collect();
+    let drive_history = paths.1.clone();
+    crate::server::page_cache::note_version(stored.job.version);
     let mut job = stored.job;
     // Keys leave the server only through the explicit "show keys" action.
     for drive in &mut job.drives {
