@@ -5,6 +5,7 @@ pub mod forms;
 pub mod live;
 pub mod pages;
 pub mod query;
+pub mod resource;
 
 use components::layout::Layout;
 use leptos::prelude::*;

@@ -2,6 +2,7 @@
 //! extra drives that arrived unlisted.
 
 use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, Progress};
+use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::model::JobDetail;
 use leptos::prelude::*;
@@ -41,7 +42,7 @@ pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>) -> impl IntoView {
     let id = detail.id;
     let has_keys = job.job_type == lifecycle::JobType::Import
         || job.drives.iter().any(|d| d.state != DriveState::Specified);
-    let keys = Resource::new(
+    let keys = resource(
         move || show_keys.get(),
         move |show| async move {
             if show {

@@ -10,6 +10,7 @@ use crate::app::components::notices::JobNotices;
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::Time;
 use crate::app::pages::not_found::NotFound;
+use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::model::JobDetail;
 use actions::{ActionsCard, CancelJob, DeleteJob, MarkShipped};
@@ -103,7 +104,7 @@ pub fn JobPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
     let actions = JobActions::new();
     let live = crate::app::live::use_live_updates(id.get_untracked());
-    let detail = Resource::new(
+    let detail = resource(
         move || (id.get(), actions.versions(), live.get()),
         |(id, _, _)| async move {
             match id {
