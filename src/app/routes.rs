@@ -15,7 +15,7 @@
 //! a note of the chunks it needs, which becomes `<link rel="preload">` tags when the site has a split
 //! manifest (`target/site/pkg/__wasm_split_manifest.json`).
 
-use super::pages::{account, api_docs, auth, new_job, staff};
+use super::pages::{account, api_docs, auth, jobs, new_job, staff};
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
@@ -53,6 +53,11 @@ async fn auth_chunk(page: AuthPage) -> AnyView {
         AuthPage::SignIn => auth::SignInPage().into_any(),
         AuthPage::SignUp => auth::SignUpPage().into_any(),
     }
+}
+
+#[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
+async fn jobs_chunk() -> AnyView {
+    jobs::JobsPage().into_any()
 }
 
 #[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
@@ -113,6 +118,10 @@ on_demand!(
 on_demand!(
     /// `/sign-up`.
     SignUpRoute => auth_chunk(AuthPage::SignUp), __preload_auth_chunk
+);
+on_demand!(
+    /// `/` and `/jobs`: the customer's jobs.
+    JobsRoute => jobs_chunk(), __preload_jobs_chunk
 );
 on_demand!(
     /// `/jobs/new`: the new-job form.

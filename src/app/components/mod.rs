@@ -4,5 +4,6 @@ pub mod diagram;
 pub mod form;
 pub mod layout;
 pub mod notices;
+pub mod post_form;
 pub mod status;
 pub mod time;
