@@ -140,6 +140,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         );
     }
     println!();
+    let live = state.live.clone();
     let mut app = router::build(state);
     if bench_endpoints {
         // Outside every layer of the portal's router: the bare reference of scripts/bench.
@@ -150,7 +151,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        // Open event streams never end by themselves: end them, or the shutdown would wait for them forever.
+        live.close();
+    })
     .await
     .map_err(|e| e.to_string())
 }

@@ -51,6 +51,24 @@ impl CustomerAction {
     }
 }
 
+impl CustomerAction {
+    /// What the action does and when it is possible, said before the customer tries it (the cancel and
+    /// delete sections of the job page). `None` for actions that explain themselves.
+    pub fn explanation(self, settings: &Settings) -> Option<String> {
+        match self {
+            CustomerAction::Cancel => Some(format!(
+                "Cancelling is possible {}.",
+                settings.cancellation_window.describe()
+            )),
+            CustomerAction::Delete => Some(format!(
+                "Deleting removes the job from your lists and the API; possible only while it is {}.",
+                crate::decide::deletable_states()
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// Whether an action is possible now; `reason` says why not.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Availability<A> {

@@ -500,13 +500,23 @@ pub fn cancellation_effect(job: &Job) -> &'static str {
     }
 }
 
+/// The states in which the customer may delete a job (reference §3).
+pub const DELETABLE_IN: [JobState; 2] = [JobState::Creating, JobState::Completed];
+
+/// "Creating or Completed": the deletable states, for messages.
+pub fn deletable_states() -> String {
+    DELETABLE_IN.map(JobState::as_str).join(" or ")
+}
+
 pub fn can_delete(job: &Job) -> Result<(), Rejection> {
-    match job.state {
-        JobState::Creating | JobState::Completed => Ok(()),
-        other => Err(Rejection::not_allowed(format!(
-            "A job can be deleted only while Creating or Completed; the job is {other}"
-        ))),
+    if DELETABLE_IN.contains(&job.state) {
+        return Ok(());
     }
+    Err(Rejection::not_allowed(format!(
+        "A job can be deleted only while {}; the job is {}",
+        deletable_states(),
+        job.state
+    )))
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -280,6 +280,15 @@ impl Job {
         listed + extras
     }
 
+    /// Whether the job's drives have BitLocker keys to show: an import job's drives carry the keys the customer
+    /// gave; an export job's drives get theirs at the data center, so only once they have arrived.
+    pub fn offers_bitlocker_keys(&self) -> bool {
+        match self.job_type {
+            JobType::Import => true,
+            JobType::Export => self.drives.iter().any(|d| d.state != DriveState::Specified),
+        }
+    }
+
     /// Drive errors, missing drives or faults make a shipped-back job end `Closed`.
     pub fn ends_with_errors(&self) -> bool {
         self.had_fault

@@ -19,6 +19,7 @@ pub mod history;
 pub mod intake;
 pub mod invariants;
 pub mod job;
+pub mod next;
 pub mod rejection;
 pub mod settings;
 pub mod shipping;
@@ -31,6 +32,7 @@ pub use command::{Command, CustomerCommand, DriveOutcome, OperatorCommand};
 pub use decide::{decide, decide_all, validate_new_job};
 pub use event::{replay, Event, EventKind};
 pub use job::{DeletionReason, Drive, DriveLogs, ExtraDrive, Job, JobPatch, NewJob, Timestamp};
+pub use next::{next_steps, NextStep};
 pub use rejection::{FieldError, Rejection, RejectionKind};
 pub use settings::{CancellationWindow, Settings, Span, TimerSettings};
 pub use shipping::{

@@ -115,6 +115,23 @@ pub enum KekType {
     CustomerManaged,
 }
 
+impl KekType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KekType::MicrosoftManaged => "MicrosoftManaged",
+            KekType::CustomerManaged => "CustomerManaged",
+        }
+    }
+
+    /// For people: who holds the key that encrypts the BitLocker keys.
+    pub fn label(self) -> &'static str {
+        match self {
+            KekType::MicrosoftManaged => "Microsoft-managed key",
+            KekType::CustomerManaged => "Customer-managed key",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionKey {
@@ -123,6 +140,16 @@ pub struct EncryptionKey {
     pub kek_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kek_vault_resource_id: Option<String>,
+}
+
+impl EncryptionKey {
+    /// The key vault key's URL, which matters only for a customer-managed key.
+    pub fn customer_key_url(&self) -> Option<&str> {
+        match self.kek_type {
+            KekType::CustomerManaged => self.kek_url.as_deref().filter(|u| !u.trim().is_empty()),
+            KekType::MicrosoftManaged => None,
+        }
+    }
 }
 
 /// Carriers the portal knows how to name and track. A location accepts a subset.

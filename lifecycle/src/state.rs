@@ -175,6 +175,9 @@ pub enum JobType {
 }
 
 impl JobType {
+    /// Every job type, in the order lists and filters show them.
+    pub const ALL: [JobType; 2] = [JobType::Import, JobType::Export];
+
     pub fn as_str(self) -> &'static str {
         match self {
             JobType::Import => "Import",
@@ -183,7 +186,7 @@ impl JobType {
     }
 
     pub fn parse(s: &str) -> Option<JobType> {
-        [JobType::Import, JobType::Export]
+        JobType::ALL
             .into_iter()
             .find(|t| t.as_str().eq_ignore_ascii_case(s.trim()))
     }
@@ -203,6 +206,9 @@ pub enum LogLevel {
 }
 
 impl LogLevel {
+    /// Every log level, in the order forms offer them (the default first).
+    pub const ALL: [LogLevel; 2] = [LogLevel::Error, LogLevel::Verbose];
+
     pub fn as_str(self) -> &'static str {
         match self {
             LogLevel::Error => "Error",
@@ -211,7 +217,7 @@ impl LogLevel {
     }
 
     pub fn parse(s: &str) -> Option<LogLevel> {
-        [LogLevel::Error, LogLevel::Verbose]
+        LogLevel::ALL
             .into_iter()
             .find(|l| l.as_str().eq_ignore_ascii_case(s.trim()))
     }
@@ -277,5 +283,17 @@ mod tests {
         assert_eq!(LogLevel::parse("VERBOSE"), Some(LogLevel::Verbose));
         assert_eq!(Severity::parse("warning"), Some(Severity::Warning));
         assert_eq!(JobType::parse("Both"), None);
+    }
+
+    #[test]
+    fn every_type_and_log_level_is_listed_once_and_round_trips() {
+        for t in JobType::ALL {
+            assert_eq!(JobType::parse(t.as_str()), Some(t));
+        }
+        for l in LogLevel::ALL {
+            assert_eq!(LogLevel::parse(l.as_str()), Some(l));
+        }
+        assert_eq!(LogLevel::ALL[0], LogLevel::default());
+        assert_eq!(JobType::ALL.len(), 2);
     }
 }

@@ -3,7 +3,7 @@
 //! PostgreSQL every instance announces through `NOTIFY portal_jobs` and each instance's listener feeds its own
 //! hub, so a change made on one instance reaches browsers connected to any other.
 
-use super::auth::Identity;
+use super::auth::{Identity, Via};
 use super::state::AppState;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -15,8 +15,6 @@ use serde::{Deserialize, Serialize};
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::sync::broadcast;
-use tokio_stream::wrappers::BroadcastStream;
-use tokio_stream::StreamExt;
 
 /// What subscribers learn: which job changed, to which version. They fetch the rest through the normal,
 /// authorised read path.
@@ -62,11 +60,22 @@ pub type Announcement = Option<Change>;
 
 const CHANNEL: &str = "portal_jobs";
 
+/// How often an open stream checks that its session (or token) still exists: one primary-key read per stream.
+pub const SESSION_CHECK: Duration = Duration::from_secs(30);
+
+/// How long the browser waits before reconnecting a dropped stream (sent with `ready`).
+const RECONNECT: Duration = Duration::from_secs(1);
+
 #[derive(Clone)]
 pub struct LiveHub {
     tx: broadcast::Sender<Announcement>,
     /// Set on PostgreSQL: announcements go through the database to every instance.
     shared: Option<sqlx::AnyPool>,
+    /// How often each stream re-checks its caller's session.
+    session_check: Duration,
+    /// Set when the server shuts down: every stream ends, so that the graceful shutdown is not held up by
+    /// streams that would never end by themselves (browsers reconnect to the next server).
+    closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Default for LiveHub {
@@ -78,7 +87,23 @@ impl Default for LiveHub {
 impl LiveHub {
     pub fn new(capacity: usize) -> LiveHub {
         let (tx, _) = broadcast::channel(capacity);
-        LiveHub { tx, shared: None }
+        LiveHub {
+            tx,
+            shared: None,
+            session_check: SESSION_CHECK,
+            closing: std::sync::Arc::new(tokio::sync::watch::channel(false).0),
+        }
+    }
+
+    /// Ends every open stream (at shutdown).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// The same hub with streams re-checking their session every `every` (tests use a short one).
+    pub fn with_session_check(mut self, every: Duration) -> LiveHub {
+        self.session_check = every;
+        self
     }
 
     /// A hub shared by every instance on this PostgreSQL database: starts this instance's listener.
@@ -166,8 +191,12 @@ pub struct EventsQuery {
 }
 
 /// `GET /events?job=ID`: a stream of `job` events (data: the JobChanged JSON) and, for staff, `intake` events
-/// (the IntakeChanged JSON). A `resync` event is sent when the subscriber fell behind, so the page re-reads
-/// instead of missing a change.
+/// (the IntakeChanged JSON). It opens with `ready`, whose data is `{"version": V}`: the followed job's version
+/// as read after subscribing (null without `job`), so a page showing another version knows it missed a change
+/// and re-reads. A `resync` event is sent when the subscriber fell behind. Every `SESSION_CHECK` the stream
+/// checks that the caller's session (or API token) still exists; once it is gone (signed out, expired,
+/// password changed, token revoked) the stream sends `signed-out` and ends. At shutdown every stream ends (the
+/// browser reconnects to the next server).
 pub async fn events(
     State(app): State<AppState>,
     identity: Option<Extension<Identity>>,
@@ -176,58 +205,164 @@ pub async fn events(
     let Some(Extension(identity)) = identity else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
     };
-    if let Some(job) = query.job {
-        if super::commands::visible_job(&app, &identity, job)
-            .await
-            .is_err()
-        {
-            return (StatusCode::NOT_FOUND, "not found").into_response();
-        }
-    }
-    let stream = follow(app.live.subscribe(), identity, query.job);
+    // Subscribe before reading the version: a change after the read then arrives on the stream.
+    let rx = app.live.subscribe();
+    let version = match query.job {
+        Some(job) => match super::commands::visible_job(&app, &identity, job).await {
+            Ok(stored) => Some(stored.job.version),
+            Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
+        },
+        None => None,
+    };
+    let hello = Event::default()
+        .event("ready")
+        .retry(RECONNECT)
+        .data(serde_json::json!({ "version": version }).to_string());
+    let every = app.live.session_check;
+    let mut closing = app.live.closing.subscribe();
+    let checked = identity.clone();
+    let alive = move || {
+        let app = app.clone();
+        let identity = checked.clone();
+        async move { still_signed_in(&app, &identity).await }
+    };
+    let shutdown = async move {
+        let _ = closing.wait_for(|closing| *closing).await;
+    };
+    let stream = futures_util::StreamExt::take_until(
+        follow(rx, identity, query.job, hello, every, alive),
+        shutdown,
+    );
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
 }
 
-fn follow(
+/// Whether the caller's credentials still hold. A failed lookup keeps the stream: the next check decides.
+async fn still_signed_in(app: &AppState, identity: &Identity) -> bool {
+    let alive = match &identity.via {
+        Via::Session { id_hash } => app.store.session_alive(id_hash, app.clock.now()).await,
+        Via::Token { token_id, .. } => app.store.token_alive(*token_id).await,
+    };
+    alive.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "cannot re-check the session of a live stream");
+        true
+    })
+}
+
+/// What the stream's state carries from one event to the next.
+struct Following<A> {
+    hello: Option<Event>,
     rx: broadcast::Receiver<Announcement>,
     identity: Identity,
     job: Option<i64>,
-) -> impl Stream<Item = Result<Event, Infallible>> {
-    let hello = tokio_stream::once(Ok(Event::default().event("ready").data("{}")));
-    let changes = BroadcastStream::new(rx).filter_map(move |item| match item {
-        Ok(None) => Some(Ok(Event::default().event("resync").data("{}"))),
-        Ok(Some(Change::Job(change))) => {
-            let wanted = job.is_none_or(|j| j == change.job_id)
-                && identity.can_access(&change.subscription_id);
-            wanted.then(|| {
-                Ok(Event::default()
-                    .event("job")
-                    .data(serde_json::to_string(&change).unwrap_or_default()))
-            })
+    check: tokio::time::Interval,
+    alive: A,
+    ended: bool,
+}
+
+fn follow<A, F>(
+    rx: broadcast::Receiver<Announcement>,
+    identity: Identity,
+    job: Option<i64>,
+    hello: Event,
+    check_every: Duration,
+    alive: A,
+) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    A: FnMut() -> F + Send + 'static,
+    F: std::future::Future<Output = bool> + Send,
+{
+    let mut check =
+        tokio::time::interval_at(tokio::time::Instant::now() + check_every, check_every);
+    check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let start = Following {
+        hello: Some(hello),
+        rx,
+        identity,
+        job,
+        check,
+        alive,
+        ended: false,
+    };
+    futures_util::stream::unfold(start, |mut st| async move {
+        if st.ended {
+            return None;
         }
-        // Intakes are the data center's business: staff only, and on a job's stream only that job's.
-        Ok(Some(Change::Intake(change))) => {
-            let wanted = identity.is_staff() && job.is_none_or(|j| change.job_id == Some(j));
-            wanted.then(|| {
-                Ok(Event::default()
-                    .event("intake")
-                    .data(serde_json::to_string(&change).unwrap_or_default()))
-            })
+        if let Some(hello) = st.hello.take() {
+            return Some((Ok(hello), st));
         }
-        Err(tokio_stream::wrappers::errors::BroadcastStreamRecvError::Lagged(_)) => {
-            Some(Ok(Event::default().event("resync").data("{}")))
+        loop {
+            tokio::select! {
+                item = st.rx.recv() => {
+                    let event = match item {
+                        Ok(None) | Err(broadcast::error::RecvError::Lagged(_)) => {
+                            Some(Event::default().event("resync").data("{}"))
+                        }
+                        Ok(Some(Change::Job(change))) => {
+                            let wanted = st.job.is_none_or(|j| j == change.job_id)
+                                && st.identity.can_access(&change.subscription_id);
+                            wanted.then(|| {
+                                Event::default()
+                                    .event("job")
+                                    .data(serde_json::to_string(&change).unwrap_or_default())
+                            })
+                        }
+                        // Intakes are the data center's business: staff only, and on a job's stream only that
+                        // job's.
+                        Ok(Some(Change::Intake(change))) => {
+                            let wanted =
+                                st.identity.is_staff() && st.job.is_none_or(|j| change.job_id == Some(j));
+                            wanted.then(|| {
+                                Event::default()
+                                    .event("intake")
+                                    .data(serde_json::to_string(&change).unwrap_or_default())
+                            })
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    };
+                    if let Some(event) = event {
+                        return Some((Ok(event), st));
+                    }
+                }
+                _ = st.check.tick() => {
+                    if !(st.alive)().await {
+                        st.ended = true;
+                        return Some((Ok(Event::default().event("signed-out").data("{}")), st));
+                    }
+                }
+            }
         }
-    });
-    hello.chain(changes)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::model::Role;
-    use crate::server::auth::Via;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use tokio_stream::StreamExt;
+
+    fn hello() -> Event {
+        Event::default().event("ready").data("{}")
+    }
+
+    /// A stream whose session never ends (checked hourly).
+    fn open(
+        hub: &LiveHub,
+        identity: Identity,
+        job: Option<i64>,
+    ) -> impl Stream<Item = Result<Event, Infallible>> {
+        follow(
+            hub.subscribe(),
+            identity,
+            job,
+            hello(),
+            Duration::from_secs(3600),
+            || async { true },
+        )
+    }
 
     fn identity(subs: &[&str], role: Role) -> Identity {
         Identity {
@@ -264,13 +399,9 @@ mod tests {
     #[tokio::test]
     async fn subscribers_receive_only_their_own_jobs() {
         let hub = LiveHub::new(16);
-        let mine = follow(hub.subscribe(), identity(&["sub-a"], Role::Customer), None);
-        let one_job = follow(
-            hub.subscribe(),
-            identity(&["sub-a"], Role::Customer),
-            Some(7),
-        );
-        let staff = follow(hub.subscribe(), identity(&[], Role::Staff), None);
+        let mine = open(&hub, identity(&["sub-a"], Role::Customer), None);
+        let one_job = open(&hub, identity(&["sub-a"], Role::Customer), Some(7));
+        let staff = open(&hub, identity(&[], Role::Staff), None);
         hub.publish(change(7, "sub-a"));
         hub.publish(change(8, "sub-b"));
         hub.publish(change(9, "sub-a"));
@@ -283,10 +414,10 @@ mod tests {
     #[tokio::test]
     async fn intake_changes_reach_staff_streams_only() {
         let hub = LiveHub::new(16);
-        let customer = follow(hub.subscribe(), identity(&["sub-a"], Role::Customer), None);
-        let staff = follow(hub.subscribe(), identity(&[], Role::Staff), None);
-        let job_7 = follow(hub.subscribe(), identity(&[], Role::Staff), Some(7));
-        let job_8 = follow(hub.subscribe(), identity(&[], Role::Staff), Some(8));
+        let customer = open(&hub, identity(&["sub-a"], Role::Customer), None);
+        let staff = open(&hub, identity(&[], Role::Staff), None);
+        let job_7 = open(&hub, identity(&[], Role::Staff), Some(7));
+        let job_8 = open(&hub, identity(&[], Role::Staff), Some(8));
         for (intake_id, job_id) in [(1, Some(7)), (2, None)] {
             hub.publish(IntakeChanged {
                 intake_id,
@@ -326,11 +457,10 @@ mod tests {
     #[tokio::test]
     async fn a_lagging_subscriber_is_told_to_resync() {
         let hub = LiveHub::new(2);
-        let rx = hub.subscribe();
+        let stream = open(&hub, identity(&["sub-a"], Role::Customer), None);
         for i in 0..5 {
             hub.publish(change(i, "sub-a"));
         }
-        let stream = follow(rx, identity(&["sub-a"], Role::Customer), None);
         let stream = stream.take(3);
         tokio::pin!(stream);
         let mut kinds = Vec::new();
@@ -338,5 +468,62 @@ mod tests {
             kinds.push(format!("{event:?}"));
         }
         assert!(kinds.iter().any(|k| k.contains("resync")), "{kinds:?}");
+    }
+
+    #[tokio::test]
+    async fn a_stream_whose_session_is_gone_says_so_and_ends() {
+        let hub = LiveHub::new(16);
+        let alive = Arc::new(AtomicBool::new(true));
+        let flag = alive.clone();
+        let stream = follow(
+            hub.subscribe(),
+            identity(&["sub-a"], Role::Customer),
+            None,
+            hello(),
+            Duration::from_millis(20),
+            move || {
+                let flag = flag.clone();
+                async move { flag.load(Ordering::SeqCst) }
+            },
+        );
+        tokio::pin!(stream);
+        let first = format!("{:?}", stream.next().await.unwrap().unwrap());
+        assert!(first.contains("ready"), "{first}");
+        // Checks pass while the session lives; changes still arrive.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        hub.publish(change(1, "sub-a"));
+        let next = format!("{:?}", stream.next().await.unwrap().unwrap());
+        assert!(next.contains("job"), "{next}");
+        alive.store(false, Ordering::SeqCst);
+        let last = tokio::time::timeout(Duration::from_secs(2), stream.next())
+            .await
+            .expect("the check runs")
+            .unwrap()
+            .unwrap();
+        assert!(format!("{last:?}").contains("signed-out"), "{last:?}");
+        let end = tokio::time::timeout(Duration::from_secs(2), stream.next())
+            .await
+            .expect("the stream ends");
+        assert!(end.is_none());
+    }
+
+    #[tokio::test]
+    async fn closing_the_hub_ends_every_stream() {
+        let hub = LiveHub::new(16);
+        let mut closing = hub.closing.subscribe();
+        let shutdown = async move {
+            let _ = closing.wait_for(|c| *c).await;
+        };
+        let stream = futures_util::StreamExt::take_until(
+            open(&hub, identity(&["sub-a"], Role::Customer), None),
+            shutdown,
+        );
+        tokio::pin!(stream);
+        assert!(stream.next().await.is_some(), "ready");
+        hub.close();
+        let end = tokio::time::timeout(Duration::from_secs(1), stream.next())
+            .await
+            .expect("the stream ends at once");
+        assert!(end.is_none());
     }
 }

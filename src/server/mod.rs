@@ -21,6 +21,8 @@ mod instances_tests;
 mod limits_tests;
 pub mod live;
 #[cfg(test)]
+mod live_tests;
+#[cfg(test)]
 mod matrix_tests;
 pub mod new_job_post;
 #[cfg(test)]

@@ -25,6 +25,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+# The release build's site files; BENCH_SITE_ROOT points elsewhere (a copy) when target/site is needed for a
+# debug build meanwhile.
+SITE_ROOT = Path(os.environ.get("BENCH_SITE_ROOT", ROOT / "target/site"))
 API_VERSION = "2021-01-01"
 
 
@@ -47,7 +50,7 @@ class Server:
         addr_file = self.work / f"{self.name}.addr"
         addr_file.unlink(missing_ok=True)
         env = dict(os.environ)
-        env.update({"LEPTOS_ENV": "PROD", "LEPTOS_SITE_ROOT": str(ROOT / "target/site")})
+        env.update({"LEPTOS_ENV": "PROD", "LEPTOS_SITE_ROOT": str(SITE_ROOT)})
         env.setdefault("RUST_LOG", "info,sqlx=warn,tower_http=info")
         self.log_file = open(self.work / f"{self.name}.log", "wb")
         self.proc = subprocess.Popen(
@@ -454,7 +457,7 @@ def hydration(base, m):
 
 
 def bundle_sizes():
-    pkg = ROOT / "target/site/pkg"
+    pkg = SITE_ROOT / "pkg"
     out = {}
     for ext in ("wasm", "js", "css"):
         files = sorted(pkg.glob(f"*.{ext}"))

@@ -2,12 +2,13 @@
 //! marked with the time of each step, cancel paths dashed, faults apart. Each diagram carries a text
 //! alternative listing the same facts.
 
+use crate::app::components::diagram_layout::{compact, label_lines, wide, Layout};
 use crate::app::components::time::iso_minutes;
 use crate::model::StateStep;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use lifecycle::graph::{drive_graph, job_graph, EdgeKind, Graph, NodeKind, Trigger};
-use lifecycle::{DriveState, Job, JobState, Timestamp};
+use lifecycle::{DriveState, Job, JobState, Settings, Timestamp};
 
 /// How a node relates to the job being shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,17 +32,18 @@ struct NodeView {
     entered: Option<Timestamp>,
 }
 
+/// One line of the diagram: every edge between two states of one kind of path (the several ways of making a
+/// step, and a fault with the resolution back).
 #[derive(Clone, Debug)]
 struct EdgeView {
     path: String,
-    /// Every way the step happens, with who makes it ("Missing at intake (operator); …").
+    /// Each way, with who makes it: "Missing at intake (operator); Shipping overdue (timer)".
     label: String,
     kind: EdgeKind,
-    /// Taken in the line's direction.
+    /// Taken in the line's own direction.
     taken: bool,
-    /// A fault and its resolution share one line with an arrowhead at each end.
+    /// The line also runs backwards (an arrowhead at its start too), and whether that way was taken.
     both_ways: bool,
-    /// Taken against the line's direction (a resolution drawn on its fault's line).
     taken_back: bool,
 }
 
@@ -63,76 +65,29 @@ fn edge_class(kind: EdgeKind) -> &'static str {
     }
 }
 
-/// Where the segment from the centre of a `w`×`h` box at `c` towards `to` leaves the box.
-fn border_point(c: (f32, f32), to: (f32, f32), w: f32, h: f32) -> (f32, f32) {
-    let (dx, dy) = (to.0 - c.0, to.1 - c.1);
-    if dx == 0.0 && dy == 0.0 {
-        return c;
-    }
-    let sx = if dx != 0.0 {
-        (w / 2.0) / dx.abs()
-    } else {
-        f32::INFINITY
-    };
-    let sy = if dy != 0.0 {
-        (h / 2.0) / dy.abs()
-    } else {
-        f32::INFINITY
-    };
-    let s = sx.min(sy);
-    (c.0 + dx * s, c.1 + dy * s)
-}
-
-/// An edge's SVG path: straight between neighbours; a detour above (or below, for error paths) when it would
-/// cross the nodes between its ends. `both_ways` leaves room for an arrowhead at the start too.
-fn edge_path<S: Copy + PartialEq>(
-    graph: &Graph<S>,
-    from: (f32, f32),
-    to: (f32, f32),
-    kind: EdgeKind,
-    both_ways: bool,
-) -> String {
-    let (w, h) = (graph.node_width, graph.node_height);
-    let long = (to.0 - from.0).abs() > w * 1.8
-        && (to.1 - from.1).abs() < h * 2.0
-        && kind != EdgeKind::Fault;
-    if !long {
-        let gap = if both_ways { 8.0 } else { 0.0 };
-        let a = border_point(from, to, w + gap, h + gap);
-        let b = border_point(to, from, w + 8.0, h + 8.0);
-        return format!("M{:.1},{:.1} L{:.1},{:.1}", a.0, a.1, b.0, b.1);
-    }
-    let below = kind == EdgeKind::Error;
-    let (y1, y2) = if below {
-        (from.1 + h / 2.0, to.1 + h / 2.0 + 4.0)
-    } else {
-        (from.1 - h / 2.0, to.1 - h / 2.0 - 4.0)
-    };
-    let lane = if below {
-        (from.1.max(to.1) + h * 1.25).min(graph.height - 6.0)
-    } else {
-        (from.1.min(to.1) - h * 1.25).max(6.0)
-    };
-    format!(
-        "M{:.1},{:.1} C{:.1},{:.1} {:.1},{:.1} {:.1},{:.1}",
-        from.0, y1, from.0, lane, to.0, lane, to.0, y2
-    )
+/// What the diagram shows of one job: its current states, the states it entered (with when) and the
+/// transitions it took.
+struct Marked<'a, S> {
+    current: &'a [S],
+    visited: &'a [(S, Timestamp)],
+    taken: &'a [(S, S)],
 }
 
 fn build<S: Copy + PartialEq>(
     graph: &Graph<S>,
+    layout: &Layout,
     key: impl Fn(S) -> &'static str,
     meaning: impl Fn(S) -> &'static str,
-    current: &[S],
-    visited: &[(S, Timestamp)],
-    taken: &[(S, S)],
+    marked: &Marked<'_, S>,
     marks: impl Fn(S) -> Vec<String>,
 ) -> (Vec<NodeView>, Vec<EdgeView>) {
     let nodes = graph
         .nodes
         .iter()
-        .map(|n| {
-            let entered = visited
+        .zip(&layout.centres)
+        .map(|(n, &(x, y))| {
+            let entered = marked
+                .visited
                 .iter()
                 .rev()
                 .find(|(s, _)| *s == n.state)
@@ -142,10 +97,10 @@ fn build<S: Copy + PartialEq>(
                 label: n.label,
                 meaning: meaning(n.state),
                 marks: marks(n.state),
-                x: n.x,
-                y: n.y,
+                x,
+                y,
                 kind: n.kind,
-                visit: if current.contains(&n.state) {
+                visit: if marked.current.contains(&n.state) {
                     Visit::Current
                 } else if entered.is_some() {
                     Visit::Visited
@@ -156,12 +111,12 @@ fn build<S: Copy + PartialEq>(
             }
         })
         .collect();
-    // One line per pair of states and kind of path: the several ways of making a step share it, and so do a
-    // fault and the resolution back.
+    // One line per pair of states and kind of path, drawn along its first edge's path.
     let mut groups: Vec<(S, S, EdgeView)> = Vec::new();
-    for e in &graph.edges {
+    for (e, path) in graph.edges.iter().zip(&layout.paths) {
+        let Some(path) = path else { continue };
         let way = format!("{} ({})", e.label, e.trigger.as_str());
-        let is_taken = taken.contains(&(e.from, e.to));
+        let is_taken = marked.taken.contains(&(e.from, e.to));
         let same = groups.iter_mut().find(|(from, to, view)| {
             view.kind == e.kind
                 && ((*from, *to) == (e.from, e.to) || (*from, *to) == (e.to, e.from))
@@ -182,7 +137,7 @@ fn build<S: Copy + PartialEq>(
             e.from,
             e.to,
             EdgeView {
-                path: String::new(),
+                path: path.clone(),
                 label: way,
                 kind: e.kind,
                 taken: is_taken,
@@ -191,111 +146,189 @@ fn build<S: Copy + PartialEq>(
             },
         ));
     }
-    let edges = groups
-        .into_iter()
-        .filter_map(|(from, to, mut view)| {
-            let from = graph.node(from)?;
-            let to = graph.node(to)?;
-            view.path = edge_path(
-                graph,
-                (from.x, from.y),
-                (to.x, to.y),
-                view.kind,
-                view.both_ways,
-            );
-            Some(view)
-        })
-        .collect();
+    let edges = groups.into_iter().map(|(_, _, view)| view).collect();
     (nodes, edges)
+}
+
+/// One diagram in both layouts: the wide one on desktops, the compact one on phones (CSS shows one). Test ids:
+/// `{id}` on the wide SVG, `{id}-compact` on the compact one.
+#[component]
+fn Diagram<S: Copy + PartialEq + 'static>(
+    id: &'static str,
+    title: String,
+    graph: Graph<S>,
+    key: fn(S) -> &'static str,
+    meaning: fn(S) -> &'static str,
+    current: Vec<S>,
+    visited: Vec<(S, Timestamp)>,
+    taken: Vec<(S, S)>,
+    marks: std::sync::Arc<dyn Fn(S) -> Vec<String> + Send + Sync>,
+) -> impl IntoView {
+    let marked = Marked {
+        current: &current,
+        visited: &visited,
+        taken: &taken,
+    };
+    [
+        ("wide", id.to_string(), wide(&graph)),
+        ("compact", format!("{id}-compact"), compact(&graph)),
+    ]
+    .into_iter()
+    .map(|(variant, id, layout)| {
+        let marks = marks.clone();
+        let (nodes, edges) = build(&graph, &layout, key, meaning, &marked, move |s| marks(s));
+        view! { <Svg id variant title=title.clone() layout nodes edges/> }
+    })
+    .collect_view()
+}
+
+/// The tooltip's text: the state, what it means, when the job reached it.
+fn tooltip(n: &NodeView) -> (String, String) {
+    let mut detail = n.meaning.to_string();
+    if !n.marks.is_empty() {
+        detail.push_str(&format!(" Now: {}.", n.marks.join(", ")));
+    }
+    match (n.visit, n.entered) {
+        (Visit::Current, Some(t)) => {
+            detail.push_str(&format!(" Current state, reached {}.", iso_minutes(t)))
+        }
+        (Visit::Current, None) => detail.push_str(" Current state."),
+        (_, Some(t)) => detail.push_str(&format!(" Reached {}.", iso_minutes(t))),
+        (_, None) => detail.push_str(" Not reached."),
+    }
+    (n.label.to_string(), detail)
 }
 
 #[component]
 fn Svg(
     id: String,
+    variant: &'static str,
     title: String,
-    width: f32,
-    height: f32,
-    node_width: f32,
-    node_height: f32,
+    layout: Layout,
     nodes: Vec<NodeView>,
     edges: Vec<EdgeView>,
 ) -> impl IntoView {
+    let (width, height) = (layout.width, layout.height);
+    let (node_width, node_height) = (layout.node_width, layout.node_height);
     let title_id = format!("{id}-title");
     let title_ref = title_id.clone();
     let marker = format!("{id}-arrow");
     let marker_taken = format!("{id}-arrow-taken");
     let marker_ref = format!("url(#{marker})");
     let marker_taken_ref = format!("url(#{marker_taken})");
+    // Focusable states over the drawing, each with a tooltip that shows on focus and on hover (HTML, so it
+    // wraps and works without JavaScript; the SVG's own <title> tooltips show on hover only).
+    let spots = nodes
+        .iter()
+        .map(|n| {
+            let pct = |v: f32, of: f32| format!("{:.3}%", v / of * 100.0);
+            let style = format!(
+                "left:{};top:{};width:{};height:{}",
+                pct(n.x - node_width / 2.0, width),
+                pct(n.y - node_height / 2.0, height),
+                pct(node_width, width),
+                pct(node_height, height)
+            );
+            let across = n.x / width;
+            let mut class = String::from("spot");
+            class.push_str(if across < 0.3 {
+                " tip-start"
+            } else if across > 0.7 {
+                " tip-end"
+            } else {
+                " tip-center"
+            });
+            if n.y / height > 0.6 {
+                class.push_str(" tip-above");
+            }
+            let (name, detail) = tooltip(n);
+            let visit = match n.visit {
+                Visit::Current => ", current state",
+                Visit::Visited => ", reached",
+                Visit::Untouched => "",
+            };
+            view! {
+                <li class=class style=style tabindex="0" data-testid=format!("state-{}", n.key)>
+                    <span class="visually-hidden">{format!("{name}{visit}")}</span>
+                    <span class="tip" role="tooltip" data-testid=format!("tip-{}", n.key)>
+                        <strong>{name}</strong>" "{detail}
+                    </span>
+                </li>
+            }
+        })
+        .collect_view();
+    let wrap = layout.wrap_labels;
     view! {
-        <svg
-            class="diagram"
-            viewBox=format!("0 0 {width} {height}")
-            role="img"
-            aria-labelledby=title_ref
-            data-testid=id
-        >
-            <title id=title_id>{title}</title>
-            <defs>
-                <marker id=marker viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
-                    <path d="M0,0 L10,5 L0,10 z" class="arrow"></path>
-                </marker>
-                <marker id=marker_taken viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
-                    <path d="M0,0 L10,5 L0,10 z" class="arrow taken"></path>
-                </marker>
-            </defs>
-            <g class="edges">
-                {edges
-                    .into_iter()
-                    .map(|e| {
-                        let class = format!("edge {}{}", edge_class(e.kind), if e.taken || e.taken_back { " taken" } else { "" });
-                        let marker = if e.taken { marker_taken_ref.clone() } else { marker_ref.clone() };
-                        let start = e.both_ways.then(|| if e.taken_back { marker_taken_ref.clone() } else { marker_ref.clone() });
-                        view! {
-                            <path class=class d=e.path marker-start=start marker-end=marker>
-                                <title>{e.label}</title>
-                            </path>
-                        }
-                    })
-                    .collect_view()}
-            </g>
-            <g class="nodes" role="list">
-                {nodes
-                    .into_iter()
-                    .map(|n| {
-                        let visit = match n.visit {
-                            Visit::Current => "current",
-                            Visit::Visited => "visited",
-                            Visit::Untouched => "untouched",
-                        };
-                        let class = format!("node {} {visit} state-{}", kind_class(n.kind), n.key.to_ascii_lowercase());
-                        let time = n.entered.map(|t| t.format("%m-%d %H:%M").to_string());
-                        let small = if n.marks.is_empty() { time.clone() } else { Some(n.marks.join(", ")) };
-                        let label_y = if small.is_some() { n.y - 3.0 } else { n.y + 5.0 };
-                        let tooltip = format!(
-                            "{}: {}{}",
-                            n.label,
-                            n.meaning,
-                            n.entered.map(|t| format!(" (entered {})", iso_minutes(t))).unwrap_or_default()
-                        );
-                        let aria = tooltip.clone();
-                        view! {
-                            <g class=class data-testid=format!("node-{}", n.key) data-visit=visit tabindex="0" role="listitem" aria-label=aria>
-                                <title>{tooltip}</title>
-                                <rect
-                                    x=n.x - node_width / 2.0
-                                    y=n.y - node_height / 2.0
-                                    width=node_width
-                                    height=node_height
-                                    rx="8"
-                                ></rect>
-                                <text x=n.x y=label_y text-anchor="middle" class="label">{n.label}</text>
-                                {small.map(|t| view! { <text x=n.x y=n.y + 13.0 text-anchor="middle" class="when">{t}</text> })}
-                            </g>
-                        }
-                    })
-                    .collect_view()}
-            </g>
-        </svg>
+        <div class=format!("diagram-box {variant}")>
+            <svg
+                class=format!("diagram {variant}")
+                viewBox=format!("0 0 {width} {height}")
+                role="img"
+                aria-labelledby=title_ref
+                data-testid=id.clone()
+            >
+                <title id=title_id>{title}</title>
+                <defs>
+                    <marker id=marker viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrow"></path>
+                    </marker>
+                    <marker id=marker_taken viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse">
+                        <path d="M0,0 L10,5 L0,10 z" class="arrow taken"></path>
+                    </marker>
+                </defs>
+                <g class="edges">
+                    {edges
+                        .into_iter()
+                        .map(|e| {
+                            let class = format!("edge {}{}", edge_class(e.kind), if e.taken || e.taken_back { " taken" } else { "" });
+                            let marker = if e.taken { marker_taken_ref.clone() } else { marker_ref.clone() };
+                            let start = e.both_ways.then(|| if e.taken_back { marker_taken_ref.clone() } else { marker_ref.clone() });
+                            view! {
+                                <path class=class d=e.path marker-start=start marker-end=marker>
+                                    <title>{e.label}</title>
+                                </path>
+                            }
+                        })
+                        .collect_view()}
+                </g>
+                <g class="nodes">
+                    {nodes
+                        .into_iter()
+                        .map(|n| {
+                            let visit = match n.visit {
+                                Visit::Current => "current",
+                                Visit::Visited => "visited",
+                                Visit::Untouched => "untouched",
+                            };
+                            let class = format!("node {} {visit} state-{}", kind_class(n.kind), n.key.to_ascii_lowercase());
+                            let time = n.entered.map(|t| t.format("%m-%d %H:%M").to_string());
+                            let small = if n.marks.is_empty() { time.clone() } else { Some(n.marks.join(", ")) };
+                            let lines = label_lines(n.label, wrap);
+                            // The label's lines (14 apart) and the small line (13 below them), centred as one block.
+                            let label_span = (lines.len() as f32 - 1.0) * 14.0;
+                            let block = label_span + if small.is_some() { 13.0 } else { 0.0 };
+                            let first = n.y + 4.5 - block / 2.0;
+                            view! {
+                                <g class=class data-testid=format!("node-{}", n.key) data-visit=visit>
+                                    <rect
+                                        x=n.x - node_width / 2.0
+                                        y=n.y - node_height / 2.0
+                                        width=node_width
+                                        height=node_height
+                                        rx="8"
+                                    ></rect>
+                                    {lines.into_iter().enumerate().map(|(i, line)| view! {
+                                        <text x=n.x y=first + i as f32 * 14.0 text-anchor="middle" class="label">{line}</text>
+                                    }).collect_view()}
+                                    {small.map(|t| view! { <text x=n.x y=first + label_span + 13.0 text-anchor="middle" class="when">{t}</text> })}
+                                </g>
+                            }
+                        })
+                        .collect_view()}
+                </g>
+            </svg>
+            <ul class="diagram-states" aria-label="States (focus one for its details)">{spots}</ul>
+        </div>
     }
 }
 
@@ -313,15 +346,6 @@ pub fn JobDiagram(
         .iter()
         .filter_map(|s| s.from.map(|f| (f, s.to)))
         .collect();
-    let (nodes, edges) = build(
-        &graph,
-        JobState::as_str,
-        JobState::meaning,
-        &[state],
-        &visited,
-        &taken,
-        |_| Vec::new(),
-    );
     let mut title = format!("Job lifecycle. Current state: {state}");
     if let Some(from) = faulted_from {
         title.push_str(&format!(" (faulted while {from})"));
@@ -335,15 +359,16 @@ pub fn JobDiagram(
         .collect();
     view! {
         <figure class="diagram-figure">
-            <Svg
-                id="job-diagram".into()
+            <Diagram
+                id="job-diagram"
                 title=title.clone()
-                width=graph.width
-                height=graph.height
-                node_width=graph.node_width
-                node_height=graph.node_height
-                nodes
-                edges
+                graph
+                key=JobState::as_str
+                meaning=JobState::meaning
+                current=vec![state]
+                visited
+                taken
+                marks=std::sync::Arc::new(|_| Vec::new())
             />
             <figcaption>
                 <details>
@@ -363,63 +388,47 @@ pub fn JobDiagram(
 fn Legend() -> impl IntoView {
     view! {
         <p class="legend">
-            "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault, and be resolved back or one step on."
+            "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault."
         </p>
     }
 }
 
+/// Who makes a step happen, in the customer's words.
 fn who(trigger: Trigger) -> &'static str {
     match trigger {
-        Trigger::Customer => "you",
-        Trigger::Operator => "the data center",
-        Trigger::Timer => "automatically after a deadline",
+        Trigger::Customer => "by you",
+        Trigger::Operator => "by the data center",
+        Trigger::Timer => "automatically, after a deadline",
         Trigger::Automatic => "automatically",
     }
 }
 
-/// What can happen next from the job's state, and who makes it happen (from the lifecycle graph).
+/// What can happen next from the job's state, who makes it happen and, for the customer's own steps, why not
+/// yet (`lifecycle::next_steps` decides which transitions count).
 #[component]
-pub fn NextSteps(job: Job) -> impl IntoView {
-    let graph = job_graph();
-    let from = job.state;
-    let has_cancel_path = graph
-        .edges
-        .iter()
-        .any(|e| e.from == from && e.kind == EdgeKind::Cancel);
-    let steps: Vec<(String, String)> = graph
-        .edges
-        .iter()
-        .filter(|e| e.from == from && e.kind != EdgeKind::Fault)
-        .filter(|e| match e.kind {
-            EdgeKind::Cancel => job.cancel_requested || from == JobState::Creating,
-            EdgeKind::Normal if job.cancel_requested && has_cancel_path => false,
-            _ => true,
-        })
-        .map(|e| {
-            (
-                format!("{} → {}", e.label, e.to),
-                who(e.trigger).to_string(),
-            )
-        })
-        .collect();
-    let resolve = (from == JobState::Faulted).then(|| {
-        format!(
-            "The data center resolves the fault, usually back to {}",
-            job.faulted_from
-                .map(|s| s.as_str())
-                .unwrap_or("the previous state")
-        )
-    });
+pub fn NextSteps(job: Job, settings: Settings) -> impl IntoView {
+    let steps = lifecycle::next_steps(&job, &settings);
     view! {
         <div class="next-steps" data-testid="next-steps">
             <h3>"What happens next"</h3>
-            {if steps.is_empty() && resolve.is_none() {
+            {if steps.is_empty() {
                 view! { <p class="hint">"Nothing: this job has reached the end of its life."</p> }.into_any()
             } else {
                 view! {
                     <ul>
-                        {steps.into_iter().map(|(what, by)| view! { <li>{what}<span class="hint">{format!(" — by {by}")}</span></li> }).collect_view()}
-                        {resolve.map(|r| view! { <li>{r}</li> })}
+                        {steps.into_iter().map(|s| {
+                            let by = format!(" — {}", who(s.trigger));
+                            // The customer's own steps say why they are not possible yet; the others' conditions
+                            // are the data center's business.
+                            let why = (s.trigger == Trigger::Customer).then_some(s.reason).flatten();
+                            view! {
+                                <li data-testid="next-step" data-to=s.to.as_str() data-trigger=s.trigger.as_str()>
+                                    {format!("{} → {}", s.label, s.to)}
+                                    <span class="hint" data-testid="next-step-by">{by}</span>
+                                    {why.map(|r| view! { <span class="hint">{format!(" (not yet: {r})")}</span> })}
+                                </li>
+                            }
+                        }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -477,15 +486,6 @@ pub fn DriveDiagram(
             .iter()
             .map(|s| format!("{} at {}", s.to.label(), iso_minutes(s.at)))
             .collect();
-        let (nodes, edges) = build(
-            &graph,
-            DriveState::as_str,
-            DriveState::meaning,
-            &current,
-            &visited,
-            &taken,
-            marks,
-        );
         let title = match &chosen {
             Some(d) => format!("Drive lifecycle of {}: {}", d.drive_id, d.state.label()),
             None => {
@@ -510,15 +510,16 @@ pub fn DriveDiagram(
                 }).collect_view()}
             </nav>
             <figure class="diagram-figure">
-                <Svg
-                    id="drive-diagram".into()
+                <Diagram
+                    id="drive-diagram"
                     title=title.clone()
-                    width=graph.width
-                    height=graph.height
-                    node_width=graph.node_width
-                    node_height=graph.node_height
-                    nodes
-                    edges
+                    graph
+                    key=DriveState::as_str
+                    meaning=DriveState::meaning
+                    current
+                    visited
+                    taken
+                    marks=std::sync::Arc::new(marks)
                 />
                 <figcaption>
                     <details>
@@ -539,49 +540,28 @@ pub fn DriveDiagram(
 mod tests {
     use super::*;
 
-    #[test]
-    fn border_points_sit_on_the_box() {
-        let p = border_point((100.0, 100.0), (300.0, 100.0), 120.0, 40.0);
-        assert_eq!(p, (160.0, 100.0));
-        let p = border_point((100.0, 100.0), (100.0, 300.0), 120.0, 40.0);
-        assert_eq!(p, (100.0, 120.0));
-    }
-
-    #[test]
-    fn long_edges_detour_and_short_ones_do_not() {
-        let g = job_graph();
-        let creating = g.node(JobState::Creating).unwrap();
-        let shipping = g.node(JobState::Shipping).unwrap();
-        let completed = g.node(JobState::Completed).unwrap();
-        let short = edge_path(
-            &g,
-            (creating.x, creating.y),
-            (shipping.x, shipping.y),
-            EdgeKind::Normal,
-            false,
-        );
-        assert!(short.contains('L') && !short.contains('C'), "{short}");
-        let long = edge_path(
-            &g,
-            (creating.x, creating.y),
-            (completed.x, completed.y),
-            EdgeKind::Cancel,
-            false,
-        );
-        assert!(long.contains('C'), "{long}");
+    fn lines<S: Copy + PartialEq>(
+        graph: &Graph<S>,
+        key: fn(S) -> &'static str,
+        meaning: fn(S) -> &'static str,
+        taken: &[(S, S)],
+    ) -> Vec<EdgeView> {
+        let marked = Marked {
+            current: &[],
+            visited: &[],
+            taken,
+        };
+        build(graph, &wide(graph), key, meaning, &marked, |_| Vec::new()).1
     }
 
     #[test]
     fn a_step_made_in_several_ways_is_one_line_naming_each_way() {
         let g = drive_graph();
-        let (_, edges) = build(
+        let edges = lines(
             &g,
             DriveState::as_str,
             DriveState::meaning,
-            &[],
-            &[],
             &[(DriveState::Faulted, DriveState::Received)],
-            |_| Vec::new(),
         );
         let missing: Vec<&EdgeView> = edges
             .iter()
@@ -606,22 +586,14 @@ mod tests {
             "only the resolution was taken"
         );
         assert_eq!(fault.label, "Fault (operator); Resolved (operator)");
-        let lines = edges.iter().filter(|e| e.kind == EdgeKind::Fault).count();
-        assert_eq!(lines, 4, "one line per state that can fault");
+        let faults = edges.iter().filter(|e| e.kind == EdgeKind::Fault).count();
+        assert_eq!(faults, 4, "one line per state that can fault");
     }
 
     #[test]
     fn the_two_ways_into_packaging_from_received_are_drawn_apart() {
         let g = job_graph();
-        let (_, edges) = build(
-            &g,
-            JobState::as_str,
-            JobState::meaning,
-            &[],
-            &[],
-            &[],
-            |_| Vec::new(),
-        );
+        let edges = lines(&g, JobState::as_str, JobState::meaning, &[]);
         let cancel = edges
             .iter()
             .find(|e| e.label.starts_with("Cancelled: copy skipped"))

@@ -34,7 +34,15 @@ pub fn Field(
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
     let kind = kind.unwrap_or_else(|| "text".into());
-    let (local, set_local) = signal(None::<String>);
+    // What was typed and not saved yet, on a page that keeps drafts across its live redraws: it wins over the
+    // echo of an earlier refused post and over the stored value, and keeps its as-typed error.
+    let draft = use_context::<super::drafts::FormDrafts>().and_then(|d| d.get(&name));
+    let (local, set_local) = signal(
+        check
+            .zip(draft.as_deref())
+            .filter(|(_, v)| !(v.is_empty() && !required))
+            .and_then(|(check, v)| check(v).err()),
+    );
     let field = error_key.unwrap_or_else(|| name.clone());
     let message = Signal::derive(move || {
         local
@@ -44,9 +52,11 @@ pub fn Field(
     let field = name.clone();
     // After a refused plain form post, what was typed wins over the stored value.
     let initial = move || {
-        echo.then(|| error.get_untracked().and_then(|e| e.typed(&field)))
-            .flatten()
-            .or_else(|| value.clone())
+        draft.clone().or_else(|| {
+            echo.then(|| error.get_untracked().and_then(|e| e.typed(&field)))
+                .flatten()
+                .or_else(|| value.clone())
+        })
     };
     let described = {
         let error_id = error_id.clone();

@@ -1,6 +1,8 @@
 //! Reusable pieces of the pages.
 
 pub mod diagram;
+pub mod diagram_layout;
+pub mod drafts;
 pub mod form;
 pub mod layout;
 pub mod notices;

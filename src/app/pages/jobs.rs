@@ -11,7 +11,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
-use lifecycle::JobState;
+use lifecycle::{JobState, JobType};
 
 pub const PAGE_SIZE: u32 = 25;
 
@@ -44,7 +44,7 @@ pub async fn list_jobs(query: Option<ListQuery>) -> Result<JobListPage, AppError
     use crate::server::auth::require_user;
     use crate::server::state::AppState;
     use crate::server::store::{Cursor, JobFilter, JobScope};
-    use lifecycle::{JobType, Rejection};
+    use lifecycle::Rejection;
     let query = query.unwrap_or_default();
     let app = expect_context::<AppState>();
     let identity = require_user()?;
@@ -184,8 +184,10 @@ pub fn JobsPage() -> impl IntoView {
                 <label for="type-filter">"Type"</label>
                 <select id="type-filter" name="job_type">
                     <option value="" selected=move || query.read().job_type.is_none()>"All types"</option>
-                    <option value="Import" selected=selected(|q| &q.job_type, "Import")>"Import"</option>
-                    <option value="Export" selected=selected(|q| &q.job_type, "Export")>"Export"</option>
+                    {JobType::ALL
+                        .into_iter()
+                        .map(|t| view! { <option value=t.as_str() selected=selected(|q| &q.job_type, t.as_str())>{t.as_str()}</option> })
+                        .collect_view()}
                 </select>
             </div>
             <button type="submit" class="button secondary">"Apply"</button>

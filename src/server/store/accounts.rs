@@ -70,6 +70,7 @@ impl Store {
         subscription_id: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Option<Account>> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO accounts (email, display_name, role, password_hash, created_at, password_changed_at) \
@@ -154,6 +155,7 @@ impl Store {
         password_hash: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
@@ -218,6 +220,17 @@ impl Store {
             csrf_token: col(&row, "csrf_token")?,
             last_seen_at: from_millis(col(&row, "last_seen_at")?),
         }))
+    }
+
+    /// Whether the session still exists and has not expired (a primary-key read, for long-lived streams that
+    /// must end with their session).
+    pub async fn session_alive(&self, id_hash: &str, now: Timestamp) -> StoreResult<bool> {
+        let expires: Option<i64> =
+            sqlx::query_scalar("SELECT expires_at FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(expires.is_some_and(|at| at > millis(now)))
     }
 
     /// Slides the session's idle expiry forward.
@@ -352,6 +365,16 @@ impl Store {
     }
 
     /// The live token with this hash, with its account.
+    /// Whether the API token still exists unrevoked (a primary-key read).
+    pub async fn token_alive(&self, token_id: i64) -> StoreResult<bool> {
+        let live: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
+                .bind(token_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(live.is_some())
+    }
+
     pub async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS}, t.id AS token_id, t.name AS token_name, t.last_used_at \

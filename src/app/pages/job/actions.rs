@@ -97,7 +97,6 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
     let cancel = customer_action(job, CustomerAction::Cancel, &detail.settings);
     let delete = customer_action(job, CustomerAction::Delete, &detail.settings);
     let effect = cancellation_effect(job);
-    let window = detail.settings.cancellation_window.describe();
     let mark = actions.mark;
     let cancel_action = actions.cancel;
     let delete_action = actions.delete;
@@ -118,7 +117,7 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
 
             <details class="action-row danger-zone" data-testid="cancel-section" open=cancel.allowed.then_some("")>
                 <summary>"Cancel the job"</summary>
-                <p class="hint">{format!("Cancelling is possible {window}.")}</p>
+                <p class="hint">{CustomerAction::Cancel.explanation(&detail.settings)}</p>
                 {if cancel.allowed {
                     view! {
                         <p data-testid="cancel-effect">{effect}</p>
@@ -142,7 +141,7 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
 
             <details class="action-row danger-zone" data-testid="delete-section">
                 <summary>"Delete the job"</summary>
-                <p class="hint">"Deleting removes the job from your lists and the API; possible only while it is Creating or Completed."</p>
+                <p class="hint">{CustomerAction::Delete.explanation(&detail.settings)}</p>
                 {if delete.allowed {
                     view! {
                         <PostForm action=delete_action attr:class="stack">

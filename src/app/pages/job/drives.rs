@@ -2,12 +2,11 @@
 //! extra drives that arrived unlisted.
 
 use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, Progress};
-use crate::app::resource::resource;
+use crate::app::resource::{resource, JsonBytes};
 use crate::error::AppError;
 use crate::model::JobDetail;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use lifecycle::DriveState;
 
 /// The BitLocker keys of a job's drives (the portal's listBitLockerKeys). Every reading is audited.
 #[server(endpoint = "bitlocker_keys")]
@@ -36,22 +35,28 @@ pub async fn bitlocker_keys(id: i64) -> Result<Vec<(String, String)>, AppError> 
         .collect())
 }
 
-#[component]
-pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>) -> impl IntoView {
-    let job = detail.job.clone();
-    let id = detail.id;
-    let has_keys = job.job_type == lifecycle::JobType::Import
-        || job.drives.iter().any(|d| d.state != DriveState::Specified);
-    let keys = resource(
-        move || show_keys.get(),
-        move |show| async move {
-            if show {
-                bitlocker_keys(id).await.map(Some)
-            } else {
-                Ok(None)
+/// The keys shown after "Show BitLocker keys": `None` while hidden.
+pub type KeysResource = Resource<Result<Option<Vec<(String, String)>>, AppError>, JsonBytes>;
+
+/// The keys of the job `id` names, read once each time the customer asks to see them (and audited then), not
+/// each time a live update redraws the drives: the page creates this once, outside the redrawn view.
+pub fn keys_resource(id: Memo<Option<i64>>, show: Signal<bool>) -> KeysResource {
+    resource(
+        move || (id.get(), show.get()),
+        |(id, show)| async move {
+            match id {
+                Some(id) if show => bitlocker_keys(id).await.map(Some),
+                _ => Ok(None),
             }
         },
-    );
+    )
+}
+
+#[component]
+pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>, keys: KeysResource) -> impl IntoView {
+    let job = detail.job.clone();
+    let id = detail.id;
+    let has_keys = job.offers_bitlocker_keys();
     view! {
         <section class="card" aria-labelledby="drives-heading">
             <h2 id="drives-heading">"Drives"</h2>

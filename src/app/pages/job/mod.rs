@@ -6,6 +6,7 @@ mod drives;
 mod shipping;
 
 use crate::app::components::diagram::{DriveDiagram, JobDiagram, NextSteps};
+use crate::app::components::drafts::{after_redraw, focused, FormDrafts};
 use crate::app::components::notices::JobNotices;
 use crate::app::components::post_form::FormAction;
 use crate::app::components::status::{JobStateBadge, Progress};
@@ -104,7 +105,9 @@ pub fn JobPage() -> impl IntoView {
     // A memo, so that the router announcing the same id again does not re-read (and re-draw) the job.
     let id = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()));
     let actions = JobActions::new();
-    let live = crate::app::live::use_live_updates(id.get_untracked());
+    // The version of the job on screen: a live stream opening on the same version needs no re-read.
+    let shown = RwSignal::new(None::<u64>);
+    let live = crate::app::live::use_live_job(id.get_untracked(), shown.into());
     let detail = resource(
         move || (id.get(), actions.versions(), live.get()),
         |(id, _, _)| async move {
@@ -116,14 +119,38 @@ pub fn JobPage() -> impl IntoView {
     );
     let selected_drive = Signal::derive(move || query.read().get("drive"));
     let show_keys = Signal::derive(move || query.read().get("keys").as_deref() == Some("show"));
+    // Created here, not in the redrawn view: the keys are read once per "show keys", not once per live update.
+    let keys = drives::keys_resource(id, show_keys);
+    let drafts = FormDrafts::new();
+    provide_context(drafts);
+    // A form's drafts are done with once it saved; the redraw that follows shows the stored values.
+    for (action_value, prefix) in [
+        (actions.delivery.value(), "pkg["),
+        (actions.address.value(), "address["),
+        (actions.shipping.value(), "shipping["),
+    ] {
+        Effect::new(move |_| {
+            if matches!(action_value.get(), Some(Ok(()))) {
+                drafts.clear(prefix);
+            }
+        });
+    }
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading job…"</p> }>
             {move || Suspend::new(async move {
-                match detail.await {
-                    Ok(detail) => view! { <JobView detail actions selected_drive show_keys/> }.into_any(),
+                let result = detail.await;
+                // The old view is still on screen: note the focused input, to focus it again after the redraw.
+                let focus = focused();
+                let view = match result {
+                    Ok(detail) => {
+                        shown.set(Some(detail.job.version));
+                        view! { <JobView detail actions selected_drive show_keys keys drafts/> }.into_any()
+                    }
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
-                }
+                };
+                after_redraw(focus);
+                view
             })}
         </Transition>
     }
@@ -135,6 +162,8 @@ fn JobView(
     actions: JobActions,
     selected_drive: Signal<Option<String>>,
     show_keys: Signal<bool>,
+    keys: drives::KeysResource,
+    drafts: FormDrafts,
 ) -> impl IntoView {
     let job = detail.job.clone();
     let now = detail.now;
@@ -158,7 +187,7 @@ fn JobView(
             <h2 id="lifecycle-heading">"Job lifecycle"</h2>
             <p class="hint">{job.state.meaning()}</p>
             <JobDiagram state=job.state faulted_from=job.faulted_from cancelled=job.cancel_requested history=detail.history.clone()/>
-            <NextSteps job=job.clone()/>
+            <NextSteps job=job.clone() settings=detail.settings/>
         </section>
 
         <ActionsCard detail=detail.clone() actions/>
@@ -170,9 +199,9 @@ fn JobView(
             </section>
         })}
 
-        <DrivesCard detail=detail.clone() show_keys/>
+        <DrivesCard detail=detail.clone() show_keys keys/>
 
-        <ShippingCard detail=detail.clone() actions/>
+        <ShippingCard detail=detail.clone() actions drafts/>
 
         <section class="card" aria-labelledby="props-heading">
             <h2 id="props-heading">"Properties"</h2>
@@ -193,6 +222,27 @@ fn JobView(
                 <dd class="mono">{if job.diagnostics_path.is_empty() { "—".to_string() } else { job.diagnostics_path.clone() }}</dd>
                 <dt>"Backup drive manifest"</dt>
                 <dd>{if job.backup_drive_manifest { "Yes" } else { "No" }}</dd>
+                <dt>"Encryption"</dt>
+                <dd data-testid="encryption">
+                    {job.encryption_key.kek_type.label()}
+                    {job.encryption_key.customer_key_url().map(|url| view! { <br/><span class="mono">{url.to_string()}</span> })}
+                </dd>
+                <dt>"Tags"</dt>
+                <dd data-testid="tags">
+                    {if job.tags.is_empty() {
+                        view! { "—" }.into_any()
+                    } else {
+                        view! {
+                            <ul class="tags">
+                                {job.tags.iter().map(|(k, v)| view! { <li class="chip mono">{format!("{k}: {v}")}</li> }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </dd>
+                {job.fault_reason.clone().map(|r| view! {
+                    <dt>"Fault"</dt>
+                    <dd data-testid="fault-reason">{r}</dd>
+                })}
                 {job.export.clone().map(|e| view! {
                     <dt>"Export"</dt>
                     <dd class="mono">

@@ -3,6 +3,7 @@
 //! allows it and saying why when it is locked.
 
 use super::JobActions;
+use crate::app::components::drafts::FormDrafts;
 use crate::app::components::form::{Field, FormError, FormMessage, SelectField};
 use crate::app::components::post_form::PostForm;
 use crate::app::forms::{AddressForm, DeliveryForm, ReturnShippingForm};
@@ -83,7 +84,7 @@ pub fn Tracking(carrier: String, number: String) -> impl IntoView {
 }
 
 #[component]
-pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
+pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) -> impl IntoView {
     let job = detail.job.clone();
     let id = detail.id;
     let location = job.location.clone();
@@ -100,6 +101,10 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
     let pkg = job.delivery_package.clone().unwrap_or_default();
     let ret = job.return_shipping.clone().unwrap_or_default();
     let address = job.return_address.as_ref().map(AddressForm::from_address);
+    // Typed text survives live redraws: every control of the three forms records its drafts.
+    let record = move |ev: leptos::ev::Event| drafts.record(&ev);
+    let delivery_carrier = drafts.or("pkg[carrier_name]", pkg.carrier_name.clone());
+    let return_carrier = drafts.or("shipping[carrier_name]", ret.carrier_name.clone());
     let saved = |ok: bool| ok.then(|| view! { <p class="success" role="status">"Saved."</p> });
     view! {
         <section class="card" aria-labelledby="ship-to-heading">
@@ -136,11 +141,11 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
             {move || saved(matches!(actions.delivery.value().get(), Some(Ok(()))))}
             <PostForm action=actions.delivery attr:class="stack">
                 <input type="hidden" name="id" value=id/>
-                <fieldset disabled=!delivery_lock.allowed class="plain">
+                <fieldset disabled=!delivery_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Delivery package"</legend>
                     <div class="grid-2">
-                        <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&location.supported_carriers, &pkg.carrier_name)
-                            selected=pkg.carrier_name.clone() echo=true error=delivery_error error_key="deliveryPackage.carrierName" required=true/>
+                        <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&location.supported_carriers, &delivery_carrier)
+                            selected=delivery_carrier.clone() echo=true error=delivery_error error_key="deliveryPackage.carrierName" required=true/>
                         <Field name="pkg[tracking_number]" label="Tracking number" value=pkg.tracking_number.clone() echo=true required=true
                             error=delivery_error error_key="deliveryPackage.trackingNumber" check=validate::tracking_number/>
                         <Field name="pkg[drive_count]" label="Number of drives" kind="number" value=pkg.drive_count.map(|c| c.to_string()).unwrap_or_default()
@@ -160,7 +165,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
             {move || saved(matches!(actions.address.value().get(), Some(Ok(()))))}
             <PostForm action=actions.address attr:class="stack">
                 <input type="hidden" name="id" value=id/>
-                <fieldset disabled=!address_lock.allowed class="plain">
+                <fieldset disabled=!address_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return address"</legend>
                     <AddressFields prefix="address" error_prefix="returnAddress" error=address_error value=address.unwrap_or_default()/>
                     <div><button type="submit" class="button primary" data-testid="save-address">"Save return address"</button></div>
@@ -176,11 +181,11 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
             {move || saved(matches!(actions.shipping.value().get(), Some(Ok(()))))}
             <PostForm action=actions.shipping attr:class="stack">
                 <input type="hidden" name="id" value=id/>
-                <fieldset disabled=!shipping_lock.allowed class="plain">
+                <fieldset disabled=!shipping_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return shipping"</legend>
                     <div class="grid-2">
-                        <SelectField name="shipping[carrier_name]" label="Carrier" required=true selected=ret.carrier_name.clone() echo=true
-                            options=carriers(&KNOWN_CARRIERS.iter().map(|c| c.to_string()).collect::<Vec<_>>(), &ret.carrier_name)
+                        <SelectField name="shipping[carrier_name]" label="Carrier" required=true selected=return_carrier.clone() echo=true
+                            options=carriers(&KNOWN_CARRIERS.iter().map(|c| c.to_string()).collect::<Vec<_>>(), &return_carrier)
                             error=shipping_error error_key="returnShipping.carrierName"/>
                         <Field name="shipping[carrier_account_number]" label="Carrier account number" value=ret.carrier_account_number.clone()
                             echo=true required=true error=shipping_error error_key="returnShipping.carrierAccountNumber" check=validate::carrier_account_number/>
