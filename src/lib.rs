@@ -1,6 +1,6 @@
 //! The Import/Export job portal: a Leptos application rendered on the server and hydrated in the browser.
-// Release builds keep the views' full types (debug builds erase them, `--cfg erase_components`); the job
-// page's view type is deeper than rustc's default limit of 128.
+// Without `--cfg erase_components` (every cargo-leptos build sets it, see Cargo.toml) the job page's view
+// type is deeper than rustc's default limit of 128.
 #![recursion_limit = "256"]
 
 pub mod account_rules;
@@ -12,10 +12,11 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;
 
-/// The WebAssembly entry point: takes over the server-rendered page.
+/// The WebAssembly entry point: takes over the server-rendered page. `hydrate_lazy` waits for the chunk of a
+/// page that loads on demand (`app::routes`) before hydrating it.
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_lazy(app::App);
 }

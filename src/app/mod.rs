@@ -5,17 +5,16 @@ pub mod forms;
 pub mod live;
 pub mod pages;
 pub mod query;
+pub mod resource;
+pub mod routes;
 
 use components::layout::Layout;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
-use pages::account::AccountPage;
-use pages::api_docs::ApiDocsPage;
-use pages::auth::{SignInPage, SignUpPage};
-use pages::new_job::NewJobPage;
-use pages::{job::JobPage, jobs::JobsPage, not_found::NotFound};
+use leptos_router::{path, Lazy, SsrMode};
+use pages::{job::JobPage, not_found::NotFound};
+use routes::*;
 
 /// The Content-Security-Policy of a page: scripts only from this site or with this render's nonce
 /// (the hydration loader), WebAssembly allowed, inline style attributes only (progress bar widths).
@@ -71,19 +70,19 @@ pub fn App() -> impl IntoView {
         <Router>
             <Layout>
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=JobsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/jobs") view=JobsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/jobs/new") view=NewJobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/") view={Lazy::<JobsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/new") view={Lazy::<NewJobRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
-                    <Route path=path!("/api-docs") view=ApiDocsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/sign-in") view=SignInPage ssr=SsrMode::Async/>
-                    <Route path=path!("/sign-up") view=SignUpPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff") view=pages::staff::jobs::StaffJobsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff/jobs/:id") view=pages::staff::job::StaffJobPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff/attention") view=pages::staff::attention::AttentionPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff/intakes") view=pages::staff::intakes::IntakesPage ssr=SsrMode::Async/>
-                    <Route path=path!("/staff/clock") view=pages::staff::clock::ClockPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/staff") view={Lazy::<StaffJobsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/jobs/:id") view={Lazy::<StaffJobRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/attention") view={Lazy::<AttentionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/intakes") view={Lazy::<IntakesRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/staff/clock") view={Lazy::<ClockRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

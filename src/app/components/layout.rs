@@ -1,6 +1,7 @@
 //! The frame of every page: header with navigation and the signed-in person, main area, footer.
 
 use crate::app::pages::auth::{current_user, SignOut};
+use crate::app::resource::resource;
 use crate::model::Role;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -8,7 +9,7 @@ use leptos_router::components::A;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
-    let user = Resource::new(|| (), |_| current_user());
+    let user = resource(|| (), |_| current_user());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">

@@ -7,5 +7,6 @@ pub mod drafts;
 pub mod form;
 pub mod layout;
 pub mod notices;
+pub mod post_form;
 pub mod status;
 pub mod time;

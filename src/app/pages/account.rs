@@ -3,6 +3,7 @@
 use crate::account_rules;
 use crate::app::components::form::{Field, FormError, FormMessage};
 use crate::app::components::time::Time;
+use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::model::{TokenInfo, UserInfo};
 use leptos::prelude::*;
@@ -156,7 +157,7 @@ pub fn AccountPage() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let overview = Resource::new(
+    let overview = resource(
         move || (create.version().get(), revoke.version().get()),
         |_| account_overview(),
     );

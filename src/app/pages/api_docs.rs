@@ -3,6 +3,7 @@
 //! the snippet.
 
 use crate::api_guide::{python_snippet, SDK_INSTALL};
+use crate::app::resource::resource;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,7 +42,7 @@ pub async fn api_docs_context() -> Result<ApiDocsInfo, AppError> {
 
 #[component]
 pub fn ApiDocsPage() -> impl IntoView {
-    let context = Resource::new(|| (), |_| api_docs_context());
+    let context = resource(|| (), |_| api_docs_context());
     view! {
         <Title text="API"/>
         <div class="page-head"><h1>"API for programs"</h1></div>

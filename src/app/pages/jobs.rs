@@ -4,6 +4,7 @@
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
 use crate::app::query::{list_href, non_empty};
+use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::model::{JobListPage, RemovalNotice};
 use leptos::prelude::*;
@@ -149,11 +150,11 @@ pub fn JobsPage() -> impl IntoView {
         }
     });
     let live = crate::app::live::use_live_updates(None);
-    let page = Resource::new(
+    let page = resource(
         move || (query.get(), live.get()),
         |(q, _)| list_jobs(Some(q)),
     );
-    let removed = Resource::new(move || live.get(), |_| removal_notices());
+    let removed = resource(move || live.get(), |_| removal_notices());
     let selected = move |field: fn(&ListQuery) -> &Option<String>, value: &'static str| {
         move || field(&query.read()).as_deref() == Some(value)
     };

@@ -3,6 +3,7 @@
 
 use crate::app::components::form::{Field, FormError, FormMessage, SelectField, TextAreaField};
 use crate::app::forms::{FormIntent, JobForm, DEFAULT_MANIFEST_FILE};
+use crate::app::resource::resource;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -183,7 +184,7 @@ pub fn NewJobPage() -> impl IntoView {
             .and_then(|n| n.parse::<usize>().ok())
             .map(|n| n.clamp(1, validate::MAX_DRIVES))
     };
-    let options = Resource::new(|| (), |_| new_job_options());
+    let options = resource(|| (), |_| new_job_options());
     let create = ServerAction::<CreateJob>::new();
     view! {
         <Title text="New job"/>

@@ -2,6 +2,7 @@
 //! would accept it, and says why not otherwise.
 
 use super::JobActions;
+use crate::app::components::post_form::PostForm;
 use crate::error::AppError;
 use crate::model::JobDetail;
 use leptos::prelude::*;
@@ -103,14 +104,14 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
         <section class="card" aria-labelledby="actions-heading">
             <h2 id="actions-heading">"Actions"</h2>
             <div class="action-row">
-                <ActionForm action=mark attr:class="inline-action">
+                <PostForm action=mark attr:class="inline-action">
                     <input type="hidden" name="id" value=id/>
                     <button type="submit" class="button primary" data-testid="mark-shipped" disabled=!ship.allowed
                         aria-describedby=ship.reason.as_ref().map(|_| "mark-shipped-reason")>
                         "Mark as shipped"
                     </button>
                     {ship.reason.clone().map(|r| view! { <p class="hint" id="mark-shipped-reason" data-testid="mark-shipped-reason">{r}</p> })}
-                </ActionForm>
+                </PostForm>
                 {move || error_of(mark.value().get()).map(|e| view! { <p class="error" role="alert" data-testid="action-error">{e.to_string()}</p> })}
             </div>
 
@@ -120,14 +121,14 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
                 {if cancel.allowed {
                     view! {
                         <p data-testid="cancel-effect">{effect}</p>
-                        <ActionForm action=cancel_action attr:class="stack">
+                        <PostForm action=cancel_action attr:class="stack">
                             <input type="hidden" name="id" value=id/>
                             <div class="field checkbox">
                                 <input type="checkbox" id="confirm-cancel" name="confirm" value="yes" required=true/>
                                 <label for="confirm-cancel">"Yes, cancel this job"</label>
                             </div>
                             <div><button type="submit" class="button danger" data-testid="cancel-job">"Cancel job"</button></div>
-                        </ActionForm>
+                        </PostForm>
                     }.into_any()
                 } else {
                     view! {
@@ -143,14 +144,14 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
                 <p class="hint">{CustomerAction::Delete.explanation(&detail.settings)}</p>
                 {if delete.allowed {
                     view! {
-                        <ActionForm action=delete_action attr:class="stack">
+                        <PostForm action=delete_action attr:class="stack">
                             <input type="hidden" name="id" value=id/>
                             <div class="field checkbox">
                                 <input type="checkbox" id="confirm-delete" name="confirm" value="yes" required=true/>
                                 <label for="confirm-delete">"Yes, delete this job"</label>
                             </div>
                             <div><button type="submit" class="button danger" data-testid="delete-job">"Delete job"</button></div>
-                        </ActionForm>
+                        </PostForm>
                     }.into_any()
                 } else {
                     view! {

@@ -2,6 +2,7 @@
 //! extra drives that arrived unlisted.
 
 use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, Progress};
+use crate::app::resource::{resource, JsonBytes};
 use crate::error::AppError;
 use crate::model::JobDetail;
 use leptos::prelude::*;
@@ -35,12 +36,12 @@ pub async fn bitlocker_keys(id: i64) -> Result<Vec<(String, String)>, AppError> 
 }
 
 /// The keys shown after "Show BitLocker keys": `None` while hidden.
-pub type KeysResource = Resource<Result<Option<Vec<(String, String)>>, AppError>>;
+pub type KeysResource = Resource<Result<Option<Vec<(String, String)>>, AppError>, JsonBytes>;
 
 /// The keys of the job `id` names, read once each time the customer asks to see them (and audited then), not
 /// each time a live update redraws the drives: the page creates this once, outside the redrawn view.
 pub fn keys_resource(id: Memo<Option<i64>>, show: Signal<bool>) -> KeysResource {
-    Resource::new(
+    resource(
         move || (id.get(), show.get()),
         |(id, show)| async move {
             match id {

@@ -8,9 +8,11 @@ mod shipping;
 use crate::app::components::diagram::{DriveDiagram, JobDiagram, NextSteps};
 use crate::app::components::drafts::{after_redraw, focused, FormDrafts};
 use crate::app::components::notices::JobNotices;
+use crate::app::components::post_form::FormAction;
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::Time;
 use crate::app::pages::not_found::NotFound;
+use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::model::JobDetail;
 use actions::{ActionsCard, CancelJob, DeleteJob, MarkShipped};
@@ -63,23 +65,23 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
 /// Every action of the page; the job is re-read whenever one of them completes.
 #[derive(Clone, Copy)]
 pub struct JobActions {
-    pub mark: ServerAction<MarkShipped>,
-    pub cancel: ServerAction<CancelJob>,
-    pub delete: ServerAction<DeleteJob>,
-    pub delivery: ServerAction<UpdateDeliveryPackage>,
-    pub address: ServerAction<UpdateReturnAddress>,
-    pub shipping: ServerAction<UpdateReturnShipping>,
+    pub mark: FormAction<MarkShipped>,
+    pub cancel: FormAction<CancelJob>,
+    pub delete: FormAction<DeleteJob>,
+    pub delivery: FormAction<UpdateDeliveryPackage>,
+    pub address: FormAction<UpdateReturnAddress>,
+    pub shipping: FormAction<UpdateReturnShipping>,
 }
 
 impl JobActions {
     fn new() -> JobActions {
         JobActions {
-            mark: ServerAction::new(),
-            cancel: ServerAction::new(),
-            delete: ServerAction::new(),
-            delivery: ServerAction::new(),
-            address: ServerAction::new(),
-            shipping: ServerAction::new(),
+            mark: FormAction::new(),
+            cancel: FormAction::new(),
+            delete: FormAction::new(),
+            delivery: FormAction::new(),
+            address: FormAction::new(),
+            shipping: FormAction::new(),
         }
     }
 
@@ -103,7 +105,7 @@ pub fn JobPage() -> impl IntoView {
     // The version of the job on screen: a live stream opening on the same version needs no re-read.
     let shown = RwSignal::new(None::<u64>);
     let live = crate::app::live::use_live_job(id.get_untracked(), shown.into());
-    let detail = Resource::new(
+    let detail = resource(
         move || (id.get(), actions.versions(), live.get()),
         |(id, _, _)| async move {
             match id {

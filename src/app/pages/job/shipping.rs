@@ -5,6 +5,7 @@
 use super::JobActions;
 use crate::app::components::drafts::FormDrafts;
 use crate::app::components::form::{Field, FormError, FormMessage, SelectField};
+use crate::app::components::post_form::PostForm;
 use crate::app::forms::{AddressForm, DeliveryForm, ReturnShippingForm};
 use crate::app::pages::new_job::AddressFields;
 use crate::error::AppError;
@@ -138,7 +139,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
             {delivery_lock.reason.clone().map(|r| view! { <p class="locked" data-testid="delivery-locked">{format!("Locked: {r}.")}</p> })}
             <FormMessage error=delivery_error/>
             {move || saved(matches!(actions.delivery.value().get(), Some(Ok(()))))}
-            <ActionForm action=actions.delivery attr:class="stack">
+            <PostForm action=actions.delivery attr:class="stack">
                 <input type="hidden" name="id" value=id/>
                 <fieldset disabled=!delivery_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Delivery package"</legend>
@@ -154,7 +155,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
                     </div>
                     <div><button type="submit" class="button primary" data-testid="save-delivery">"Save delivery package"</button></div>
                 </fieldset>
-            </ActionForm>
+            </PostForm>
         </section>
 
         <section class="card" aria-labelledby="address-heading" data-testid="address-card">
@@ -162,14 +163,14 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
             {address_lock.reason.clone().map(|r| view! { <p class="locked" data-testid="address-locked">{format!("Locked: {r}.")}</p> })}
             <FormMessage error=address_error/>
             {move || saved(matches!(actions.address.value().get(), Some(Ok(()))))}
-            <ActionForm action=actions.address attr:class="stack">
+            <PostForm action=actions.address attr:class="stack">
                 <input type="hidden" name="id" value=id/>
                 <fieldset disabled=!address_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return address"</legend>
                     <AddressFields prefix="address" error_prefix="returnAddress" error=address_error value=address.unwrap_or_default()/>
                     <div><button type="submit" class="button primary" data-testid="save-address">"Save return address"</button></div>
                 </fieldset>
-            </ActionForm>
+            </PostForm>
         </section>
 
         <section class="card" aria-labelledby="return-shipping-heading" data-testid="return-shipping-card">
@@ -178,7 +179,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
             {shipping_lock.reason.clone().map(|r| view! { <p class="locked">{format!("Locked: {r}.")}</p> })}
             <FormMessage error=shipping_error/>
             {move || saved(matches!(actions.shipping.value().get(), Some(Ok(()))))}
-            <ActionForm action=actions.shipping attr:class="stack">
+            <PostForm action=actions.shipping attr:class="stack">
                 <input type="hidden" name="id" value=id/>
                 <fieldset disabled=!shipping_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return shipping"</legend>
@@ -191,7 +192,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
                     </div>
                     <div><button type="submit" class="button primary">"Save return shipping"</button></div>
                 </fieldset>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }

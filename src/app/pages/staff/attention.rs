@@ -5,6 +5,7 @@
 
 use super::ConsoleNav;
 use crate::app::components::time::{iso_minutes, relative};
+use crate::app::resource::resource;
 use crate::console::AttentionQueue;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -23,7 +24,7 @@ pub async fn staff_attention() -> Result<AttentionQueue, AppError> {
 #[component]
 pub fn AttentionPage() -> impl IntoView {
     let live = crate::app::live::use_live_updates(None);
-    let queue = Resource::new(move || live.get(), |_| staff_attention());
+    let queue = resource(move || live.get(), |_| staff_attention());
     view! {
         <Title text="Attention queue"/>
         <div class="page-head"><h1>"Attention queue"</h1></div>

@@ -4,6 +4,7 @@
 
 use super::{error_of, ConsoleNav, OpInput, OpMessage, OpSelect};
 use crate::app::components::time::iso_minutes;
+use crate::app::resource::resource;
 use crate::console::{ClockMoved, ClockStatus};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -109,7 +110,7 @@ pub fn ClockPage() -> impl IntoView {
     let advance = ServerAction::<StaffAdvanceClock>::new();
     let run = ServerAction::<StaffRunTimers>::new();
     let create = ServerAction::<StaffDevCreateJob>::new();
-    let status = Resource::new(
+    let status = resource(
         move || (advance.version().get(), run.version().get()),
         |_| staff_clock(),
     );

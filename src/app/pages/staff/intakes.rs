@@ -6,6 +6,7 @@
 use super::ops::split_ids;
 use super::{error_of, ConsoleNav, OpInput, OpMessage, OpSelect, OpTextArea};
 use crate::app::components::time::Time;
+use crate::app::resource::resource;
 use crate::console::{IntakeList, IntakeView};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -208,7 +209,7 @@ pub fn IntakesPage() -> impl IntoView {
     let resolve = ServerAction::<StaffResolveIntake>::new();
     // Staff streams also carry intake changes: a deadline the sweep fired shows up without a reload.
     let live = crate::app::live::use_live_updates(None);
-    let list = Resource::new(
+    let list = resource(
         move || (record.version().get(), resolve.version().get(), live.get()),
         |_| staff_intakes(),
     );

@@ -11,6 +11,7 @@ use crate::app::components::status::{
 };
 use crate::app::components::time::{iso_minutes, relative, Time};
 use crate::app::pages::not_found::NotFound;
+use crate::app::resource::resource;
 use crate::console::{actor_kind_label, StaffJobView, TimelineEntry};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -68,7 +69,7 @@ pub fn StaffJobPage() -> impl IntoView {
             .get("id")
             .and_then(|s| s.parse::<i64>().ok()),
     );
-    let view_data = Resource::new(
+    let view_data = resource(
         move || (id(), ops.version(), record.version().get(), live.get()),
         |(id, ..)| async move {
             match id {

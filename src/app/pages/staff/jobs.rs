@@ -5,6 +5,7 @@ use super::ConsoleNav;
 use crate::app::components::status::{JobStateBadge, Progress};
 use crate::app::components::time::{iso_minutes, relative};
 use crate::app::query::{list_href, non_empty};
+use crate::app::resource::resource;
 use crate::console::StaffJobList;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -137,7 +138,7 @@ pub fn StaffJobsPage() -> impl IntoView {
         }
     });
     let live = crate::app::live::use_live_updates(None);
-    let page = Resource::new(
+    let page = resource(
         move || (query.get(), live.get()),
         |(q, _)| staff_list_jobs(q),
     );
