@@ -87,6 +87,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let state = AppState {
         leptos_options: config.leptos.clone(),
+        static_files: portal::server::static_files::StaticFiles::for_site(&config.leptos),
         store,
         clock,
         config: Arc::new(config.clone()),
@@ -94,6 +95,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         live,
     };
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
+    state.static_files.warm();
 
     let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
         .await

@@ -18,6 +18,7 @@ async fn instance(url: &str, clock: Clock) -> AppState {
     let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
     AppState {
         leptos_options: config.leptos.clone(),
+        static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         live: LiveHub::shared(64, store.pool().clone(), url.to_string()),
         store,
         clock,

@@ -34,5 +34,8 @@ pub mod routes;
 #[cfg(test)]
 mod scheduler_tests;
 pub mod state;
+pub mod static_files;
+#[cfg(test)]
+mod static_files_tests;
 pub mod store;
 pub mod timers;

@@ -77,6 +77,7 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .expect("demo data");
     let state = AppState {
         leptos_options: config.leptos.clone(),
+        static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         store,
         clock,
         config: Arc::new(config),
