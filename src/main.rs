@@ -27,23 +27,33 @@ enum Cmd {
     Admin(portal::server::admin::AdminArgs),
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Log lines (one per API request, among others) are written in batches by a thread of their own, so that
+    // a request never waits for stdout (see server::log_writer); dropping the flusher writes what is queued.
+    let (writer, log_flusher) = portal::server::log_writer::to(std::io::stdout());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(writer)
         .init();
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Cmd::Serve(args)) => serve(args).await,
-        Some(Cmd::Admin(args)) => portal::server::admin::run(args).await,
-        None => serve(cli.serve).await,
-    };
+    let result = run();
+    drop(log_flusher);
     if let Err(e) = result {
         eprintln!("portal: {e}");
         std::process::exit(1);
+    }
+}
+
+#[tokio::main]
+async fn run() -> Result<(), String> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Serve(args)) => serve(args).await,
+        Some(Cmd::Admin(args)) => portal::server::admin::run(args).await,
+        None => serve(cli.serve).await,
     }
 }
 

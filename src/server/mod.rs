@@ -22,6 +22,7 @@ mod limits_tests;
 pub mod live;
 #[cfg(test)]
 mod live_tests;
+pub mod log_writer;
 #[cfg(test)]
 mod matrix_tests;
 pub mod new_job_post;
