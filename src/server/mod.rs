@@ -8,6 +8,8 @@ pub mod auth;
 mod auth_tests;
 pub mod bench;
 pub mod bench_data;
+#[cfg(test)]
+mod cache_router_tests;
 pub mod clock;
 pub mod commands;
 pub mod config;

@@ -2,8 +2,12 @@
 //! `$N` placeholders, integer and text columns, Unix-millisecond times).
 
 mod accounts;
+#[cfg(test)]
+mod cache_tests;
 mod console;
+mod credentials;
 mod intakes;
+mod job_documents;
 mod jobs;
 mod limits;
 mod locations;
@@ -13,6 +17,7 @@ mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
 pub use console::{StaffJobFilter, StaffRow};
+pub use credentials::{Principal, SessionIdentity, TokenIdentity};
 pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
@@ -37,6 +42,10 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Live tokens and sessions, resolved (see `credentials.rs`).
+    credentials: std::sync::Arc<credentials::CredentialCache>,
+    /// The REST API's documents of live jobs (see `job_documents.rs`).
+    documents: std::sync::Arc<job_documents::JobDocuments>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,9 +115,12 @@ impl Store {
                 "unsupported database URL '{url}': use sqlite://… or postgres://…"
             )));
         };
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite(url)?,
-            Backend::Postgres => url.to_string(),
+        let (url, sqlite_path) = match backend {
+            Backend::Sqlite => {
+                let (url, path) = prepare_sqlite(url)?;
+                (url, Some(path))
+            }
+            Backend::Postgres => (url.to_string(), None),
         };
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
@@ -131,7 +143,12 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
-        let store = Store { pool, backend };
+        let mut store = Store {
+            pool,
+            backend,
+            credentials: std::sync::Arc::new(credentials::CredentialCache::every_request()),
+            documents: Default::default(),
+        };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS
                 .run(&store.pool)
@@ -143,6 +160,12 @@ impl Store {
                 .map_err(|e| StoreError::Database(e.into()))?,
         }
         store.seed_locations().await?;
+        if let Some(path) = sqlite_path.filter(|p| !p.is_empty() && !p.contains(":memory:")) {
+            // A connection of the cache's own, out of the pool for good (see `credentials.rs`).
+            let connection = store.pool.acquire().await?.detach();
+            store.credentials =
+                std::sync::Arc::new(credentials::CredentialCache::sqlite(&path, connection).await);
+        }
         Ok(store)
     }
 
@@ -189,8 +212,9 @@ impl Store {
     }
 }
 
-/// `sqlite://data/portal.db` → creates `data/` and asks SQLite to create the file.
-fn prepare_sqlite(url: &str) -> StoreResult<String> {
+/// `sqlite://data/portal.db` → creates `data/` and asks SQLite to create the file. Returns the URL and the
+/// file's path.
+fn prepare_sqlite(url: &str) -> StoreResult<(String, String)> {
     let rest = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
@@ -214,7 +238,15 @@ fn prepare_sqlite(url: &str) -> StoreResult<String> {
     }
     // Validate early so a typo gives a clear message rather than a pool timeout.
     sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{path}?{query}"))?;
-    Ok(format!("sqlite://{path}?{query}"))
+    let memory = query.split('&').any(|p| p == "mode=memory");
+    Ok((
+        format!("sqlite://{path}?{query}"),
+        if memory {
+            String::new()
+        } else {
+            path.to_string()
+        },
+    ))
 }
 
 /// Reads a column, mapping decode errors to `Corrupt` with the column's name.
