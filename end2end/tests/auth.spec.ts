@@ -67,7 +67,7 @@ test('a customer typing a staff URL is refused', async ({ page }, testInfo) => {
 test("a customer typing another customer's job URL gets not found", async ({ page, browser }, testInfo) => {
   // The demo customer's job id, read as the demo customer.
   await signIn(page, testInfo, CUSTOMER);
-  await page.goto('/jobs');
+  await page.goto('/jobs?q=demo-transferring');
   const href = await page.locator('[data-job="demo-transferring"] a').getAttribute('href');
   expect(href).toMatch(/^\/jobs\/\d+$/);
 
@@ -91,6 +91,7 @@ test("a customer typing another customer's job URL gets not found", async ({ pag
 test('staff see the console link and every customer job', async ({ page }, testInfo) => {
   await signIn(page, testInfo, STAFF);
   await expect(page.getByRole('link', { name: 'Support console' })).toBeVisible();
+  await page.goto('/jobs?q=demo-faulted');
   await expect(page.locator('[data-job="demo-faulted"]')).toBeVisible();
 });
 

@@ -11,7 +11,7 @@ test.beforeEach(async ({ page }, testInfo) => {
 test.describe('jobs list', () => {
   test('renders the demo jobs from the database, one per state', async ({ page }, testInfo) => {
     const jobs = new JobsPage(page, testInfo);
-    await jobs.open();
+    await jobs.open(JobsPage.DEMO);
     await expect(jobs.row('demo-transferring')).toBeVisible();
     await expect(jobs.row('demo-transferring').getByTestId('job-state')).toHaveText('Transferring');
     await expect(jobs.row('demo-faulted').getByTestId('job-state')).toHaveText('Faulted');

@@ -72,6 +72,7 @@ impl Store {
         subscription_id: Option<&str>,
         now: Timestamp,
     ) -> StoreResult<Option<Account>> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO accounts (email, display_name, role, password_hash, created_at, password_changed_at) \
@@ -158,6 +159,7 @@ impl Store {
         password_hash: &str,
         now: Timestamp,
     ) -> StoreResult<()> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         sqlx::query("DELETE FROM sessions WHERE account_id = $1")
             .bind(account_id)

@@ -2,7 +2,7 @@
 //! projection), the attention queue, deleted jobs' timelines and the customers' emails. Every query is served
 //! by an index (see `migrations/sqlite/0002_console.sql`).
 
-use super::jobs::{job_summary, name_prefix_bounds, stored_job, BindValue, JOB_COLUMNS};
+use super::jobs::{job_summary, param, search_lookups, stored_job, BindValue, JOB_COLUMNS};
 use super::{col, millis, Cursor, Store, StoreResult, StoredJob};
 use crate::model::JobSummary;
 use lifecycle::{JobState, JobType, Timestamp};
@@ -39,10 +39,6 @@ fn staff_jobs_query(
     now: Timestamp,
 ) -> (String, Vec<BindValue>) {
     let mut binds: Vec<BindValue> = Vec::new();
-    let param = |value: BindValue, binds: &mut Vec<BindValue>| {
-        binds.push(value);
-        format!("${}", binds.len())
-    };
     let search = filter
         .search
         .as_deref()
@@ -54,26 +50,7 @@ fn staff_jobs_query(
     );
     match search {
         Some(search) => {
-            let exact = param(BindValue::Text(search.to_string()), &mut binds);
-            let mut lookups = vec![
-                format!("SELECT id FROM jobs WHERE tracking_number = {exact}"),
-                format!("SELECT id FROM jobs WHERE return_tracking_number = {exact}"),
-                format!("SELECT job_id AS id FROM drives WHERE drive_id = {exact}"),
-            ];
-            if let Some((low, high)) = name_prefix_bounds(&search.to_lowercase()) {
-                let l = param(BindValue::Text(low), &mut binds);
-                let h = param(BindValue::Text(high), &mut binds);
-                lookups.push(format!(
-                    "SELECT id FROM jobs WHERE name >= {l} AND name < {h}"
-                ));
-            }
-            if search.contains('@') {
-                let email = param(BindValue::Text(search.to_lowercase()), &mut binds);
-                lookups.push(format!(
-                    "SELECT j.id FROM accounts a JOIN subscriptions s ON s.account_id = a.id \
-                     JOIN jobs j ON j.subscription_id = s.id WHERE a.email = {email}"
-                ));
-            }
+            let lookups = search_lookups(search, true, &mut binds);
             // CROSS JOIN keeps SQLite from reordering the join: the matches first, then each job by its key.
             sql.push_str(&format!(
                 "({}) matched CROSS JOIN jobs WHERE jobs.id = matched.id AND deleted = 0",
@@ -137,11 +114,10 @@ impl Store {
 
     /// Live jobs with this name, in any subscription (through `jobs_by_name`).
     pub async fn live_job_ids_by_name(&self, name: &str) -> StoreResult<Vec<i64>> {
-        let ids =
-            sqlx::query_scalar("SELECT id FROM jobs WHERE name = $1 AND deleted = 0 LIMIT 10")
-                .bind(name.to_string())
-                .fetch_all(&self.pool)
-                .await?;
+        let ids = sqlx::query_scalar(LIVE_JOB_IDS_BY_NAME)
+            .bind(name.to_string())
+            .fetch_all(&self.pool)
+            .await?;
         Ok(ids)
     }
 
@@ -275,3 +251,8 @@ impl Store {
         Ok(plan.join("\n"))
     }
 }
+
+/// Live jobs by name. `+deleted`: see `jobs_by_ids_sql` (without it SQLite walks every live job, seconds with a
+/// million of them, instead of the `jobs_by_name` index).
+pub(crate) const LIVE_JOB_IDS_BY_NAME: &str =
+    "SELECT id FROM jobs WHERE name = $1 AND +deleted = 0 LIMIT 10";

@@ -103,8 +103,9 @@ impl Store {
         })?;
         for attempt in 0..super::jobs::ATTEMPTS {
             if attempt > 0 {
-                super::jobs::back_off(attempt).await;
+                self.retry(attempt).await;
             }
+            let _turn = self.write_turn().await;
             let mut tx = self.pool.begin().await?;
             let result = self
                 .insert_intake(&mut tx, job_id, &intake, &events, actor, now, settings)
@@ -198,6 +199,7 @@ impl Store {
         settings: &Settings,
     ) -> StoreResult<(StoredIntake, Vec<IntakeEvent>)> {
         for _ in 0..ATTEMPTS {
+            let _turn = self.write_turn().await;
             let mut tx = self.pool.begin().await?;
             let row = sqlx::query(&format!("SELECT {COLUMNS} FROM intakes WHERE id = $1"))
                 .bind(id)

@@ -16,6 +16,7 @@ impl Store {
         now: Timestamp,
     ) -> StoreResult<Option<Timestamp>> {
         let cutoff = millis(now - window);
+        let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
         let mut full_until: Option<Timestamp> = None;
         for (bucket, limit) in buckets {

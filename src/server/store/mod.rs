@@ -46,6 +46,15 @@ pub struct Store {
     credentials: std::sync::Arc<credentials::CredentialCache>,
     /// The REST API's documents of live jobs (see `job_documents.rs`).
     documents: std::sync::Arc<job_documents::JobDocuments>,
+    /// SQLite: whose turn it is to write. A transaction that reads and then writes (load the job, decide,
+    /// append) upgrades its lock at the first write, and fails at once if another connection committed since
+    /// its read — the busy timeout cannot help there — so under load racing writers would spin on retries.
+    /// Taking turns in the process before `BEGIN` makes them queue instead. PostgreSQL locks rows and needs
+    /// none.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Transactions run again because another writer won a race (an operational figure, and what the
+    /// contention tests assert on).
+    retries: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,9 +152,12 @@ impl Store {
                 .execute(&pool)
                 .await?;
         }
+        let writer = (backend == Backend::Sqlite).then(Default::default);
         let mut store = Store {
             pool,
             backend,
+            writer,
+            retries: Default::default(),
             credentials: std::sync::Arc::new(credentials::CredentialCache::every_request()),
             documents: Default::default(),
         };
@@ -171,6 +183,27 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How many transactions ran again after losing a race since the store was opened.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Before running a transaction again: counts it and backs off.
+    pub(super) async fn retry(&self, attempt: u32) {
+        self.retries
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        jobs::back_off(attempt).await;
+    }
+
+    /// Waits for this process's turn to run a write transaction (SQLite; a no-op on PostgreSQL). Hold the
+    /// guard until the transaction has committed or rolled back.
+    pub(super) async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.writer {
+            Some(writer) => Some(writer.lock().await),
+            None => None,
+        }
     }
 
     pub fn pool(&self) -> &AnyPool {

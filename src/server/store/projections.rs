@@ -132,6 +132,7 @@ impl Store {
             if rows.is_empty() {
                 return Ok(done);
             }
+            let _turn = self.write_turn().await;
             let mut tx = self.pool.begin().await?;
             for row in &rows {
                 let id: i64 = col(row, "id")?;
@@ -148,16 +149,15 @@ impl Store {
         let mut done = 0;
         let mut after = 0i64;
         loop {
-            let rows = sqlx::query(
-                "SELECT id, snapshot FROM jobs WHERE id > $1 AND deleted = 0 ORDER BY id LIMIT 500",
-            )
-            .bind(after)
-            .fetch_all(&self.pool)
-            .await?;
+            let rows = sqlx::query(LIVE_JOBS_AFTER)
+                .bind(after)
+                .fetch_all(&self.pool)
+                .await?;
             let Some(last) = rows.last() else {
                 return Ok(done);
             };
             after = col(last, "id")?;
+            let _turn = self.write_turn().await;
             let mut tx = self.pool.begin().await?;
             for row in &rows {
                 let id: i64 = col(row, "id")?;
@@ -171,3 +171,8 @@ impl Store {
         }
     }
 }
+
+/// The next 500 live jobs in id order, through the primary key. `+deleted`: see `jobs_by_ids_sql` (without it
+/// SQLite reads every live job through a `(deleted, …)` index and sorts them, for every batch).
+pub(crate) const LIVE_JOBS_AFTER: &str =
+    "SELECT id, snapshot FROM jobs WHERE id > $1 AND +deleted = 0 ORDER BY id LIMIT 500";
