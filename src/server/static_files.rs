@@ -2,10 +2,12 @@
 //! and the files of `public/` at the site's root (the favicon). They pass every layer of the router like any
 //! route (security headers, request limits; the access policy makes them public).
 //!
-//! - Each file is read once, with a gzip copy for text and WebAssembly (made at level 9 when first read, and
-//!   kept only when it is smaller), its content type and a strong `ETag` of its bytes. A request whose
-//!   `Accept-Encoding` allows gzip gets the gzip copy (`Vary: Accept-Encoding`); `If-None-Match` with the
-//!   current tag answers 304.
+//! - Each file is read once, with its content type and a strong `ETag` of its bytes. Text and WebAssembly
+//!   also get a gzip copy (level 9, kept only when smaller), made in the background: at start-up for the
+//!   files there (`warm`), else after the first read, whose request is answered with the plain bytes rather
+//!   than wait (a debug build's WebAssembly is 16 MB). A request whose `Accept-Encoding` allows gzip gets
+//!   the gzip copy once it exists (`Vary: Accept-Encoding` either way); `If-None-Match` with the current tag
+//!   answers 304.
 //! - The file names carry no content hash (cargo-leptos' `hash-files` is off), so browsers must revalidate:
 //!   `Cache-Control: no-cache`, which costs a 304 of a few bytes per page load rather than the file.
 //! - A file changed on disk (a new build, `cargo leptos watch`) is read again: every request compares the
@@ -27,6 +29,7 @@ struct File {
     len: u64,
     modified: Option<SystemTime>,
     content_type: HeaderValue,
+    compressible: bool,
     body: Bytes,
     etag: HeaderValue,
     /// The gzip copy and its tag, when smaller.
@@ -89,7 +92,7 @@ fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
     encoder.finish().ok()
 }
 
-/// Reads a file and makes its copies (blocking: run off the request threads).
+/// Reads a file, without its gzip copy (blocking: run off the request threads).
 fn load(path: &std::path::Path, name: &str) -> std::io::Result<File> {
     let metadata = std::fs::metadata(path)?;
     if !metadata.is_file() {
@@ -97,21 +100,28 @@ fn load(path: &std::path::Path, name: &str) -> std::io::Result<File> {
     }
     let body = std::fs::read(path)?;
     let content_type = content_type(name);
-    let gzip = compressible(content_type)
-        .then(|| gzip(&body))
-        .flatten()
-        .filter(|z| z.len() < body.len())
-        .map(|z| {
-            let etag = tag(&body, "-gz");
-            (Bytes::from(z), etag)
-        });
     Ok(File {
         len: metadata.len(),
         modified: metadata.modified().ok(),
         content_type: HeaderValue::from_static(content_type),
+        compressible: compressible(content_type),
         etag: tag(&body, ""),
         body: Bytes::from(body),
-        gzip,
+        gzip: None,
+    })
+}
+
+/// `file` with its gzip copy, when that is smaller (blocking, and slow for large files).
+fn with_gzip(file: &File) -> Option<File> {
+    let z = gzip(&file.body).filter(|z| z.len() < file.body.len())?;
+    Some(File {
+        len: file.len,
+        modified: file.modified,
+        content_type: file.content_type.clone(),
+        compressible: true,
+        body: file.body.clone(),
+        etag: file.etag.clone(),
+        gzip: Some((Bytes::from(z), tag(&file.body, "-gz"))),
     })
 }
 
@@ -181,6 +191,10 @@ impl StaticFiles {
             }
             for name in names {
                 if let Ok(file) = load(&files.root.join(&name), &name) {
+                    let file = match file.compressible.then(|| with_gzip(&file)).flatten() {
+                        Some(zipped) => zipped,
+                        None => file,
+                    };
                     files.put(name, file);
                 }
             }
@@ -220,7 +234,25 @@ impl StaticFiles {
             .await
             .ok()?
             .ok()?;
-        Some(self.put(name.to_string(), file))
+        let file = self.put(name.to_string(), file);
+        if file.compressible {
+            self.gzip_later(name.to_string(), file.clone());
+        }
+        Some(file)
+    }
+
+    /// Makes the gzip copy of `file` in the background and keeps it, unless the file was read again meanwhile.
+    fn gzip_later(&self, name: String, file: Arc<File>) {
+        let files = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let Some(zipped) = with_gzip(&file) else {
+                return;
+            };
+            let mut kept = files.files.write().unwrap_or_else(|e| e.into_inner());
+            if kept.get(&name).is_some_and(|k| Arc::ptr_eq(k, &file)) {
+                kept.insert(name, Arc::new(zipped));
+            }
+        });
     }
 
     async fn serve(&self, name: &str, headers: &HeaderMap) -> Response {
@@ -240,7 +272,7 @@ impl StaticFiles {
         h.insert(header::CONTENT_TYPE, file.content_type.clone());
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         h.insert(header::ETAG, etag);
-        if file.gzip.is_some() {
+        if file.compressible {
             h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         }
         if encoded {
