@@ -27,23 +27,33 @@ enum Cmd {
     Admin(portal::server::admin::AdminArgs),
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    // Log lines (one per API request, among others) are written in batches by a thread of their own, so that
+    // a request never waits for stdout (see server::log_writer); dropping the flusher writes what is queued.
+    let (writer, log_flusher) = portal::server::log_writer::to(std::io::stdout());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
+        .with_writer(writer)
         .init();
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Cmd::Serve(args)) => serve(args).await,
-        Some(Cmd::Admin(args)) => portal::server::admin::run(args).await,
-        None => serve(cli.serve).await,
-    };
+    let result = run();
+    drop(log_flusher);
     if let Err(e) = result {
         eprintln!("portal: {e}");
         std::process::exit(1);
+    }
+}
+
+#[tokio::main]
+async fn run() -> Result<(), String> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Serve(args)) => serve(args).await,
+        Some(Cmd::Admin(args)) => portal::server::admin::run(args).await,
+        None => serve(cli.serve).await,
     }
 }
 
@@ -87,6 +97,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     };
     let state = AppState {
         leptos_options: config.leptos.clone(),
+        static_files: portal::server::static_files::StaticFiles::for_site(&config.leptos),
         store,
         clock,
         config: Arc::new(config.clone()),
@@ -94,6 +105,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         live,
     };
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
+    state.static_files.warm();
 
     let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
         .await

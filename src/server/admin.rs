@@ -207,6 +207,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             }
             let state = super::state::AppState {
                 leptos_options: config.leptos.clone(),
+                static_files: super::static_files::StaticFiles::for_site(&config.leptos),
                 store,
                 clock,
                 config: std::sync::Arc::new(config.clone()),

@@ -18,6 +18,7 @@ async fn instance(url: &str, clock: Clock) -> AppState {
     let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
     AppState {
         leptos_options: config.leptos.clone(),
+        static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         live: LiveHub::shared(64, store.pool().clone(), url.to_string()),
         store,
         clock,
@@ -280,8 +281,8 @@ fn a_page_kept_on_one_instance_shows_a_change_made_on_another_at_once() {
             return;
         };
         let clock = Clock::development();
-        let a = TestApp::over(instance(&url, clock.clone()).await).await;
-        let b = TestApp::over(instance(&url, clock.clone()).await).await;
+        let a = TestApp::over(instance(&url, clock.clone()).await, &url).await;
+        let b = TestApp::over(instance(&url, clock.clone()).await, &url).await;
         let settings = *a.state.settings();
         super::demo::seed(&a.state.store, clock.now(), &settings)
             .await

@@ -221,6 +221,23 @@ struct PlainRow {
     expected: Row,
 }
 
+/// 200 for a file of the built site (`target/site`, made by `cargo leptos build`), else 404.
+fn site_file(name: &str) -> u16 {
+    let config =
+        crate::server::config::Config::load(&crate::server::config::ServeArgs::default(), &|_| {
+            None
+        })
+        .expect("config");
+    if std::path::Path::new(config.leptos.site_root.as_ref())
+        .join(name)
+        .is_file()
+    {
+        200
+    } else {
+        404
+    }
+}
+
 /// Every plain route, keyed by `(method, declared path)`.
 fn plain_expectations(job: i64) -> BTreeMap<(&'static str, String), PlainRow> {
     let sub = demo::DEMO_SUBSCRIPTION;
@@ -258,6 +275,19 @@ fn plain_expectations(job: i64) -> BTreeMap<(&'static str, String), PlainRow> {
         (
             ("GET", "/openapi.json".into()),
             row("/openapi.json".into(), None, [200; 6]),
+        ),
+        // Static files are public: the same answer for everyone (404 only where the site is not built).
+        (
+            ("GET", "/pkg/{*path}".into()),
+            row(
+                "/pkg/portal.css".into(),
+                None,
+                [site_file("pkg/portal.css"); 6],
+            ),
+        ),
+        (
+            ("GET", "/favicon.svg".into()),
+            row("/favicon.svg".into(), None, [site_file("favicon.svg"); 6]),
         ),
         // The event stream: only signed-in people, only for jobs they may see.
         (

@@ -8,6 +8,8 @@ pub mod auth;
 mod auth_tests;
 pub mod bench;
 pub mod bench_data;
+#[cfg(test)]
+mod cache_router_tests;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -22,6 +24,7 @@ mod limits_tests;
 pub mod live;
 #[cfg(test)]
 mod live_tests;
+pub mod log_writer;
 #[cfg(test)]
 mod matrix_tests;
 pub mod new_job_post;
@@ -37,5 +40,8 @@ pub mod routes;
 #[cfg(test)]
 mod scheduler_tests;
 pub mod state;
+pub mod static_files;
+#[cfg(test)]
+mod static_files_tests;
 pub mod store;
 pub mod timers;

@@ -24,9 +24,8 @@ use super::state::AppState;
 use super::store::Backend;
 use crate::model::Role;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderName, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use std::collections::{HashMap, VecDeque};
@@ -353,12 +352,16 @@ fn keepable(req: &Request) -> Option<(i64, Option<String>)> {
 }
 
 /// The layer in front of the page renderer (inside identification and the access guard).
-pub async fn serve(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn serve(
+    app: &AppState,
+    mut req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let Some((job_id, drive)) = keepable(&req) else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let Some(identity) = req.extensions().get::<Identity>() else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let key = PageKey {
         viewer: Viewer::of(identity),
@@ -384,7 +387,7 @@ pub async fn serve(State(app): State<AppState>, mut req: Request, next: Next) ->
     let ticket = cache.ticket(job_id);
     let note = RenderNote::default();
     req.extensions_mut().insert(note.clone());
-    let response = next.run(req).await;
+    let response = next(req).await;
     let seen = std::mem::take(&mut *note.0.lock().unwrap_or_else(|e| e.into_inner()));
     let (Seen::Version(version), StatusCode::OK) = (seen, response.status()) else {
         cache.release(&ticket);

@@ -3,7 +3,8 @@
 use super::clock::Clock;
 use super::config::{Config, ServeArgs};
 use super::state::AppState;
-use super::store::test_support::temp_store;
+use super::store::test_support::temp_url;
+use super::store::Store;
 use super::{demo, router};
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
@@ -52,6 +53,8 @@ pub(crate) fn on_shared_runtime<F: std::future::Future>(future: F) -> F::Output 
 pub(crate) struct TestApp {
     pub router: Router,
     pub state: AppState,
+    /// The database's URL, for a second store on it (another process or instance).
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -68,7 +71,9 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
             .with_thread_names(true)
             .try_init();
     }
-    let (store, dir) = temp_store().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = temp_url(&dir).await;
+    let store = Store::open(&url).await.expect("open store");
     let mut config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
     adjust(&mut config);
     let clock = Clock::development();
@@ -77,6 +82,7 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         .expect("demo data");
     let state = AppState {
         leptos_options: config.leptos.clone(),
+        static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         store,
         clock,
         config: Arc::new(config),
@@ -86,6 +92,7 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     TestApp {
         router: router::build(state.clone()),
         state,
+        url,
         _dir: dir,
     }
 }
@@ -126,10 +133,11 @@ pub(crate) struct Reply {
 
 impl TestApp {
     /// A test app over an existing state (an instance of a shared database, say), with a router of its own.
-    pub async fn over(state: AppState) -> TestApp {
+    pub async fn over(state: AppState, url: &str) -> TestApp {
         TestApp {
             router: router::build(state.clone()),
             state,
+            url: url.to_string(),
             _dir: tempfile::tempdir().expect("temporary directory"),
         }
     }

@@ -62,6 +62,8 @@ async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
 pub fn plain_routes() -> Vec<PlainRoute> {
     let mut routes = vec![
         PlainRoute::get("/healthz", Access::Public, healthz),
+        PlainRoute::get("/pkg/{*path}", Access::Public, super::static_files::pkg),
+        PlainRoute::get("/favicon.svg", Access::Public, super::static_files::favicon),
         PlainRoute::get("/events", Access::SignedIn, live::events),
         PlainRoute::new(
             Method::POST,

@@ -51,6 +51,7 @@ async fn app_with(db: &Db, clock: &Clock, settings: Settings) -> AppState {
     config.settings = settings;
     AppState {
         leptos_options: config.leptos.clone(),
+        static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         store,
         clock: clock.clone(),
         config: Arc::new(config),

@@ -4,6 +4,7 @@ use super::auth::limits::SignInLimiter;
 use super::clock::Clock;
 use super::config::Config;
 use super::live::LiveHub;
+use super::static_files::StaticFiles;
 use super::store::Store;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub sign_in_limiter: SignInLimiter,
     pub live: LiveHub,
+    /// The site's static files, served from memory.
+    pub static_files: StaticFiles,
 }
 
 impl AppState {

@@ -12,7 +12,8 @@ use crate::server::commands;
 use crate::server::state::AppState;
 use crate::server::store::{Cursor, JobScope};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use lifecycle::api::{check_create_echoes, update_commands, update_target};
 use lifecycle::{Command, CustomerCommand};
@@ -119,9 +120,24 @@ pub async fn get(
     State(app): State<AppState>,
     api: Api,
     ApiPath((subscription, rg, name)): ApiPath<JobPath>,
-) -> Result<Json<JobResponse>, ApiError> {
-    let stored = api.job(&app, &subscription, &rg, &name).await?;
-    Ok(Json(job_response(&stored)))
+) -> Result<Response, ApiError> {
+    let subscription = api.readable_subscription(&subscription)?;
+    // The same bytes `Json(job_response(..))` answers, made once per version of the job (store::job_documents).
+    let body = app
+        .store
+        .job_document(&subscription, &rg, &name, |stored| {
+            serde_json::to_vec(&job_response(stored))
+        })
+        .await?
+        .ok_or_else(|| ApiError::job_not_found(&rg, &name))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response())
 }
 
 /// Creates a job, or replaces it while it is still Creating.

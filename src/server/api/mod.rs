@@ -12,7 +12,7 @@
 
 mod canonical_path;
 mod context;
-mod convert;
+pub(crate) mod convert;
 mod errors;
 mod jobs;
 mod locations;

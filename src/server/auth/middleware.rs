@@ -9,9 +9,8 @@ use super::{Identity, RemoteAddr, Via};
 use crate::error::AppError;
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use http_body_util::BodyExt;
@@ -78,43 +77,41 @@ fn arm_error(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn identify(
+    app: &AppState,
+    mut req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let remote = client_address(peer, req.headers(), &app.config.trusted_proxies);
-    req.extensions_mut()
-        .insert(RemoteAddr(remote.map(|ip| ip.to_string())));
     let now = app.clock.now();
-    let headers = req.headers().clone();
-    let token = bearer(&headers);
+    let token = bearer(req.headers());
+    let secret = match token {
+        None => secret_from(req.headers()),
+        Some(_) => None,
+    };
     let mut identity: Option<Identity> = None;
     let mut stale_cookie = false;
 
     if let Some(token) = &token {
-        match app.store.token(&sha256_hex(token)).await {
-            Ok(Some(record)) => {
-                if record.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
-                    if let Err(e) = app.store.touch_token(record.token_id, now).await {
+        let hash = sha256_hex(token);
+        match app.store.token_identity(&hash).await {
+            Ok(Some(found)) => {
+                if found.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY) {
+                    if let Err(e) = app.store.record_token_use(&hash, found.token_id, now).await {
                         tracing::warn!(error = %e, "cannot record token use");
                     }
                 }
-                let subscriptions = match app.store.subscriptions_of(record.account.id).await {
-                    Ok(s) => s,
-                    Err(e) => return internal(e),
-                };
-                identity = Some(Identity {
-                    account_id: record.account.id,
-                    email: record.account.email,
-                    display_name: record.account.display_name,
-                    role: record.account.role,
-                    subscriptions,
-                    via: Via::Token {
-                        token_id: record.token_id,
-                        name: record.name,
+                identity = Some(Identity::of(
+                    &found.principal,
+                    Via::Token {
+                        token_id: found.token_id,
+                        name: found.name.clone(),
                     },
-                });
+                ));
             }
             Ok(None) => {
                 return arm_error(
@@ -125,28 +122,17 @@ pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next)
             }
             Err(e) => return internal(e),
         }
-    } else if let Some(secret) = secret_from(&headers) {
-        let id_hash = sha256_hex(&secret);
-        match app.store.session(&id_hash, now).await {
-            Ok(Some(record)) => {
-                if now - record.last_seen_at >= TOUCH_EVERY {
+    } else if let Some(secret) = &secret {
+        let id_hash = sha256_hex(secret);
+        match app.store.session_identity(&id_hash, now).await {
+            Ok(Some(found)) => {
+                if now - found.last_seen_at >= TOUCH_EVERY {
                     let expires = now + app.config.session_idle.delta();
-                    if let Err(e) = app.store.touch_session(&id_hash, now, expires).await {
+                    if let Err(e) = app.store.extend_session(&id_hash, now, expires).await {
                         tracing::warn!(error = %e, "cannot extend session");
                     }
                 }
-                let subscriptions = match app.store.subscriptions_of(record.account.id).await {
-                    Ok(s) => s,
-                    Err(e) => return internal(e),
-                };
-                identity = Some(Identity {
-                    account_id: record.account.id,
-                    email: record.account.email,
-                    display_name: record.account.display_name,
-                    role: record.account.role,
-                    subscriptions,
-                    via: Via::Session { id_hash },
-                });
+                identity = Some(Identity::of(&found.principal, Via::Session { id_hash }));
             }
             Ok(None) => stale_cookie = true,
             Err(e) => return internal(e),
@@ -154,17 +140,19 @@ pub async fn identify(State(app): State<AppState>, mut req: Request, next: Next)
     }
 
     if is_unsafe(req.method()) && token.is_none() {
-        if let Err(reason) = same_origin(&headers, secret_from(&headers).is_some()) {
+        if let Err(reason) = same_origin(req.headers(), secret.is_some()) {
             tracing::warn!(path = %req.uri().path(), reason, "CSRF check failed");
             return (StatusCode::FORBIDDEN, reason).into_response();
         }
     }
+    req.extensions_mut()
+        .insert(RemoteAddr(remote.map(|ip| ip.to_string())));
     if let Some(identity) = identity {
         req.extensions_mut().insert(identity);
     }
-    let mut response = next.run(req).await;
+    let mut response = next(req).await;
     if stale_cookie {
-        if let Ok(v) = HeaderValue::from_str(&clear_cookie(&app)) {
+        if let Ok(v) = HeaderValue::from_str(&clear_cookie(app)) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
     }
@@ -184,7 +172,7 @@ fn wants_html(req: &Request) -> bool {
 }
 
 /// Enforces the access table: anonymous visitors are sent to sign in; customers never reach staff routes.
-pub async fn guard(req: Request, next: Next) -> Response {
+pub async fn guard(req: Request, next: impl AsyncFnOnce(Request) -> Response) -> Response {
     let path = req.uri().path().to_string();
     let needed = access(&path);
     let identity = req.extensions().get::<Identity>();
@@ -194,7 +182,7 @@ pub async fn guard(req: Request, next: Next) -> Response {
         Access::Staff => identity.is_some_and(Identity::is_staff),
     };
     if allowed {
-        return next.run(req).await;
+        return next(req).await;
     }
     // A page, or a page's own form posted without JavaScript (it asks for HTML): a person is answered with a
     // page (sign in first, or "staff only"); programs and server functions get a status with a JSON error.
@@ -240,9 +228,9 @@ fn urlencode(s: &str) -> String {
 
 /// Server functions answer every error with 500; JSON callers get the status the error means instead
 /// (400, 401, 403, 404, 409). Redirects of plain form posts are left alone.
-pub async fn error_status(req: Request, next: Next) -> Response {
+pub async fn error_status(req: Request, next: impl AsyncFnOnce(Request) -> Response) -> Response {
     let is_server_fn = req.uri().path().starts_with("/api/");
-    let response = next.run(req).await;
+    let response = next(req).await;
     if !is_server_fn
         || response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response.headers().contains_key("serverfnerror")
@@ -263,8 +251,11 @@ pub async fn error_status(req: Request, next: Next) -> Response {
 
 /// Headers every response carries. HTML pages set their own Content-Security-Policy with the render's nonce
 /// (see `app::shell`); everything else gets a policy that allows nothing.
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    let mut response = next.run(req).await;
+pub async fn security_headers(
+    req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
+    let mut response = next(req).await;
     let h = response.headers_mut();
     let defaults = [
         ("x-content-type-options", "nosniff"),

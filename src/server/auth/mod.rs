@@ -35,6 +35,18 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// The caller behind a resolved credential.
+    pub fn of(principal: &crate::server::store::Principal, via: Via) -> Identity {
+        Identity {
+            account_id: principal.account_id,
+            email: principal.email.clone(),
+            display_name: principal.display_name.clone(),
+            role: principal.role,
+            subscriptions: principal.subscriptions.clone(),
+            via,
+        }
+    }
+
     pub fn is_staff(&self) -> bool {
         self.role == Role::Staff
     }

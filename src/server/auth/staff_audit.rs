@@ -5,9 +5,8 @@
 use super::{Identity, RemoteAddr};
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// The staff server functions that only read; every other `staff_…` function is audited.
@@ -70,9 +69,13 @@ fn outcome(response: &Response) -> String {
 }
 
 /// Runs inside the access guard, so an audited call here is a staff member's.
-pub async fn record(State(app): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn record(
+    app: &AppState,
+    req: Request,
+    next: impl AsyncFnOnce(Request) -> Response,
+) -> Response {
     let Some(operation) = audited_operation(req.uri().path()).map(str::to_string) else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let Some(identity) = req
         .extensions()
@@ -80,7 +83,7 @@ pub async fn record(State(app): State<AppState>, req: Request, next: Next) -> Re
         .filter(|i| i.is_staff())
         .cloned()
     else {
-        return next.run(req).await;
+        return next(req).await;
     };
     let remote = req
         .extensions()
@@ -107,9 +110,7 @@ pub async fn record(State(app): State<AppState>, req: Request, next: Next) -> Re
         }
     };
     let fields = fields(&content_type, &bytes);
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let response = next(Request::from_parts(parts, Body::from(bytes))).await;
     let called = if fields.is_empty() {
         operation
     } else {

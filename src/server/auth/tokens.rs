@@ -21,10 +21,11 @@ pub fn new_api_token() -> (String, String) {
     (token, prefix)
 }
 
-/// A random GUID (version 4), for new subscriptions.
+/// A random GUID (version 4), for new subscriptions and request ids: from the thread's CSPRNG (seeded from the
+/// operating system), not a system call per id.
 pub fn new_guid() -> String {
     let mut b = [0u8; 16];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    rand::thread_rng().fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex::encode(b);

@@ -1,5 +1,6 @@
 //! Accounts, subscriptions, sessions, API tokens and the audit log.
 
+use super::credentials::{Principal, SessionIdentity, TokenIdentity};
 use super::{col, from_millis, millis, Store, StoreError, StoreResult};
 use crate::model::{Role, TokenInfo};
 use lifecycle::Timestamp;
@@ -22,6 +23,7 @@ pub struct SessionRecord {
     pub account: Account,
     pub csrf_token: String,
     pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
 }
 
 /// A token joined with its account.
@@ -148,7 +150,9 @@ impl Store {
         .await?)
     }
 
-    /// Replaces the password and ends every session of the account.
+    /// Replaces the password and ends every session of the account. (Sessions first: both statements bump
+    /// the credentials epoch, and a sign-out of one of these sessions meanwhile locks the session's row before
+    /// the epoch's, so this order cannot deadlock with it on PostgreSQL.)
     pub async fn set_password(
         &self,
         account_id: i64,
@@ -157,6 +161,10 @@ impl Store {
     ) -> StoreResult<()> {
         let _turn = self.write_turn().await;
         let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "UPDATE accounts SET password_hash = $1, password_changed_at = $2 WHERE id = $3",
         )
@@ -165,11 +173,99 @@ impl Store {
         .bind(account_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("DELETE FROM sessions WHERE account_id = $1")
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    async fn principal(&self, account: Account) -> StoreResult<Principal> {
+        let subscriptions = self.subscriptions_of(account.id).await?;
+        Ok(Principal {
+            account_id: account.id,
+            email: account.email,
+            display_name: account.display_name,
+            role: account.role,
+            subscriptions,
+        })
+    }
+
+    /// The live API token with this hash, with its account and subscriptions: from memory while nothing
+    /// changed credentials since it was read (see `credentials.rs`), else from the database.
+    pub async fn token_identity(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<std::sync::Arc<TokenIdentity>>> {
+        let ticket = self.credentials.ticket(&self.pool).await?;
+        if ticket.is_some() {
+            if let Some(hit) = self.credentials.token(token_hash) {
+                return Ok(Some(hit));
+            }
+        }
+        let Some(record) = self.token(token_hash).await? else {
+            return Ok(None);
+        };
+        let identity = TokenIdentity {
+            token_id: record.token_id,
+            name: record.name,
+            last_used_at: record.last_used_at,
+            principal: self.principal(record.account).await?,
+        };
+        if let Some(ticket) = ticket {
+            self.credentials
+                .keep_token(ticket, token_hash, identity.clone());
+        }
+        Ok(Some(std::sync::Arc::new(identity)))
+    }
+
+    /// The live session with this id hash, with its account and subscriptions: from memory while nothing
+    /// changed credentials since it was read and its idle expiry has not passed, else from the database
+    /// (which ends it if expired).
+    pub async fn session_identity(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<std::sync::Arc<SessionIdentity>>> {
+        let ticket = self.credentials.ticket(&self.pool).await?;
+        if ticket.is_some() {
+            if let Some(hit) = self.credentials.session(id_hash, now) {
+                return Ok(Some(hit));
+            }
+        }
+        let Some(record) = self.session(id_hash, now).await? else {
+            return Ok(None);
+        };
+        let identity = SessionIdentity {
+            last_seen_at: record.last_seen_at,
+            expires_at: record.expires_at,
+            principal: self.principal(record.account).await?,
+        };
+        if let Some(ticket) = ticket {
+            self.credentials
+                .keep_session(ticket, id_hash, identity.clone());
+        }
+        Ok(Some(std::sync::Arc::new(identity)))
+    }
+
+    /// Records a use of the token (its `last_used_at`), in the database and in its cached copy.
+    pub async fn record_token_use(
+        &self,
+        token_hash: &str,
+        token_id: i64,
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        self.touch_token(token_id, now).await?;
+        self.credentials.token_used(token_hash, now);
+        Ok(())
+    }
+
+    /// Slides the session's idle expiry forward, in the database and in its cached copy.
+    pub async fn extend_session(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
+        self.touch_session(id_hash, now, expires_at).await?;
+        self.credentials.session_extended(id_hash, now, expires_at);
         Ok(())
     }
 
@@ -211,7 +307,8 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         let Some(row) = row else { return Ok(None) };
-        if col::<i64>(&row, "expires_at")? <= millis(now) {
+        let expires_at = col::<i64>(&row, "expires_at")?;
+        if expires_at <= millis(now) {
             self.delete_session(id_hash).await?;
             return Ok(None);
         }
@@ -219,6 +316,7 @@ impl Store {
             account: account(&row)?,
             csrf_token: col(&row, "csrf_token")?,
             last_seen_at: from_millis(col(&row, "last_seen_at")?),
+            expires_at: from_millis(expires_at),
         }))
     }
 

@@ -112,7 +112,12 @@ impl Store {
                 .await;
             match result {
                 Ok(out) => match tx.commit().await {
-                    Ok(()) => return Ok(out),
+                    Ok(()) => {
+                        if let Some((job, _)) = &out.1 {
+                            self.documents.changed(job.id);
+                        }
+                        return Ok(out);
+                    }
                     Err(e) if is_contention(&e) => continue,
                     Err(e) => return Err(e.into()),
                 },

@@ -202,7 +202,10 @@ impl Store {
             };
             match result {
                 Ok(out) => match tx.commit().await {
-                    Ok(()) => return Ok(out),
+                    Ok(()) => {
+                        self.documents.changed(out.0.id);
+                        return Ok(out);
+                    }
                     Err(e) if is_contention(&e) => continue,
                     Err(e) => return Err(e.into()),
                 },
@@ -418,7 +421,10 @@ impl Store {
                 .await
             {
                 Ok(job) => match tx.commit().await {
-                    Ok(()) => return Ok((job, events)),
+                    Ok(()) => {
+                        self.documents.changed(job.id);
+                        return Ok((job, events));
+                    }
                     Err(e) if is_contention(&e) => continue,
                     Err(e) => return Err(e.into()),
                 },
@@ -489,6 +495,49 @@ impl Store {
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(stored_job).transpose()
+    }
+
+    /// The document `render` makes of the live job with this name (the REST API's JSON). Kept in memory by name and version until the job changes (see
+    /// `job_documents.rs`); on PostgreSQL a kept document is served after one read of the job's version.
+    pub async fn job_document(
+        &self,
+        subscription_id: &str,
+        resource_group: &str,
+        name: &str,
+        render: impl FnOnce(&StoredJob) -> serde_json::Result<Vec<u8>>,
+    ) -> StoreResult<Option<axum::body::Bytes>> {
+        let key = super::job_documents::JobName::new(subscription_id, resource_group, name);
+        if let Some(key) = &key {
+            if let Some(kept) = self.documents.get(key) {
+                if self.backend == super::Backend::Sqlite || self.is_current(&kept).await? {
+                    return Ok(Some(kept.body));
+                }
+                self.documents.forget(key);
+            }
+        }
+        let ticket = self.documents.ticket();
+        let Some(stored) = self
+            .job_by_name(subscription_id, resource_group, name)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let document = super::job_documents::document(&stored, render(&stored)?);
+        let body = document.body.clone();
+        if let Some(key) = key {
+            self.documents.keep(ticket, key, document);
+        }
+        Ok(Some(body))
+    }
+
+    /// Whether `document` is of the current version of a live job (one primary-key read).
+    async fn is_current(&self, document: &super::job_documents::Document) -> StoreResult<bool> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT version FROM jobs WHERE id = $1 AND deleted = 0")
+                .bind(document.job_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(version == Some(document.version as i64))
     }
 
     /// A job's whole history, oldest first; kept even after the job is deleted.

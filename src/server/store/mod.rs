@@ -2,9 +2,13 @@
 //! `$N` placeholders, integer and text columns, Unix-millisecond times).
 
 mod accounts;
+#[cfg(test)]
+mod cache_tests;
 mod console;
+mod credentials;
 mod history;
 mod intakes;
+mod job_documents;
 mod jobs;
 mod limits;
 mod locations;
@@ -14,6 +18,7 @@ mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
 pub use console::{StaffJobFilter, StaffRow};
+pub use credentials::{Principal, SessionIdentity, TokenIdentity};
 pub use history::Paths;
 pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
@@ -41,6 +46,10 @@ pub struct Store {
     backend: Backend,
     /// The history paths of job versions read recently (see `history`).
     history: std::sync::Arc<std::sync::Mutex<history::HistoryMemo>>,
+    /// Live tokens and sessions, resolved (see `credentials.rs`).
+    credentials: std::sync::Arc<credentials::CredentialCache>,
+    /// The REST API's documents of live jobs (see `job_documents.rs`).
+    documents: std::sync::Arc<job_documents::JobDocuments>,
     /// SQLite: whose turn it is to write. A transaction that reads and then writes (load the job, decide,
     /// append) upgrades its lock at the first write, and fails at once if another connection committed since
     /// its read — the busy timeout cannot help there — so under load racing writers would spin on retries.
@@ -119,9 +128,12 @@ impl Store {
                 "unsupported database URL '{url}': use sqlite://… or postgres://…"
             )));
         };
-        let url = match backend {
-            Backend::Sqlite => prepare_sqlite(url)?,
-            Backend::Postgres => url.to_string(),
+        let (url, sqlite_path) = match backend {
+            Backend::Sqlite => {
+                let (url, path) = prepare_sqlite(url)?;
+                (url, Some(path))
+            }
+            Backend::Postgres => (url.to_string(), None),
         };
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
@@ -145,12 +157,14 @@ impl Store {
                 .await?;
         }
         let writer = (backend == Backend::Sqlite).then(Default::default);
-        let store = Store {
+        let mut store = Store {
             pool,
             backend,
             writer,
             retries: Default::default(),
             history: Default::default(),
+            credentials: std::sync::Arc::new(credentials::CredentialCache::every_request()),
+            documents: Default::default(),
         };
         match backend {
             Backend::Sqlite => SQLITE_MIGRATIONS
@@ -163,6 +177,12 @@ impl Store {
                 .map_err(|e| StoreError::Database(e.into()))?,
         }
         store.seed_locations().await?;
+        if let Some(path) = sqlite_path.filter(|p| !p.is_empty() && !p.contains(":memory:")) {
+            // A connection of the cache's own, out of the pool for good (see `credentials.rs`).
+            let connection = store.pool.acquire().await?.detach();
+            store.credentials =
+                std::sync::Arc::new(credentials::CredentialCache::sqlite(&path, connection).await);
+        }
         Ok(store)
     }
 
@@ -230,8 +250,9 @@ impl Store {
     }
 }
 
-/// `sqlite://data/portal.db` → creates `data/` and asks SQLite to create the file.
-fn prepare_sqlite(url: &str) -> StoreResult<String> {
+/// `sqlite://data/portal.db` → creates `data/` and asks SQLite to create the file. Returns the URL and the
+/// file's path.
+fn prepare_sqlite(url: &str) -> StoreResult<(String, String)> {
     let rest = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
@@ -255,7 +276,15 @@ fn prepare_sqlite(url: &str) -> StoreResult<String> {
     }
     // Validate early so a typo gives a clear message rather than a pool timeout.
     sqlx::sqlite::SqliteConnectOptions::from_str(&format!("sqlite://{path}?{query}"))?;
-    Ok(format!("sqlite://{path}?{query}"))
+    let memory = query.split('&').any(|p| p == "mode=memory");
+    Ok((
+        format!("sqlite://{path}?{query}"),
+        if memory {
+            String::new()
+        } else {
+            path.to_string()
+        },
+    ))
 }
 
 /// Reads a column, mapping decode errors to `Corrupt` with the column's name.
