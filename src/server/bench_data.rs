@@ -272,11 +272,10 @@ fn script(shape: Shape, job_type: JobType, drives: usize) -> (bool, Vec<(Who, Co
     };
     let _ = job_type;
     let mut steps = Vec::new();
-    let ready = match shape {
-        Shape::Draft => false,
-        Shape::Cancelled | Shape::CustomerDeleted | Shape::CreatingExpired => false,
-        _ => true,
-    };
+    let ready = !matches!(
+        shape,
+        Shape::Draft | Shape::Cancelled | Shape::CustomerDeleted | Shape::CreatingExpired
+    );
     match shape {
         Shape::Draft | Shape::Ready => {}
         Shape::Cancelled => steps.push(cust(CustomerCommand::RequestCancellation)),

@@ -40,7 +40,7 @@ pub fn Field(
     let (local, set_local) = signal(
         check
             .zip(draft.as_deref())
-            .filter(|(_, v)| !(v.is_empty() && !required))
+            .filter(|(_, v)| !v.is_empty() || required)
             .and_then(|(check, v)| check(v).err()),
     );
     let field = error_key.unwrap_or_else(|| name.clone());

@@ -38,6 +38,15 @@ impl<S> Clone for FormAction<S> {
 
 impl<S> Copy for FormAction<S> {}
 
+impl<S> Default for FormAction<S>
+where
+    S: ServerFn<Output = (), Error = AppError>,
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<S> FormAction<S>
 where
     S: ServerFn<Output = (), Error = AppError>,
