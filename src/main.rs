@@ -2,9 +2,20 @@
 
 use clap::{Parser, Subcommand};
 use portal::server::config::{Config, ServeArgs};
-use portal::server::{clock::Clock, demo, router, state::AppState, store::Store, timers};
+use portal::server::{
+    clock::Clock,
+    demo, router,
+    state::{AppState, Shared},
+    store::Store,
+    timers,
+};
 use std::sync::Arc;
 use std::time::Duration;
+
+// Many small allocations per request, made and freed on different worker threads: under glibc's malloc the
+// arena locks were a visible share of the API's profile (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
@@ -95,7 +106,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ),
         portal::server::store::Backend::Sqlite => Default::default(),
     };
-    let state = AppState {
+    let state = AppState::new(Shared {
         leptos_options: config.leptos.clone(),
         static_files: portal::server::static_files::StaticFiles::for_site(&config.leptos),
         store,
@@ -103,7 +114,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         config: Arc::new(config.clone()),
         sign_in_limiter: Default::default(),
         live,
-    };
+    });
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
     state.static_files.warm();
 

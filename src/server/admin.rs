@@ -205,7 +205,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
             if at > clock.now() {
                 clock.advance(at - clock.now()).map_err(|e| e.to_string())?;
             }
-            let state = super::state::AppState {
+            let state = super::state::AppState::new(super::state::Shared {
                 leptos_options: config.leptos.clone(),
                 static_files: super::static_files::StaticFiles::for_site(&config.leptos),
                 store,
@@ -213,7 +213,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 config: std::sync::Arc::new(config.clone()),
                 sign_in_limiter: Default::default(),
                 live: Default::default(),
-            };
+            });
             let started = std::time::Instant::now();
             let changed = super::timers::sweep_once(&state)
                 .await

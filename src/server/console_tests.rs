@@ -484,8 +484,7 @@ async fn operations_work_as_plain_form_posts_and_refusals_come_back_to_the_page(
 async fn the_development_tools_refuse_on_a_normal_server() {
     let app = test_app().await;
     let staff = app.staff().await;
-    let mut state = app.state.clone();
-    state.clock = Clock::system();
+    let state = app.state.with(|s| s.clock = Clock::system());
     let router = super::router::build(state);
     for (path, form) in [
         ("/api/staff_advance_clock", "days=15&hours=0"),

@@ -6,7 +6,7 @@ use super::clock::Clock;
 use super::config::{Config, ServeArgs};
 use super::live::{JobChanged, LiveHub};
 use super::router_tests::on_shared_runtime;
-use super::state::AppState;
+use super::state::{AppState, Shared};
 use super::store::test_support::shared_postgres_url;
 use super::store::Store;
 use super::timers::{sweep_once, Lease};
@@ -16,7 +16,7 @@ use std::time::Duration;
 async fn instance(url: &str, clock: Clock) -> AppState {
     let store = Store::open(url).await.expect("open");
     let config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
-    AppState {
+    AppState::new(Shared {
         leptos_options: config.leptos.clone(),
         static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         live: LiveHub::shared(64, store.pool().clone(), url.to_string()),
@@ -24,7 +24,7 @@ async fn instance(url: &str, clock: Clock) -> AppState {
         clock,
         config: Arc::new(config),
         sign_in_limiter: Default::default(),
-    }
+    })
 }
 
 #[test]

@@ -13,12 +13,10 @@ use tower::ServiceExt;
 /// The same application (the same hub: changes made through `app` arrive) with streams re-checking their
 /// session every 50 ms.
 fn quick_checks(app: &TestApp) -> axum::Router {
-    let mut state = app.state.clone();
-    state.live = state
-        .live
-        .clone()
-        .with_session_check(Duration::from_millis(50));
-    router::build(state)
+    router::build(
+        app.state
+            .with(|s| s.live = s.live.clone().with_session_check(Duration::from_millis(50))),
+    )
 }
 
 /// Opens `/events…` as `browser` (or with `bearer`) and returns the open body.

@@ -2,7 +2,7 @@
 
 use super::clock::Clock;
 use super::config::{Config, ServeArgs};
-use super::state::AppState;
+use super::state::{AppState, Shared};
 use super::store::test_support::temp_url;
 use super::store::Store;
 use super::{demo, router};
@@ -80,7 +80,7 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     demo::seed(&store, clock.now(), &config.settings)
         .await
         .expect("demo data");
-    let state = AppState {
+    let state = AppState::new(Shared {
         leptos_options: config.leptos.clone(),
         static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         store,
@@ -88,7 +88,7 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         config: Arc::new(config),
         sign_in_limiter: Default::default(),
         live: Default::default(),
-    };
+    });
     TestApp {
         router: router::build(state.clone()),
         state,

@@ -7,7 +7,7 @@
 use super::clock::Clock;
 use super::config::{Config, ServeArgs};
 use super::live::Change;
-use super::state::AppState;
+use super::state::{AppState, Shared};
 use super::store::{millis, Store, StoredEvent};
 use super::timers::{prepare, sweep, sweep_in_pages, Swept};
 use crate::model::{Actor, ActorKind};
@@ -49,7 +49,7 @@ async fn app_with(db: &Db, clock: &Clock, settings: Settings) -> AppState {
     let store = Store::open(&db.url).await.expect("open store");
     let mut config = Config::load(&ServeArgs::default(), &|_| None).expect("config");
     config.settings = settings;
-    AppState {
+    AppState::new(Shared {
         leptos_options: config.leptos.clone(),
         static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         store,
@@ -57,7 +57,7 @@ async fn app_with(db: &Db, clock: &Clock, settings: Settings) -> AppState {
         config: Arc::new(config),
         sign_in_limiter: Default::default(),
         live: Default::default(),
-    }
+    })
 }
 
 async fn app(db: &Db, clock: &Clock) -> AppState {

@@ -11,8 +11,40 @@ use leptos::config::LeptosOptions;
 use lifecycle::Settings;
 use std::sync::Arc;
 
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Cheap to clone (one reference count): axum clones the state for every extractor and layer of a request.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> AppState {
+        AppState(Arc::new(shared))
+    }
+
+    /// A state of its own with some parts changed (tests: another clock, other live settings).
+    pub fn with(&self, change: impl FnOnce(&mut Shared)) -> AppState {
+        let mut shared = (*self.0).clone();
+        change(&mut shared);
+        AppState::new(shared)
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> LeptosOptions {
+        state.leptos_options.clone()
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     pub leptos_options: LeptosOptions,
     pub store: Store,
     pub clock: Clock,
@@ -23,7 +55,7 @@ pub struct AppState {
     pub static_files: StaticFiles,
 }
 
-impl AppState {
+impl Shared {
     pub fn settings(&self) -> &Settings {
         &self.config.settings
     }
