@@ -11,7 +11,6 @@ use axum::response::Response;
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -58,10 +57,7 @@ pub fn build(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(max_body))
         .map_request(into_axum_request)
         .layer(TraceLayer::new_for_http())
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(state),
-            portal_layers,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state, portal_layers))
         .service(portal);
     Router::new().fallback_service(layered)
 }
@@ -85,10 +81,9 @@ where
 /// The portal's own layers, outermost first: security headers; request ids (outside identification, so
 /// that API answers to a refused token carry request ids too); identity; access; the staff audit (of calls
 /// the guard let through); the server-function status fix; kept job pages (for callers identified and let
-/// through). One middleware calling the next directly: no
-/// boxed service per layer and request.
-async fn portal_layers(State(app): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let app = &*app;
+/// through). One middleware calling the next directly: no boxed service per layer and request.
+async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let app = &app;
     auth::middleware::security_headers(req, async |req| {
         api::request_ids(req, async |req| {
             auth::middleware::identify(app, req, async |req| {
