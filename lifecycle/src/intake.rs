@@ -313,6 +313,18 @@ mod tests {
         UnmatchedIntake::replay(&events).unwrap()
     }
 
+    /// Decides `cmd` at `at` (it must be accepted) and applies its events.
+    fn accept(intake: &mut UnmatchedIntake, cmd: &IntakeCommand, at: Timestamp) {
+        for e in decide_intake(Some(intake), cmd, at, &Settings::default()).unwrap() {
+            intake.apply(&e);
+        }
+    }
+
+    /// A timer tick `days` after the intake was recorded.
+    fn tick(intake: &mut UnmatchedIntake, days: i64) {
+        accept(intake, &IntakeCommand::Tick, t0() + TimeDelta::days(days));
+    }
+
     #[test]
     fn recording_sets_both_deadlines_from_settings() {
         let intake = recorded();
@@ -395,9 +407,7 @@ mod tests {
             outcome: IntakeOutcome::CustomerReached,
             note: "Customer will mark the job shipped".into(),
         };
-        for e in decide_intake(Some(&intake), &cmd, t0(), &s).unwrap() {
-            intake.apply(&e);
-        }
+        accept(&mut intake, &cmd, t0());
         assert_eq!(intake.status, IntakeStatus::Resolved);
         assert_eq!(next_intake_deadline(&intake), None);
         assert!(decide_intake(Some(&intake), &cmd, t0(), &s).is_err());
@@ -408,28 +418,10 @@ mod tests {
         let s = Settings::default();
         let mut intake = recorded();
         assert_eq!(intake.outcomes(), IntakeOutcome::ALL.to_vec());
-        for e in decide_intake(
-            Some(&intake),
-            &IntakeCommand::Tick,
-            t0() + TimeDelta::days(15),
-            &s,
-        )
-        .unwrap()
-        {
-            intake.apply(&e);
-        }
+        tick(&mut intake, 15);
         assert_eq!(intake.status, IntakeStatus::ReturnDue);
         assert_eq!(intake.outcomes(), IntakeOutcome::ALL.to_vec());
-        for e in decide_intake(
-            Some(&intake),
-            &IntakeCommand::Tick,
-            t0() + TimeDelta::days(91),
-            &s,
-        )
-        .unwrap()
-        {
-            intake.apply(&e);
-        }
+        tick(&mut intake, 91);
         assert_eq!(
             intake.outcomes(),
             vec![IntakeOutcome::Returned, IntakeOutcome::Destroyed]
@@ -446,19 +438,14 @@ mod tests {
             );
             assert_eq!(IntakeOutcome::parse(outcome.key()), Some(outcome));
         }
-        for e in decide_intake(
-            Some(&intake),
+        accept(
+            &mut intake,
             &IntakeCommand::Resolve {
                 outcome: IntakeOutcome::Destroyed,
                 note: String::new(),
             },
             t0(),
-            &s,
-        )
-        .unwrap()
-        {
-            intake.apply(&e);
-        }
+        );
         assert!(intake.outcomes().is_empty());
         assert_eq!(IntakeOutcome::parse("Lost"), None);
     }
@@ -467,16 +454,7 @@ mod tests {
     fn after_the_destruction_deadline_the_customer_can_no_longer_claim_the_drives() {
         let s = Settings::default();
         let mut intake = recorded();
-        for e in decide_intake(
-            Some(&intake),
-            &IntakeCommand::Tick,
-            t0() + TimeDelta::days(91),
-            &s,
-        )
-        .unwrap()
-        {
-            intake.apply(&e);
-        }
+        tick(&mut intake, 91);
         let claim = IntakeCommand::Resolve {
             outcome: IntakeOutcome::CustomerReached,
             note: String::new(),
