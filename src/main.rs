@@ -42,6 +42,7 @@ fn main() {
     // Log lines (one per API request, among others) are written in batches by a thread of their own, so that
     // a request never waits for stdout (see server::log_writer); dropping the flusher writes what is queued.
     let (writer, log_flusher) = portal::server::log_writer::to(std::io::stdout());
+    portal::server::log_writer::install(writer.clone());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

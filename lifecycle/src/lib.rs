@@ -8,6 +8,8 @@
 //! [`Job::apply`], which folds an event into the snapshot. A job's snapshot always equals [`replay`] of its
 //! events.
 
+#![forbid(unsafe_code)]
+
 pub mod actions;
 pub mod api;
 pub mod attention;

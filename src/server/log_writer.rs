@@ -6,6 +6,7 @@
 
 use std::io::Write;
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 const QUEUED: usize = 64_000;
@@ -86,6 +87,25 @@ fn write_batches(rx: Receiver<Message>, out: impl Write) {
     let _ = out.flush();
 }
 
+/// The process's writer, for lines formatted without tracing (the API's access log); set once by `main`.
+static INSTALLED: OnceLock<LogWriter> = OnceLock::new();
+
+/// Makes `writer` the one [`installed`] returns (the first call wins).
+pub fn install(writer: LogWriter) {
+    let _ = INSTALLED.set(writer);
+}
+
+pub fn installed() -> Option<&'static LogWriter> {
+    INSTALLED.get()
+}
+
+impl LogWriter {
+    /// Queues one whole line (ending in a newline), taking it as it is.
+    pub fn write_line(&self, line: Vec<u8>) {
+        let _ = self.lines.send(Message::Line(line));
+    }
+}
+
 impl Write for LogWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         self.lines
@@ -157,5 +177,17 @@ mod tests {
                 "thread {t}'s lines in order"
             );
         }
+    }
+
+    #[test]
+    fn whole_lines_and_written_ones_share_one_queue_in_order() {
+        let out = Shared::default();
+        let (mut writer, flusher) = to(out.clone());
+        writer.write_line(b"access line\n".to_vec());
+        writer.write_all(b"tracing line\n").unwrap();
+        writer.write_line(b"another access line\n".to_vec());
+        drop(flusher);
+        let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text, "access line\ntracing line\nanother access line\n");
     }
 }

@@ -51,36 +51,39 @@ const SHAPES: [&[&str]; 7] = [
 ];
 
 /// The path spelled as the routes spell it, when it is one of the API's paths written with other casing.
-/// `None` when nothing needs to change (the path is canonical already, or not an API path).
+/// `None` when nothing needs to change (the path is canonical already, or not an API path). Every request
+/// passes here, so the usual answer (`None`) is reached without allocating.
 pub fn canonical(path: &str) -> Option<String> {
-    let segments: Vec<&str> = path.strip_prefix('/')?.split('/').collect();
-    let first = segments.first()?;
+    let rest = path.strip_prefix('/')?;
+    let segments = || rest.split('/');
+    let first = segments().next()?;
     if !first.eq_ignore_ascii_case("subscriptions") && !first.eq_ignore_ascii_case("providers") {
         return None;
     }
-    let shape = SHAPES.iter().find(|shape| fits(shape, &segments))?;
-    let mut changed = false;
-    let rewritten: Vec<&str> = segments
+    let count = segments().count();
+    let shape = SHAPES
         .iter()
-        .zip(shape.iter())
-        .map(|(&segment, &expected)| {
-            if expected != "*" && segment != expected {
-                changed = true;
-                expected
-            } else {
-                segment
-            }
-        })
-        .collect();
-    changed.then(|| format!("/{}", rewritten.join("/")))
+        .find(|shape| shape.len() == count && fits(shape, segments()))?;
+    let spelled_right = shape
+        .iter()
+        .zip(segments())
+        .all(|(&expected, segment)| expected == "*" || segment == expected);
+    if spelled_right {
+        return None;
+    }
+    let mut rewritten = String::with_capacity(path.len());
+    for (&expected, segment) in shape.iter().zip(segments()) {
+        rewritten.push('/');
+        rewritten.push_str(if expected == "*" { segment } else { expected });
+    }
+    Some(rewritten)
 }
 
-fn fits(shape: &[&str], segments: &[&str]) -> bool {
-    shape.len() == segments.len()
-        && shape
-            .iter()
-            .zip(segments)
-            .all(|(expected, segment)| *expected == "*" || segment.eq_ignore_ascii_case(expected))
+fn fits<'a>(shape: &[&str], segments: impl Iterator<Item = &'a str>) -> bool {
+    shape
+        .iter()
+        .zip(segments)
+        .all(|(expected, segment)| *expected == "*" || segment.eq_ignore_ascii_case(expected))
 }
 
 /// Rewrites the request's path (keeping its query) when [`canonical`] has another spelling for it.

@@ -20,49 +20,75 @@ pub struct Api {
     pub identity: Identity,
     pub version: ApiVersion,
     pub query: QueryParams,
-    /// `http://host:port`, as the client reached this server.
-    pub base_url: String,
-    /// The request's path, for `nextLink`.
-    pub path: String,
+    /// Where the client reached this server, for `nextLink`: kept as the request's parts (shared buffers, no
+    /// copy) and written out only by the lists that link a next page.
+    link: LinkBase,
+}
+
+#[derive(Clone, Debug)]
+struct LinkBase {
+    uri: axum::http::Uri,
+    host: Option<axum::http::HeaderValue>,
+    forwarded_proto: Option<axum::http::HeaderValue>,
 }
 
 impl FromRequestParts<AppState> for Api {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Api, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Api, ApiError> {
         let identity = parts
             .extensions
             .get::<Identity>()
             .cloned()
             .ok_or_else(ApiError::unauthenticated)?;
-        let query = QueryParams::from_uri(&parts.uri)?;
+        let query = QueryParams::from_uri(&parts.uri);
         let version = ApiVersionQuery::from_params(&query)?.api_version;
         Ok(Api {
             identity,
             version,
             query,
-            base_url: base_url(parts, state),
-            path: parts.uri.path().to_string(),
+            link: LinkBase {
+                uri: parts.uri.clone(),
+                host: parts.headers.get(header::HOST).cloned(),
+                forwarded_proto: parts.headers.get("x-forwarded-proto").cloned(),
+            },
         })
     }
 }
 
-fn base_url(parts: &Parts, state: &AppState) -> String {
-    let header = |name| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    // Behind a TLS-terminating proxy the client used https; only the two schemes are ever echoed.
-    let scheme = match header("x-forwarded-proto").map(|p| p.split(',').next().unwrap_or("").trim())
-    {
-        Some(p) if p.eq_ignore_ascii_case("https") => "https",
-        _ => "http",
-    };
-    let host = header(header::HOST.as_str())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .unwrap_or_else(|| state.config.leptos.site_addr.to_string());
-    format!("{scheme}://{host}")
-}
-
 impl Api {
+    /// `http://host:port`, as the client reached this server.
+    pub fn base_url(&self, state: &AppState) -> String {
+        let text = |value: &Option<axum::http::HeaderValue>| {
+            value
+                .as_ref()
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        // Behind a TLS-terminating proxy the client used https; only the two schemes are ever echoed.
+        let scheme = match text(&self.link.forwarded_proto) {
+            Some(p)
+                if p.split(',')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .eq_ignore_ascii_case("https") =>
+            {
+                "https"
+            }
+            _ => "http",
+        };
+        let host = text(&self.link.host)
+            .or_else(|| self.link.uri.authority().map(|a| a.to_string()))
+            .unwrap_or_else(|| state.config.leptos.site_addr.to_string());
+        format!("{scheme}://{host}")
+    }
+
+    /// The request's path, for `nextLink`.
+    pub fn path(&self) -> &str {
+        self.link.uri.path()
+    }
+
     /// The subscription's canonical spelling if the caller may read it: a customer's own, any for staff.
     /// Another customer's subscription does not exist as far as this caller can tell (404).
     pub fn readable_subscription(&self, subscription: &str) -> Result<String, ApiError> {

@@ -58,7 +58,7 @@ async fn list(
                 top: page.top,
                 filter: page.filter.clone(),
             };
-            next_link(&api.base_url, &api.path, api.version.as_str(), &token)
+            next_link(&api.base_url(app), api.path(), api.version.as_str(), &token)
         });
     Ok(Json(ListJobsResponse { value, next_link }))
 }

@@ -10,6 +10,7 @@
 //! - Every change runs through `server::commands` as customer commands, so it obeys the same lifecycle rules
 //!   as the portal and appears in the job's timeline under the token's name.
 
+mod access_log;
 mod canonical_path;
 mod context;
 pub(crate) mod convert;

@@ -2,7 +2,6 @@
 
 use super::errors::ApiError;
 use super::models::ApiVersion;
-use axum::extract::Query;
 use axum::http::Uri;
 use utoipa::IntoParams;
 
@@ -11,16 +10,13 @@ use utoipa::IntoParams;
 pub struct QueryParams(Vec<(String, String)>);
 
 impl QueryParams {
-    pub fn from_uri(uri: &Uri) -> Result<QueryParams, ApiError> {
-        Query::<Vec<(String, String)>>::try_from_uri(uri)
-            .map(|Query(pairs)| QueryParams(pairs))
-            .map_err(|e| {
-                ApiError::bad_request(
-                    "InvalidQueryParameter",
-                    "query",
-                    format!("The query string cannot be read: {e}"),
-                )
-            })
+    /// Percent-decoded as forms are (`+` is a space); bytes that are not UTF-8 become U+FFFD, so any query
+    /// string can be read. Decoded directly rather than through axum's `Query`: it runs for every request.
+    pub fn from_uri(uri: &Uri) -> QueryParams {
+        let pairs = form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
+            .collect();
+        QueryParams(pairs)
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -60,5 +56,35 @@ impl ApiVersionQuery {
                     )
                 }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(uri: &str) -> QueryParams {
+        QueryParams::from_uri(&uri.parse().expect("uri"))
+    }
+
+    #[test]
+    fn values_are_decoded_and_names_match_in_any_case_first_one_winning() {
+        let q = params("/x?api-version=2021-01-01&%24filter=state%20eq%20%27Shipping%27&$top=2&API-VERSION=1999&q=a+b");
+        assert_eq!(q.get("api-version"), Some("2021-01-01"));
+        assert_eq!(q.get("Api-Version"), Some("2021-01-01"));
+        assert_eq!(q.get("$filter"), Some("state eq 'Shipping'"));
+        assert_eq!(q.get("$top"), Some("2"));
+        assert_eq!(q.get("q"), Some("a b"));
+        assert_eq!(q.get("$skiptoken"), None);
+    }
+
+    #[test]
+    fn any_query_string_can_be_read() {
+        assert_eq!(params("/x"), QueryParams::default());
+        assert_eq!(params("/x?").get("api-version"), None);
+        // A stray percent stays as it is; bytes that are not UTF-8 become the replacement character.
+        assert_eq!(params("/x?a=100%&b=%ff").get("a"), Some("100%"));
+        assert_eq!(params("/x?a=100%&b=%ff").get("b"), Some("\u{fffd}"));
+        assert_eq!(params("/x?flag").get("flag"), Some(""));
     }
 }

@@ -1,11 +1,12 @@
 //! Request ids, as ARM clients expect them: the client's `x-ms-client-request-id` is echoed, the server's own
 //! id is answered as `x-ms-request-id`, and both go to the log with the outcome, so a client's report can be
-//! matched with the server's log line.
+//! matched with the server's log line (`access_log`).
 //!
 //! This layer wraps the whole router (outside authentication), so even a refused token gets both headers. It
 //! also gives unknown API paths (the portal's HTML 404 page) and wrong methods (axum's empty 405) the ARM error
 //! envelope: a catch-all route under `/subscriptions/` would conflict with the API's own routes.
 
+use super::access_log::ApiRequest;
 use super::errors::{ApiError, InternalDetail};
 use crate::server::auth::policy::{access, Access};
 use crate::server::auth::tokens::new_guid;
@@ -48,16 +49,15 @@ pub async fn request_ids(req: Request, next: impl AsyncFnOnce(Request) -> Respon
         );
         response = ApiError::internal_for_request(&request_id).into_response();
     }
-    tracing::info!(
-        target: "portal::api",
-        request_id = %request_id,
-        client_request_id = %client,
-        %method,
-        %path,
-        status = response.status().as_u16(),
-        ms = started.elapsed().as_millis() as u64,
-        "API request"
-    );
+    ApiRequest {
+        request_id: &request_id,
+        client_request_id: client,
+        method: &method,
+        path: &path,
+        status: response.status().as_u16(),
+        ms: started.elapsed().as_millis() as u64,
+    }
+    .log();
     let unauthorized = response.status() == StatusCode::UNAUTHORIZED;
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&request_id) {

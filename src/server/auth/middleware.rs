@@ -10,7 +10,7 @@ use crate::error::AppError;
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::TimeDelta;
 use http_body_util::BodyExt;
@@ -145,8 +145,7 @@ pub async fn identify(
             return (StatusCode::FORBIDDEN, reason).into_response();
         }
     }
-    req.extensions_mut()
-        .insert(RemoteAddr(remote.map(|ip| ip.to_string())));
+    req.extensions_mut().insert(RemoteAddr(remote));
     if let Some(identity) = identity {
         req.extensions_mut().insert(identity);
     }
@@ -173,8 +172,7 @@ fn wants_html(req: &Request) -> bool {
 
 /// Enforces the access table: anonymous visitors are sent to sign in; customers never reach staff routes.
 pub async fn guard(req: Request, next: impl AsyncFnOnce(Request) -> Response) -> Response {
-    let path = req.uri().path().to_string();
-    let needed = access(&path);
+    let needed = access(req.uri().path());
     let identity = req.extensions().get::<Identity>();
     let allowed = match needed {
         Access::Public | Access::Api => true,
@@ -186,7 +184,7 @@ pub async fn guard(req: Request, next: impl AsyncFnOnce(Request) -> Response) ->
     }
     // A page, or a page's own form posted without JavaScript (it asks for HTML): a person is answered with a
     // page (sign in first, or "staff only"); programs and server functions get a status with a JSON error.
-    let is_page = !path.starts_with("/api/")
+    let is_page = !req.uri().path().starts_with("/api/")
         && (matches!(*req.method(), Method::GET | Method::HEAD) || wants_html(&req));
     match identity {
         None if is_page => {
@@ -250,26 +248,30 @@ pub async fn error_status(req: Request, next: impl AsyncFnOnce(Request) -> Respo
 }
 
 /// Headers every response carries. HTML pages set their own Content-Security-Policy with the render's nonce
-/// (see `app::shell`); everything else gets a policy that allows nothing.
+/// (see `app::shell`); everything else gets a policy that allows nothing. Names are the `http` crate's parsed
+/// constants: a name given as text is parsed again on every lookup and insert, and this runs for every request.
 pub async fn security_headers(
     req: Request,
     next: impl AsyncFnOnce(Request) -> Response,
 ) -> Response {
-    let mut response = next(req).await;
-    let h = response.headers_mut();
+    const CROSS_ORIGIN_OPENER_POLICY: HeaderName =
+        HeaderName::from_static("cross-origin-opener-policy");
     let defaults = [
-        ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "same-origin"),
-        ("x-frame-options", "DENY"),
-        ("cross-origin-opener-policy", "same-origin"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (CROSS_ORIGIN_OPENER_POLICY, "same-origin"),
         (
-            "content-security-policy",
+            header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ),
     ];
+    let mut response = next(req).await;
+    let h = response.headers_mut();
+    h.reserve(defaults.len());
     for (name, value) in defaults {
-        if !h.contains_key(name) {
-            h.insert(name, HeaderValue::from_static(value));
+        if let header::Entry::Vacant(slot) = h.entry(name) {
+            slot.insert(HeaderValue::from_static(value));
         }
     }
     response

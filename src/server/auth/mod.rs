@@ -93,9 +93,16 @@ impl Identity {
     }
 }
 
-/// The client's address, as seen by this server (a request extension).
-#[derive(Clone, Debug, Default)]
-pub struct RemoteAddr(pub Option<String>);
+/// The client's address, as seen by this server (a request extension). Kept as an address and written out
+/// only where it is recorded (most requests never need it as text).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RemoteAddr(pub Option<std::net::IpAddr>);
+
+impl RemoteAddr {
+    pub fn text(&self) -> Option<String> {
+        self.0.map(|ip| ip.to_string())
+    }
+}
 
 /// The caller of the current server function or render, if signed in.
 pub fn current() -> Option<Identity> {
@@ -108,7 +115,7 @@ pub fn remote_addr() -> Option<String> {
         parts
             .extensions
             .get::<RemoteAddr>()
-            .and_then(|a| a.0.clone())
+            .and_then(RemoteAddr::text)
     })
 }
 

@@ -88,7 +88,7 @@ pub async fn record(
     let remote = req
         .extensions()
         .get::<RemoteAddr>()
-        .and_then(|a| a.0.clone());
+        .and_then(RemoteAddr::text);
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
