@@ -50,40 +50,47 @@ const SHAPES: [&[&str]; 7] = [
     &["providers", "Microsoft.ImportExport", "operations"],
 ];
 
+/// The segments of the longest shape.
+const MOST_SEGMENTS: usize = 9;
+
 /// The path spelled as the routes spell it, when it is one of the API's paths written with other casing.
 /// `None` when nothing needs to change (the path is canonical already, or not an API path). Every request
-/// passes here, so the usual answer (`None`) is reached without allocating.
+/// passes here, so the path is split once, onto the stack, and the usual answer (`None`) allocates nothing.
 pub fn canonical(path: &str) -> Option<String> {
     let rest = path.strip_prefix('/')?;
-    let segments = || rest.split('/');
-    let first = segments().next()?;
+    let mut split = [""; MOST_SEGMENTS];
+    let mut count = 0;
+    for segment in rest.split('/') {
+        *split.get_mut(count)? = segment;
+        count += 1;
+    }
+    let segments = &split[..count];
+    let first = segments.first()?;
     if !first.eq_ignore_ascii_case("subscriptions") && !first.eq_ignore_ascii_case("providers") {
         return None;
     }
-    let count = segments().count();
-    let shape = SHAPES
-        .iter()
-        .find(|shape| shape.len() == count && fits(shape, segments()))?;
+    let shape = SHAPES.iter().find(|shape| fits(shape, segments))?;
     let spelled_right = shape
         .iter()
-        .zip(segments())
-        .all(|(&expected, segment)| expected == "*" || segment == expected);
+        .zip(segments)
+        .all(|(&expected, &segment)| expected == "*" || segment == expected);
     if spelled_right {
         return None;
     }
     let mut rewritten = String::with_capacity(path.len());
-    for (&expected, segment) in shape.iter().zip(segments()) {
+    for (&expected, &segment) in shape.iter().zip(segments) {
         rewritten.push('/');
         rewritten.push_str(if expected == "*" { segment } else { expected });
     }
     Some(rewritten)
 }
 
-fn fits<'a>(shape: &[&str], segments: impl Iterator<Item = &'a str>) -> bool {
-    shape
-        .iter()
-        .zip(segments)
-        .all(|(expected, segment)| *expected == "*" || segment.eq_ignore_ascii_case(expected))
+fn fits(shape: &[&str], segments: &[&str]) -> bool {
+    shape.len() == segments.len()
+        && shape
+            .iter()
+            .zip(segments)
+            .all(|(expected, segment)| *expected == "*" || segment.eq_ignore_ascii_case(expected))
 }
 
 /// Rewrites the request's path (keeping its query) when [`canonical`] has another spelling for it.
@@ -134,6 +141,11 @@ mod tests {
             canonical("/providers/MICROSOFT.IMPORTEXPORT/operations").as_deref(),
             Some("/providers/Microsoft.ImportExport/operations")
         );
+    }
+
+    #[test]
+    fn every_shape_fits_the_segments_split_onto_the_stack() {
+        assert_eq!(SHAPES.iter().map(|s| s.len()).max(), Some(MOST_SEGMENTS));
     }
 
     #[test]

@@ -36,10 +36,10 @@ impl FromRequestParts<AppState> for Api {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &AppState) -> Result<Api, ApiError> {
+        // Taken, not copied: the handler is the request's last reader (the layers outside read it before).
         let identity = parts
             .extensions
-            .get::<Identity>()
-            .cloned()
+            .remove::<Identity>()
             .ok_or_else(ApiError::unauthenticated)?;
         let query = QueryParams::from_uri(&parts.uri);
         let version = ApiVersionQuery::from_params(&query)?.api_version;
