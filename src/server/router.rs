@@ -4,18 +4,17 @@
 use super::state::AppState;
 use super::{api, auth, routes};
 use crate::app::{shell, App};
+use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{header, Method, StatusCode, Uri};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Router;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tower::ServiceBuilder;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 
 /// The app's page routes, generated once per process. Generating them renders the app with resource loading
 /// suppressed through a process-wide flag, so a render running meanwhile could wait forever (leptos issue
@@ -43,7 +42,6 @@ pub fn build(state: AppState) -> Router {
     // The layers wrap the router once, rather than each route (`Router::layer`): per request that is one
     // clone of the router's handle instead of one of every inner layer with its state.
     let timeout = Duration::from_secs(state.config.request_timeout.as_seconds().max(1) as u64);
-    let max_body = state.config.max_body_bytes;
     // ARM paths are matched case-insensitively; a layer of the router would run after routing, too late to
     // respell the path, so the path is respelled first.
     let layered = ServiceBuilder::new()
@@ -52,39 +50,25 @@ pub fn build(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
-        // The timeout answers with an empty body of the inner response's type: axum's.
-        .map_response(into_axum_response)
-        .layer(RequestBodyLimitLayer::new(max_body))
-        .map_request(into_axum_request)
-        .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn_with_state(state, portal_layers))
         .service(portal);
     Router::new().fallback_service(layered)
 }
 
-fn into_axum_request<B>(request: Request<B>) -> Request
-where
-    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    request.map(axum::body::Body::new)
-}
-
-fn into_axum_response<B>(response: axum::http::Response<B>) -> Response
-where
-    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    response.map(axum::body::Body::new)
-}
-
-/// The portal's own layers, outermost first: security headers; request ids (outside identification, so
-/// that API answers to a refused token carry request ids too); identity; access; the staff audit (of calls
-/// the guard let through); the server-function status fix; kept job pages (for callers identified and let
-/// through). One middleware calling the next directly: no boxed service per layer and request.
+/// The portal's own layers, outermost first: server failures logged; bodies over the size limit refused;
+/// security headers; request ids (outside identification, so that API answers to a refused token carry
+/// request ids too); identity; access; the staff audit (of calls the guard let through); the server-function
+/// status fix; kept job pages (for callers identified and let through). One middleware calling the next
+/// directly: no boxed service per layer and request (tower-http's body limit and trace layers were replaced
+/// by the first two for that reason: each boxed the body again).
 async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let app = &app;
-    auth::middleware::security_headers(req, async |req| {
+    let failure = FailureLog::of(&req);
+    let req = match limit_body(req, app.config.max_body_bytes) {
+        Ok(req) => req,
+        Err(refused) => return refused,
+    };
+    let response = auth::middleware::security_headers(req, async |req| {
         api::request_ids(req, async |req| {
             auth::middleware::identify(app, req, async |req| {
                 auth::middleware::guard(req, async |req| {
@@ -103,5 +87,56 @@ async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) ->
         })
         .await
     })
-    .await
+    .await;
+    failure.check(&response);
+    response
+}
+
+/// Bodies over `max` bytes are refused with 413 before anything reads them: at once when the request
+/// announces its size, and when a reader reaches the limit otherwise (the readers answer 413 for
+/// `LengthLimitError`). A request without a body (every GET) passes untouched.
+fn limit_body(req: Request, max: usize) -> Result<Request, Response> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > max as u64) {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response());
+    }
+    if req.body().is_end_stream() {
+        return Ok(req);
+    }
+    Ok(req.map(|body| Body::new(http_body_util::Limited::new(body, max))))
+}
+
+/// A line at ERROR for every answer with a server error (5xx), whatever produced it: the API's own log line
+/// carries its detail, pages and server functions have only this one.
+struct FailureLog {
+    method: Method,
+    uri: Uri,
+    started: Instant,
+}
+
+impl FailureLog {
+    fn of(req: &Request) -> FailureLog {
+        FailureLog {
+            method: req.method().clone(),
+            uri: req.uri().clone(),
+            started: Instant::now(),
+        }
+    }
+
+    fn check(&self, response: &Response) {
+        let status = response.status();
+        if status.is_server_error() {
+            tracing::error!(
+                method = %self.method,
+                path = %self.uri.path(),
+                status = status.as_u16(),
+                ms = self.started.elapsed().as_millis() as u64,
+                "request failed"
+            );
+        }
+    }
 }

@@ -51,7 +51,7 @@ class Server:
         addr_file.unlink(missing_ok=True)
         env = dict(os.environ)
         env.update({"LEPTOS_ENV": "PROD", "LEPTOS_SITE_ROOT": str(SITE_ROOT)})
-        env.setdefault("RUST_LOG", "info,sqlx=warn,tower_http=info")
+        env.setdefault("RUST_LOG", "info,sqlx=warn")
         self.log_file = open(self.work / f"{self.name}.log", "wb")
         self.proc = subprocess.Popen(
             [str(self.binary), "--bench-endpoints", "--listen", "127.0.0.1:0", "--addr-file", str(addr_file),

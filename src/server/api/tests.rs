@@ -1549,6 +1549,14 @@ async fn a_server_failure_answers_a_generic_message_with_the_request_id_and_logs
     assert!(line.contains(&format!("request_id={server_id}")), "{line}");
     assert!(line.contains("client_request_id=test-request-1"), "{line}");
     assert!(line.contains("stored data is unreadable"), "{line}");
+    // The router's own failure line, which pages and server functions rely on, names the request too.
+    let failure = log
+        .lines()
+        .find(|l| l.contains("request failed") && !l.contains("API request failed"))
+        .unwrap_or_else(|| panic!("the router logs the 500:\n{log}"));
+    assert!(failure.contains("ERROR"), "{failure}");
+    assert!(failure.contains("status=500"), "{failure}");
+    assert!(failure.contains("path=/subscriptions/"), "{failure}");
 }
 
 // ---------------------------------------------------------------------------------------------------------
