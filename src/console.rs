@@ -75,7 +75,7 @@ fn list(items: &[String]) -> String {
 }
 
 fn iso(t: Timestamp) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    lifecycle::dates::utc_minutes(t)
 }
 
 /// The details of an event, as label and value pairs (what the timeline shows and the exports carry).

@@ -92,7 +92,7 @@ pub struct AttentionItem {
 }
 
 fn day(t: Timestamp) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::dates::utc_minutes(t)
 }
 
 /// Whether the job has a return address that passes validation.

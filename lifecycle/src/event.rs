@@ -256,7 +256,7 @@ impl EventKind {
                 abandon_deadline,
             } => format!(
                 "Shipping wait extended by {days} day(s), until {}",
-                abandon_deadline.format("%Y-%m-%d")
+                crate::dates::date(*abandon_deadline)
             ),
             EventKind::UnmatchedIntakeNoted { intake_id, drive_ids } => format!(
                 "A package for this job arrived while it was not Shipping (intake {intake_id}, {} drive(s))",
@@ -269,7 +269,7 @@ impl EventKind {
             } => format!(
                 "Package overdue: nothing received; {} drive(s) marked never received; the job closes on {} unless the package arrives",
                 never_received.len(),
-                abandon_deadline.format("%Y-%m-%d")
+                crate::dates::date(*abandon_deadline)
             ),
             EventKind::ShipmentAbandoned => "Shipment abandoned; the job is closed".into(),
         }

@@ -14,6 +14,7 @@ pub mod actions;
 pub mod api;
 pub mod attention;
 pub mod command;
+pub mod dates;
 pub mod decide;
 pub mod event;
 pub mod graph;

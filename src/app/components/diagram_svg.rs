@@ -76,7 +76,7 @@ fn edge_class(kind: EdgeKind) -> &'static str {
 
 /// The node's small line when no drive is marked on it: when the job entered the state.
 pub fn entered_short(t: Timestamp) -> String {
-    t.format("%m-%d %H:%M").to_string()
+    lifecycle::dates::month_day_minutes(t)
 }
 
 fn text(out: &mut String, s: &str) {

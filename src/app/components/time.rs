@@ -6,7 +6,7 @@ use lifecycle::Timestamp;
 
 /// `2026-11-24 10:00 UTC`.
 pub fn iso_minutes(t: Timestamp) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    lifecycle::dates::utc_minutes(t)
 }
 
 /// "just now", "5 minutes ago", "in 3 days".

@@ -629,7 +629,7 @@ fn job_form(op: JobOperation, id: i64, job: &Job, now: Timestamp, ops: Ops) -> A
                 .map(|r| r.carrier_name.clone())
                 .unwrap_or_else(|| "FedEx".into());
             let count = job.drives_to_return().to_string();
-            let today = now.format("%Y-%m-%d").to_string();
+            let today = lifecycle::dates::date(now);
             view! {
                 <ActionForm action=ops.ship_back attr:class="stack narrow">
                     <input type="hidden" name="id" value=id/>
