@@ -9,7 +9,6 @@ use super::api::convert::job_response;
 use super::demo::{self, DEMO_RESOURCE_GROUP as RG, DEMO_SUBSCRIPTION as SUB};
 use super::router_tests::{test_app, Browser, Reply, TestApp};
 use super::store::{Backend, Store};
-use crate::model::Role;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use lifecycle::{Command, CustomerCommand, JobPatch, LogLevel};
@@ -273,27 +272,15 @@ async fn a_kept_document_is_never_served_to_another_tenant() {
         api(&app, &token, "GET", &url, None).await.status,
         StatusCode::OK
     );
-    let (other, _) = accounts::create_account(
-        store,
-        Role::Customer,
-        "Olga Other",
-        "other@example.com",
-        "other-customer-1",
-        None,
-        now,
-    )
-    .await
-    .expect("second customer");
-    let other_token = accounts::create_token(store, other.id, "other", now)
-        .await
-        .expect("token");
+    let other = app.add_other_customer().await;
+    let other_token = app.new_token(other.account_id, "other").await;
     let r = api(&app, &other_token, "GET", &url, None).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
     assert!(!r.body.contains("demo-creating\",\"type\""), "{}", r.body);
     // A subscription given to the other account elsewhere opens the job to it on the next request.
     let other_store = elsewhere(&app).await;
     sqlx::query("UPDATE subscriptions SET account_id = $1 WHERE id = $2")
-        .bind(other.id)
+        .bind(other.account_id)
         .bind(SUB)
         .execute(other_store.pool())
         .await

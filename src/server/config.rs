@@ -55,7 +55,7 @@ pub struct Config {
     pub request_timeout: Span,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
-    /// Reverse proxies whose `X-Forwarded-For` names the client (nobody else's is believed).
+    /// Reverse proxies whose `X-Forwarded-For` (and `-Proto`) speak for the client (nobody else's are believed).
     pub trusted_proxies: Vec<IpRange>,
     pub addr_file: Option<PathBuf>,
     /// Where the settings came from, for the start-up log.

@@ -1511,18 +1511,7 @@ async fn the_customer_is_told_about_a_job_the_creating_expiry_deleted() {
         deleted.job.deleted.map(|_| deleted.job.updated_at)
     );
     // Only the job's own customer; staff read the timeline instead.
-    super::accounts::create_account(
-        &app.state.store,
-        crate::model::Role::Customer,
-        "Other Person",
-        "other@example.com",
-        "another-password-1",
-        None,
-        app.state.clock.now(),
-    )
-    .await
-    .unwrap();
-    let other = app.sign_in("other@example.com", "another-password-1").await;
+    let other = app.other_customer().await;
     let theirs: Vec<crate::model::RemovalNotice> =
         serde_json::from_str(&app.call(&other, "/api/removal_notices", "").await.body).unwrap();
     assert!(theirs.is_empty());

@@ -43,27 +43,11 @@ pub(crate) fn tokens_as_owners([anonymous, a, b, staff]: [u16; 4]) -> Row {
     [anonymous, a, b, staff, a, staff]
 }
 
-pub(crate) const B_EMAIL: &str = "bea@example.com";
-
 pub(crate) async fn callers(app: &TestApp) -> BTreeMap<Who, Browser> {
-    super::accounts::create_account(
-        &app.state.store,
-        crate::model::Role::Customer,
-        "Bea Other",
-        B_EMAIL,
-        "another-password-1",
-        None,
-        app.state.clock.now(),
-    )
-    .await
-    .expect("customer B");
     BTreeMap::from([
         (Who::Anonymous, Browser::anonymous()),
         (Who::CustomerA, app.customer().await),
-        (
-            Who::CustomerB,
-            app.sign_in(B_EMAIL, "another-password-1").await,
-        ),
+        (Who::CustomerB, app.other_customer().await),
         (Who::Staff, app.staff().await),
         (
             Who::CustomerToken,

@@ -1,7 +1,7 @@
 //! Kept job pages, through the router: served again only to the same viewer, always with a fresh nonce,
 //! dropped by every job change, never holding BitLocker keys, and checked against the database on PostgreSQL.
 
-use super::router_tests::{on_shared_runtime, test_app, Browser, Reply, TestApp};
+use super::router_tests::{on_shared_runtime, test_app, Reply, TestApp};
 use super::store::Backend;
 use axum::http::{header, StatusCode};
 
@@ -23,21 +23,6 @@ fn current_node(reply: &Reply) -> Option<String> {
         .split("data-testid=\"node-")
         .find(|chunk| chunk.contains("data-visit=\"current\""))
         .map(|chunk| chunk.split('"').next().unwrap_or_default().to_string())
-}
-
-async fn other_customer(app: &TestApp) -> Browser {
-    super::accounts::create_account(
-        &app.state.store,
-        crate::model::Role::Customer,
-        "Other Person",
-        "other@example.com",
-        "another-password-1",
-        None,
-        app.state.clock.now(),
-    )
-    .await
-    .unwrap();
-    app.sign_in("other@example.com", "another-password-1").await
 }
 
 async fn customer_name(app: &TestApp) -> String {
@@ -122,7 +107,7 @@ fn a_page_is_kept_for_its_viewer_only() {
         let path = format!("/jobs/{id}");
         let me = app.customer().await;
         let staff = app.staff().await;
-        let other = other_customer(&app).await;
+        let other = app.other_customer().await;
         let pages = app.state.live.pages();
         let name = customer_name(&app).await;
         let mine = app.get(&me, &path).await;

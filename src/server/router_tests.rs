@@ -125,6 +125,15 @@ impl Browser {
     }
 }
 
+pub(crate) const OTHER_EMAIL: &str = "other@example.com";
+pub(crate) const OTHER_PASSWORD: &str = "another-password-1";
+
+/// The second customer of `TestApp::add_other_customer`.
+pub(crate) struct OtherCustomer {
+    pub account_id: i64,
+    pub subscription: String,
+}
+
 pub(crate) struct Reply {
     pub status: StatusCode,
     pub headers: axum::http::HeaderMap,
@@ -180,6 +189,39 @@ impl TestApp {
         self.sign_in(demo::STAFF_EMAIL, demo::STAFF_PASSWORD).await
     }
 
+    /// A second customer, beside the demo one, with a subscription of their own (created on every call, so
+    /// once per app).
+    pub async fn add_other_customer(&self) -> OtherCustomer {
+        let (account, subscription) = super::accounts::create_account(
+            &self.state.store,
+            crate::model::Role::Customer,
+            "Olga Other",
+            OTHER_EMAIL,
+            OTHER_PASSWORD,
+            None,
+            self.state.clock.now(),
+        )
+        .await
+        .expect("second customer");
+        OtherCustomer {
+            account_id: account.id,
+            subscription: subscription.expect("a customer has a subscription"),
+        }
+    }
+
+    /// The second customer (see `add_other_customer`), signed in.
+    pub async fn other_customer(&self) -> Browser {
+        self.add_other_customer().await;
+        self.sign_in(OTHER_EMAIL, OTHER_PASSWORD).await
+    }
+
+    /// A new API token of the account `account_id`.
+    pub async fn new_token(&self, account_id: i64, name: &str) -> String {
+        super::accounts::create_token(&self.state.store, account_id, name, self.state.clock.now())
+            .await
+            .expect("token")
+    }
+
     /// A request as `browser` sends it from this site's pages.
     pub fn request(
         &self,
@@ -210,15 +252,7 @@ impl TestApp {
             .await
             .expect("store")
             .expect("account");
-        let token = super::accounts::create_token(
-            &self.state.store,
-            account.id,
-            name,
-            self.state.clock.now(),
-        )
-        .await
-        .expect("token");
-        Browser::with_token(token)
+        Browser::with_token(self.new_token(account.id, name).await)
     }
 
     /// A server-function call that arrived over a connection from `peer` (with `forwarded` as its

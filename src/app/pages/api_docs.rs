@@ -28,13 +28,16 @@ pub async fn api_docs_context() -> Result<ApiDocsInfo, AppError> {
         .and_then(|h| h.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(|| app.config.leptos.site_addr.to_string());
-    let https = parts
-        .as_ref()
-        .and_then(|p| p.headers.get("x-forwarded-proto"))
-        .and_then(|h| h.to_str().ok())
-        .is_some_and(|p| p.eq_ignore_ascii_case("https"));
+    // X-Forwarded-Proto only from a trusted proxy (the same rule as the API's nextLink).
+    let scheme = parts.as_ref().map_or("http", |p| {
+        p.extensions
+            .get::<crate::server::auth::RemoteAddr>()
+            .copied()
+            .unwrap_or_default()
+            .scheme(&p.headers)
+    });
     Ok(ApiDocsInfo {
-        base_url: format!("{}://{host}", if https { "https" } else { "http" }),
+        base_url: format!("{scheme}://{host}"),
         subscription: crate::server::auth::current()
             .and_then(|identity| identity.subscriptions.first().cloned()),
     })

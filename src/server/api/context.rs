@@ -4,7 +4,7 @@
 use super::errors::ApiError;
 use super::models::ApiVersion;
 use super::query::{ApiVersionQuery, QueryParams};
-use crate::server::auth::Identity;
+use crate::server::auth::{Identity, RemoteAddr};
 use crate::server::state::AppState;
 use crate::server::store::StoredJob;
 use axum::body::Bytes;
@@ -29,7 +29,7 @@ pub struct Api {
 struct LinkBase {
     uri: axum::http::Uri,
     host: Option<axum::http::HeaderValue>,
-    forwarded_proto: Option<axum::http::HeaderValue>,
+    scheme: &'static str,
 }
 
 impl FromRequestParts<AppState> for Api {
@@ -50,7 +50,12 @@ impl FromRequestParts<AppState> for Api {
             link: LinkBase {
                 uri: parts.uri.clone(),
                 host: parts.headers.get(header::HOST).cloned(),
-                forwarded_proto: parts.headers.get("x-forwarded-proto").cloned(),
+                scheme: parts
+                    .extensions
+                    .get::<RemoteAddr>()
+                    .copied()
+                    .unwrap_or_default()
+                    .scheme(&parts.headers),
             },
         })
     }
@@ -59,29 +64,15 @@ impl FromRequestParts<AppState> for Api {
 impl Api {
     /// `http://host:port`, as the client reached this server.
     pub fn base_url(&self, state: &AppState) -> String {
-        let text = |value: &Option<axum::http::HeaderValue>| {
-            value
-                .as_ref()
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)
-        };
-        // Behind a TLS-terminating proxy the client used https; only the two schemes are ever echoed.
-        let scheme = match text(&self.link.forwarded_proto) {
-            Some(p)
-                if p.split(',')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .eq_ignore_ascii_case("https") =>
-            {
-                "https"
-            }
-            _ => "http",
-        };
-        let host = text(&self.link.host)
+        let host = self
+            .link
+            .host
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
             .or_else(|| self.link.uri.authority().map(|a| a.to_string()))
             .unwrap_or_else(|| state.config.leptos.site_addr.to_string());
-        format!("{scheme}://{host}")
+        format!("{}://{host}", self.link.scheme)
     }
 
     /// The request's path, for `nextLink`.

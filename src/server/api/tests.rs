@@ -1,7 +1,6 @@
 //! The API through the whole router (authentication, access policy, request ids included) over a fresh
 //! database with the demo data: every operation, and every kind of error.
 
-use crate::model::Role;
 use crate::server::accounts;
 use crate::server::demo::{self, DEMO_RESOURCE_GROUP as RG, DEMO_SUBSCRIPTION as SUB};
 use crate::server::router_tests::{test_app, Reply, TestApp};
@@ -29,20 +28,9 @@ async fn api() -> Api {
         .await
         .expect("demo token")
         .to_string();
-    let (other_account, other_subscription) = accounts::create_account(
-        store,
-        Role::Customer,
-        "Olga Other",
-        "other@example.com",
-        "other-customer-1",
-        None,
-        now,
-    )
-    .await
-    .expect("second customer");
-    let other = accounts::create_token(store, other_account.id, "other", now)
-        .await
-        .expect("token");
+    let other = app.add_other_customer().await;
+    let other_subscription = other.subscription;
+    let other = app.new_token(other.account_id, "other").await;
     let staff_account = store
         .account_by_email(demo::STAFF_EMAIL)
         .await
@@ -55,7 +43,7 @@ async fn api() -> Api {
         app,
         customer,
         other,
-        other_subscription: other_subscription.expect("a customer has a subscription"),
+        other_subscription,
         staff,
     }
 }
@@ -906,6 +894,44 @@ fn names(page: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Behind a TLS-terminating proxy `nextLink` says https, but only a trusted proxy's `X-Forwarded-Proto` is
+/// believed: anyone else could otherwise choose the scheme of the links the server writes.
+#[tokio::test]
+async fn next_link_takes_the_forwarded_scheme_only_from_a_trusted_proxy() {
+    let app = crate::server::router_tests::test_app_with(|c| {
+        c.trusted_proxies =
+            vec![crate::server::auth::client_addr::IpRange::parse("10.0.0.0/8").expect("range")];
+    })
+    .await;
+    let token = demo::api_token(&app.state.store, app.state.clock.now())
+        .await
+        .expect("demo token")
+        .to_string();
+    for (peer, expected) in [
+        ("10.1.2.3", "https://portal.example/subscriptions/"),
+        ("198.51.100.9", "http://portal.example/subscriptions/"),
+    ] {
+        let mut request = Request::builder()
+            .uri(format!(
+                "/subscriptions/{SUB}/providers/Microsoft.ImportExport/jobs?$top=1&{V}"
+            ))
+            .header(header::HOST, "portal.example")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .expect("request");
+        let addr: std::net::SocketAddr = format!("{peer}:40000").parse().expect("address");
+        request
+            .extensions_mut()
+            .insert(axum::extract::ConnectInfo(addr));
+        let reply = app.send(request).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        let page = body_json(&reply);
+        let link = page["nextLink"].as_str().expect("a next page");
+        assert!(link.starts_with(expected), "from {peer}: {link}");
+    }
 }
 
 #[tokio::test]

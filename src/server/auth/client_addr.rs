@@ -1,7 +1,8 @@
 //! The client's address, for sign-in limits and the audit log: the connection's peer, unless the peer is one
 //! of the configured trusted proxies; only then is `X-Forwarded-For` read, and its last hop that is not a
 //! trusted proxy is the client (hops further left were written by whoever sent the request, so they prove
-//! nothing).
+//! nothing). The scheme the client used (`X-Forwarded-Proto`, for links written back to it) is believed on
+//! the same condition.
 
 use axum::http::HeaderMap;
 use std::net::IpAddr;
@@ -74,7 +75,7 @@ pub fn client_address(
     trusted: &[IpRange],
 ) -> Option<IpAddr> {
     let peer = peer.map(|p| p.to_canonical())?;
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    let is_trusted = |ip: IpAddr| is_trusted_proxy(ip, trusted);
     if !is_trusted(peer) {
         return Some(peer);
     }
@@ -100,6 +101,27 @@ pub fn client_address(
         }
     }
     Some(client)
+}
+
+/// Whether a connection from `peer` comes through one of the trusted proxies.
+pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpRange]) -> bool {
+    trusted.iter().any(|r| r.contains(peer))
+}
+
+/// The scheme the client used: `https` when a trusted proxy in front says so (`X-Forwarded-Proto`, its first
+/// value), otherwise `http`, as this server itself speaks. Only the two schemes are ever echoed.
+pub fn client_scheme(headers: &HeaderMap, via_trusted_proxy: bool) -> &'static str {
+    let said_https = via_trusted_proxy
+        && headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"));
+    if said_https {
+        "https"
+    } else {
+        "http"
+    }
 }
 
 #[cfg(test)]
@@ -183,5 +205,21 @@ mod tests {
             Some(ip("127.0.0.1"))
         );
         assert_eq!(client_address(None, &h, &trusted), None);
+    }
+
+    #[test]
+    fn the_scheme_counts_only_from_a_trusted_proxy() {
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
+        assert_eq!(client_scheme(&h, true), "https");
+        assert_eq!(client_scheme(&h, false), "http");
+        h.insert("x-forwarded-proto", HeaderValue::from_static("HTTPS, http"));
+        assert_eq!(client_scheme(&h, true), "https");
+        h.insert("x-forwarded-proto", HeaderValue::from_static("javascript"));
+        assert_eq!(client_scheme(&h, true), "http");
+        assert_eq!(client_scheme(&HeaderMap::new(), true), "http");
+        let trusted = parse_ranges("t", ["10.0.0.0/8"]).unwrap();
+        assert!(is_trusted_proxy(ip("10.2.3.4"), &trusted));
+        assert!(!is_trusted_proxy(ip("192.0.2.1"), &trusted));
     }
 }

@@ -86,7 +86,12 @@ pub async fn identify(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let remote = client_address(peer, req.headers(), &app.config.trusted_proxies);
+    let remote = RemoteAddr {
+        ip: client_address(peer, req.headers(), &app.config.trusted_proxies),
+        via_trusted_proxy: peer.is_some_and(|p| {
+            super::client_addr::is_trusted_proxy(p.to_canonical(), &app.config.trusted_proxies)
+        }),
+    };
     let now = app.clock.now();
     let token = bearer(req.headers());
     let secret = match token {
@@ -145,7 +150,7 @@ pub async fn identify(
             return (StatusCode::FORBIDDEN, reason).into_response();
         }
     }
-    req.extensions_mut().insert(RemoteAddr(remote));
+    req.extensions_mut().insert(remote);
     if let Some(identity) = identity {
         req.extensions_mut().insert(identity);
     }

@@ -96,11 +96,20 @@ impl Identity {
 /// The client's address, as seen by this server (a request extension). Kept as an address and written out
 /// only where it is recorded (most requests never need it as text).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RemoteAddr(pub Option<std::net::IpAddr>);
+pub struct RemoteAddr {
+    pub ip: Option<std::net::IpAddr>,
+    /// The connection came from a trusted proxy, so its `X-Forwarded-*` headers speak for the client.
+    pub via_trusted_proxy: bool,
+}
 
 impl RemoteAddr {
     pub fn text(&self) -> Option<String> {
-        self.0.map(|ip| ip.to_string())
+        self.ip.map(|ip| ip.to_string())
+    }
+
+    /// The scheme the client used (see `client_addr::client_scheme`).
+    pub fn scheme(&self, headers: &axum::http::HeaderMap) -> &'static str {
+        client_addr::client_scheme(headers, self.via_trusted_proxy)
     }
 }
 
