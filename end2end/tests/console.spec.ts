@@ -280,6 +280,8 @@ test('staff correct the return address while Transferring and add a note, each o
   await expect(note).toHaveCount(1);
   await expect(note).toContainText(text);
   await expect(note.getByTestId('event-actor')).toHaveText('Staff Sam Staff');
+  // The box is empty again for the next note.
+  await expect(page.locator('#note-text')).toHaveValue('');
 
   // Both are in the export.
   const csv = await (await page.request.get(`/staff/jobs/${id}/timeline.csv`)).text();

@@ -1,10 +1,11 @@
-//! Pages whose WebAssembly loads on demand. The main module holds what a customer needs on the pages they
-//! live on (the layout, the jobs list, the job page); a release build with `cargo leptos build --release
-//! --split` moves each group below, with the code only it uses, into `.wasm` chunks that the browser fetches
-//! when one of its pages is shown (the server-rendered page preloads them):
+//! Pages whose WebAssembly loads on demand. The main module holds the layout and the job page (the page
+//! customers and live updates spend their time on, and the heaviest: lazy, it would load more in total, see
+//! BENCHMARKS.md); a release build with `cargo leptos build --release --split` moves each group below, with
+//! the code only it uses, into `.wasm` chunks that the browser fetches when one of its pages is shown (the
+//! server-rendered page preloads them):
 //!
 //! - the support console, all five pages in one group (customers never open it);
-//! - the new-job form; the account page; the API guide; sign-in and sign-up (one group).
+//! - the jobs list; the new-job form; the account page; the API guide; sign-in and sign-up (one group).
 //!
 //! Few groups, because every combination of groups that shares code becomes a chunk of its own.
 //!

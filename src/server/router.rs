@@ -66,7 +66,7 @@ async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) ->
     let failure = FailureLog::of(&req);
     let req = match limit_body(req, app.config.max_body_bytes) {
         Ok(req) => req,
-        Err(refused) => return refused,
+        Err(refused) => return refused.into_response(),
     };
     let response = auth::middleware::security_headers(req, async |req| {
         api::request_ids(req, async |req| {
@@ -95,19 +95,28 @@ async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) ->
 /// Bodies over `max` bytes are refused with 413 before anything reads them: at once when the request
 /// announces its size, and when a reader reaches the limit otherwise (the readers answer 413 for
 /// `LengthLimitError`). A request without a body (every GET) passes untouched.
-fn limit_body(req: Request, max: usize) -> Result<Request, Response> {
+fn limit_body(req: Request, max: usize) -> Result<Request, TooLarge> {
     let announced = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|length| length > max as u64) {
-        return Err((StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response());
+        return Err(TooLarge);
     }
     if req.body().is_end_stream() {
         return Ok(req);
     }
     Ok(req.map(|body| Body::new(http_body_util::Limited::new(body, max))))
+}
+
+/// A body announced larger than the limit.
+struct TooLarge;
+
+impl IntoResponse for TooLarge {
+    fn into_response(self) -> Response {
+        (StatusCode::PAYLOAD_TOO_LARGE, "length limit exceeded").into_response()
+    }
 }
 
 /// A line at ERROR for every answer with a server error (5xx), whatever produced it: the API's own log line

@@ -69,6 +69,12 @@ pub fn StaffJobPage() -> impl IntoView {
             .get("id")
             .and_then(|s| s.parse::<i64>().ok()),
     );
+    // A saved note leaves the box empty for the next one.
+    Effect::new(move |_| {
+        if matches!(note.value().get(), Some(Ok(()))) {
+            crate::app::components::drafts::clear_text_box("note-text");
+        }
+    });
     let view_data = resource(
         move || (id(), ops.version(), record.version().get(), live.get()),
         |(id, ..)| async move {
