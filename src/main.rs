@@ -76,11 +76,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let store = Store::open(&config.database_url)
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
-    let clock = if config.dev_clock {
-        Clock::development()
-    } else {
-        Clock::system()
-    };
+    let clock = Clock::for_server(config.dev_clock, &store)
+        .await
+        .map_err(|e| format!("cannot read the development clock: {e}"))?;
     if config.demo {
         let n = demo::seed(&store, clock.now(), &config.settings)
             .await

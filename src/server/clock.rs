@@ -51,6 +51,34 @@ impl Clock {
         }
     }
 
+    /// A development clock already moved forward by `offset` (what the database recorded before a restart).
+    pub fn development_from(offset: chrono::TimeDelta) -> Clock {
+        let clock = Clock::development();
+        clock
+            .offset_ms
+            .store(offset.num_milliseconds(), Ordering::Relaxed);
+        clock
+    }
+
+    /// The server's clock: the wall clock, or with `--dev-clock` a development clock that goes on from where
+    /// it was moved to before the server (re)started.
+    pub async fn for_server(
+        dev_clock: bool,
+        store: &super::store::Store,
+    ) -> Result<Clock, super::store::StoreError> {
+        if !dev_clock {
+            return Ok(Clock::system());
+        }
+        let offset = store.dev_clock_offset().await?;
+        if offset > chrono::TimeDelta::zero() {
+            tracing::info!(
+                hours = offset.num_hours(),
+                "development clock resumed where it was moved to"
+            );
+        }
+        Ok(Clock::development_from(offset))
+    }
+
     pub fn now(&self) -> Timestamp {
         let offset = self.offset_ms.load(Ordering::Relaxed);
         if self.fixed {
@@ -90,6 +118,14 @@ mod tests {
         let after = d.advance(chrono::TimeDelta::days(15)).unwrap();
         assert!(after - before >= chrono::TimeDelta::days(15));
         assert!(d.advance(chrono::TimeDelta::zero()).is_err());
+        let resumed = Clock::development_from(chrono::TimeDelta::days(3));
+        let ahead = resumed.now() - chrono::Utc::now();
+        assert!(
+            ahead > chrono::TimeDelta::days(3) - chrono::TimeDelta::minutes(1)
+                && ahead <= chrono::TimeDelta::days(3),
+            "{ahead}"
+        );
+        assert!(resumed.is_adjustable());
     }
 
     #[test]

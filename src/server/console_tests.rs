@@ -553,6 +553,45 @@ async fn the_dev_clock_moves_time_and_fires_the_shipping_overdue_timer() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
+/// A restarted `--dev-clock` server goes on from where its clock was moved to (the events, sessions and timers
+/// recorded at the moved time stay in its past); a normal server keeps the wall clock.
+#[tokio::test]
+async fn a_restarted_dev_clock_resumes_where_it_was_moved_to() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let store = &app.state.store;
+    assert_eq!(
+        store.dev_clock_offset().await.unwrap(),
+        chrono::TimeDelta::zero()
+    );
+    for form in ["days=2&hours=5", "days=0&hours=3"] {
+        let r = app.call(&staff, "/api/staff_advance_clock", form).await;
+        assert_eq!(r.status, StatusCode::OK, "{form}: {}", r.body);
+    }
+    let moved = chrono::TimeDelta::days(2) + chrono::TimeDelta::hours(8);
+    assert_eq!(store.dev_clock_offset().await.unwrap(), moved);
+    // A refused move records nothing.
+    let r = app
+        .call(&staff, "/api/staff_advance_clock", "days=x&hours=0")
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(store.dev_clock_offset().await.unwrap(), moved);
+
+    let resumed = Clock::for_server(true, store).await.unwrap();
+    let ahead = resumed.now() - chrono::Utc::now();
+    assert!(
+        ahead > moved - chrono::TimeDelta::minutes(1) && ahead <= moved,
+        "{ahead}"
+    );
+    assert!(resumed.is_adjustable());
+    let normal = Clock::for_server(false, store).await.unwrap();
+    assert!((normal.now() - chrono::Utc::now()).num_seconds().abs() < 60);
+    assert!(!normal.is_adjustable());
+    // The staff session survived both moves.
+    let clock = app.call(&staff, "/api/staff_clock", "").await;
+    assert_eq!(clock.status, StatusCode::OK, "{}", clock.body);
+}
+
 #[tokio::test]
 async fn unmatched_intakes_are_recorded_linked_and_resolved() {
     let app = test_app().await;

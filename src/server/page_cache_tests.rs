@@ -38,7 +38,7 @@ async fn customer_name(app: &TestApp) -> String {
 #[test]
 fn a_kept_page_is_served_again_with_a_nonce_of_its_own() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         let id = app.job_id("demo-transferring").await;
         let me = app.customer().await;
         let pages = app.state.live.pages();
@@ -69,7 +69,7 @@ fn a_kept_page_is_served_again_with_a_nonce_of_its_own() {
 #[test]
 fn a_job_change_drops_the_jobs_pages() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         let id = app.job_id("demo-ready-to-ship-1").await;
         let me = app.customer().await;
         let before = app.get(&me, &format!("/jobs/{id}")).await;
@@ -102,7 +102,7 @@ fn a_job_change_drops_the_jobs_pages() {
 #[test]
 fn a_page_is_kept_for_its_viewer_only() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         let id = app.job_id("demo-transferring").await;
         let path = format!("/jobs/{id}");
         let me = app.customer().await;
@@ -135,7 +135,7 @@ fn a_page_is_kept_for_its_viewer_only() {
 #[test]
 fn bitlocker_keys_are_never_kept() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         let id = app.job_id("demo-creating").await;
         let me = app.customer().await;
         let pages = app.state.live.pages();
@@ -173,7 +173,7 @@ fn bitlocker_keys_are_never_kept() {
 #[test]
 fn each_drive_choice_and_each_minute_is_a_page_of_its_own() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         let id = app.job_id("demo-transferring").await;
         let me = app.customer().await;
         let pages = app.state.live.pages();
@@ -201,7 +201,7 @@ fn each_drive_choice_and_each_minute_is_a_page_of_its_own() {
 #[test]
 fn on_postgresql_a_change_announced_elsewhere_is_seen_at_once() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         if app.state.store.backend() != Backend::Postgres {
             // One instance per SQLite file: every change goes through this server's announcements.
             return;
@@ -259,7 +259,7 @@ fn job_diagram_nodes(body: &str) -> Vec<(String, String)> {
 #[test]
 fn the_page_draws_the_path_of_the_event_log() {
     on_shared_runtime(async move {
-        let app = test_app().await;
+        let app = test_app().await.with_clock_at_rest();
         let me = app.customer().await;
         for name in [
             "demo-transferring",

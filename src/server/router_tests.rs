@@ -151,6 +151,18 @@ impl TestApp {
         }
     }
 
+    /// The same app with a clock that stands still at its present time until a test moves it: for tests that
+    /// count on requests falling in the same minute (kept pages are per minute of the clock).
+    pub fn with_clock_at_rest(self) -> TestApp {
+        let state = self.state.with(|s| s.clock = Clock::fixed(s.clock.now()));
+        TestApp {
+            router: router::build(state.clone()),
+            state,
+            url: self.url,
+            _dir: self._dir,
+        }
+    }
+
     /// Signs in through the real sign-in server function and keeps the session cookie.
     pub async fn sign_in(&self, email: &str, password: &str) -> Browser {
         let form = format!("email={}&password={}", email.replace('@', "%40"), password);

@@ -101,15 +101,35 @@ impl Store {
         row.as_ref().map(stored_job).transpose()
     }
 
-    /// Moves every session's times forward by `by`, so that moving the development clock signs nobody out.
-    pub async fn shift_sessions(&self, by: chrono::TimeDelta) -> StoreResult<()> {
+    /// Records that the development clock moved forward by `by`, and moves every session's times with it so
+    /// that nobody is signed out. The offset is added in the statement, so two moves at once both count.
+    pub async fn advance_dev_clock(&self, by: chrono::TimeDelta) -> StoreResult<()> {
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
         sqlx::query(
             "UPDATE sessions SET last_seen_at = last_seen_at + $1, expires_at = expires_at + $1",
         )
         .bind(by.num_milliseconds())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        sqlx::query(
+            "INSERT INTO dev_clock (id, offset_ms) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET offset_ms = dev_clock.offset_ms + excluded.offset_ms",
+        )
+        .bind(by.num_milliseconds())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// How far the development clock has been moved in all (zero when never).
+    pub async fn dev_clock_offset(&self) -> StoreResult<chrono::TimeDelta> {
+        let offset: Option<i64> =
+            sqlx::query_scalar("SELECT offset_ms FROM dev_clock WHERE id = 1")
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(chrono::TimeDelta::milliseconds(offset.unwrap_or(0)))
     }
 
     /// Live jobs with this name, in any subscription (through `jobs_by_name`).
