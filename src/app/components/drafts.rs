@@ -63,20 +63,17 @@ impl FormDrafts {
     }
 }
 
-/// Empties the text box with `id` once what it held was saved. A redraw keeps the existing element, and with it
+/// Empties the textarea with `id` once what it held was saved. A redraw keeps the existing element, and with it
 /// the text the person typed, when the text it is drawn with has not changed (empty before and after).
-pub fn clear_text_box(id: &str) {
+pub fn clear_text_area(id: &str) {
     #[cfg(feature = "hydrate")]
     {
-        use leptos::web_sys::{HtmlInputElement, HtmlTextAreaElement};
         use wasm_bindgen::JsCast;
-        let Some(element) = document().get_element_by_id(id) else {
-            return;
-        };
-        if let Some(area) = element.dyn_ref::<HtmlTextAreaElement>() {
+        if let Some(area) = document()
+            .get_element_by_id(id)
+            .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlTextAreaElement>().ok())
+        {
             area.set_value("");
-        } else if let Some(input) = element.dyn_ref::<HtmlInputElement>() {
-            input.set_value("");
         }
     }
     #[cfg(not(feature = "hydrate"))]

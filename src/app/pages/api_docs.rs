@@ -22,22 +22,18 @@ pub async fn api_docs_context() -> Result<ApiDocsInfo, AppError> {
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let parts = use_context::<axum::http::request::Parts>();
-    let host = parts
-        .as_ref()
-        .and_then(|p| p.headers.get(axum::http::header::HOST))
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| app.config.leptos.site_addr.to_string());
-    // X-Forwarded-Proto only from a trusted proxy (the same rule as the API's nextLink).
-    let scheme = parts.as_ref().map_or("http", |p| {
-        p.extensions
-            .get::<crate::server::auth::RemoteAddr>()
-            .copied()
-            .unwrap_or_default()
-            .scheme(&p.headers)
-    });
+    // The same base URL as the API's nextLink (X-Forwarded-Proto only from a trusted proxy).
+    let base_url = match &parts {
+        Some(p) => crate::server::auth::client_addr::base_url(
+            crate::server::auth::RemoteAddr::scheme_of(p),
+            p.headers.get(axum::http::header::HOST),
+            &p.uri,
+            app.config.leptos.site_addr,
+        ),
+        None => format!("http://{}", app.config.leptos.site_addr),
+    };
     Ok(ApiDocsInfo {
-        base_url: format!("{scheme}://{host}"),
+        base_url,
         subscription: crate::server::auth::current()
             .and_then(|identity| identity.subscriptions.first().cloned()),
     })

@@ -50,12 +50,7 @@ impl FromRequestParts<AppState> for Api {
             link: LinkBase {
                 uri: parts.uri.clone(),
                 host: parts.headers.get(header::HOST).cloned(),
-                scheme: parts
-                    .extensions
-                    .get::<RemoteAddr>()
-                    .copied()
-                    .unwrap_or_default()
-                    .scheme(&parts.headers),
+                scheme: RemoteAddr::scheme_of(parts),
             },
         })
     }
@@ -64,15 +59,12 @@ impl FromRequestParts<AppState> for Api {
 impl Api {
     /// `http://host:port`, as the client reached this server.
     pub fn base_url(&self, state: &AppState) -> String {
-        let host = self
-            .link
-            .host
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| self.link.uri.authority().map(|a| a.to_string()))
-            .unwrap_or_else(|| state.config.leptos.site_addr.to_string());
-        format!("{}://{host}", self.link.scheme)
+        crate::server::auth::client_addr::base_url(
+            self.link.scheme,
+            self.link.host.as_ref(),
+            &self.link.uri,
+            state.config.leptos.site_addr,
+        )
     }
 
     /// The request's path, for `nextLink`.

@@ -4,7 +4,8 @@
 //! nothing). The scheme the client used (`X-Forwarded-Proto`, for links written back to it) is believed on
 //! the same condition.
 
-use axum::http::HeaderMap;
+use super::RemoteAddr;
+use axum::http::{HeaderMap, HeaderValue, Uri};
 use std::net::IpAddr;
 
 /// An address or a CIDR range (`127.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`).
@@ -68,16 +69,22 @@ pub fn parse_ranges<'a>(
         .collect()
 }
 
-/// The client of a request that came from `peer`.
+/// The client of a request that came from `peer`, and whether `peer` is a trusted proxy (decided once, for
+/// both `X-Forwarded-For` here and `X-Forwarded-Proto` in [`client_scheme`]).
 pub fn client_address(
     peer: Option<IpAddr>,
     headers: &HeaderMap,
     trusted: &[IpRange],
-) -> Option<IpAddr> {
-    let peer = peer.map(|p| p.to_canonical())?;
-    let is_trusted = |ip: IpAddr| is_trusted_proxy(ip, trusted);
+) -> RemoteAddr {
+    let Some(peer) = peer.map(|p| p.to_canonical()) else {
+        return RemoteAddr::default();
+    };
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
     if !is_trusted(peer) {
-        return Some(peer);
+        return RemoteAddr {
+            ip: Some(peer),
+            via_trusted_proxy: false,
+        };
     }
     let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
@@ -100,12 +107,10 @@ pub fn client_address(
             Err(_) => break,
         }
     }
-    Some(client)
-}
-
-/// Whether a connection from `peer` comes through one of the trusted proxies.
-pub fn is_trusted_proxy(peer: IpAddr, trusted: &[IpRange]) -> bool {
-    trusted.iter().any(|r| r.contains(peer))
+    RemoteAddr {
+        ip: Some(client),
+        via_trusted_proxy: true,
+    }
 }
 
 /// The scheme the client used: `https` when a trusted proxy in front says so (`X-Forwarded-Proto`, its first
@@ -121,6 +126,23 @@ pub fn client_scheme(headers: &HeaderMap, via_trusted_proxy: bool) -> &'static s
         "https"
     } else {
         "http"
+    }
+}
+
+/// `scheme://host` as the client reached this server: the `Host` header, else the request URI's authority
+/// (HTTP/2), else `fallback` (the listening address).
+pub fn base_url(
+    scheme: &str,
+    host: Option<&HeaderValue>,
+    uri: &Uri,
+    fallback: impl std::fmt::Display,
+) -> String {
+    match host.and_then(|v| v.to_str().ok()) {
+        Some(host) => format!("{scheme}://{host}"),
+        None => match uri.authority() {
+            Some(authority) => format!("{scheme}://{authority}"),
+            None => format!("{scheme}://{fallback}"),
+        },
     }
 }
 
@@ -173,38 +195,38 @@ mod tests {
         let h = forwarded(&["203.0.113.7"]);
         // Straight from a client: its own address, whatever it claims.
         assert_eq!(
-            client_address(Some(ip("198.51.100.1")), &h, &trusted),
+            client_address(Some(ip("198.51.100.1")), &h, &trusted).ip,
             Some(ip("198.51.100.1"))
         );
         // Through the proxy: the hop the proxy saw.
         assert_eq!(
-            client_address(Some(ip("127.0.0.1")), &h, &trusted),
+            client_address(Some(ip("127.0.0.1")), &h, &trusted).ip,
             Some(ip("203.0.113.7"))
         );
         // A client prepending addresses cannot hide: the last untrusted hop is the one the proxy added.
         let h = forwarded(&["1.2.3.4, 203.0.113.7", "10.0.0.5"]);
         assert_eq!(
-            client_address(Some(ip("127.0.0.1")), &h, &trusted),
+            client_address(Some(ip("127.0.0.1")), &h, &trusted).ip,
             Some(ip("203.0.113.7"))
         );
         // Garbage in the header: the closest trusted hop stands in.
         let h = forwarded(&["not-an-address"]);
         assert_eq!(
-            client_address(Some(ip("127.0.0.1")), &h, &trusted),
+            client_address(Some(ip("127.0.0.1")), &h, &trusted).ip,
             Some(ip("127.0.0.1"))
         );
         // No header through a proxy: the proxy.
         assert_eq!(
-            client_address(Some(ip("127.0.0.1")), &HeaderMap::new(), &trusted),
+            client_address(Some(ip("127.0.0.1")), &HeaderMap::new(), &trusted).ip,
             Some(ip("127.0.0.1"))
         );
         // Without trusted proxies the header is never read.
         let h = forwarded(&["203.0.113.7"]);
         assert_eq!(
-            client_address(Some(ip("127.0.0.1")), &h, &[]),
+            client_address(Some(ip("127.0.0.1")), &h, &[]).ip,
             Some(ip("127.0.0.1"))
         );
-        assert_eq!(client_address(None, &h, &trusted), None);
+        assert_eq!(client_address(None, &h, &trusted).ip, None);
     }
 
     #[test]
@@ -219,7 +241,28 @@ mod tests {
         assert_eq!(client_scheme(&h, true), "http");
         assert_eq!(client_scheme(&HeaderMap::new(), true), "http");
         let trusted = parse_ranges("t", ["10.0.0.0/8"]).unwrap();
-        assert!(is_trusted_proxy(ip("10.2.3.4"), &trusted));
-        assert!(!is_trusted_proxy(ip("192.0.2.1"), &trusted));
+        let none = HeaderMap::new();
+        assert!(client_address(Some(ip("10.2.3.4")), &none, &trusted).via_trusted_proxy);
+        assert!(!client_address(Some(ip("192.0.2.1")), &none, &trusted).via_trusted_proxy);
+        assert!(!client_address(None, &none, &trusted).via_trusted_proxy);
+    }
+
+    #[test]
+    fn the_base_url_is_the_host_the_client_used() {
+        let uri: Uri = "/jobs".parse().unwrap();
+        let host = HeaderValue::from_static("portal.example:8443");
+        assert_eq!(
+            base_url("https", Some(&host), &uri, "127.0.0.1:3000"),
+            "https://portal.example:8443"
+        );
+        let absolute: Uri = "http://h2.example/jobs".parse().unwrap();
+        assert_eq!(
+            base_url("http", None, &absolute, "127.0.0.1:3000"),
+            "http://h2.example"
+        );
+        assert_eq!(
+            base_url("http", None, &uri, "127.0.0.1:3000"),
+            "http://127.0.0.1:3000"
+        );
     }
 }

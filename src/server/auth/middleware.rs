@@ -5,7 +5,7 @@ use super::client_addr::client_address;
 use super::policy::{access, Access};
 use super::sessions::{clear_cookie, secret_from};
 use super::tokens::sha256_hex;
-use super::{Identity, RemoteAddr, Via};
+use super::{Identity, Via};
 use crate::error::AppError;
 use crate::server::state::AppState;
 use axum::body::{Body, Bytes};
@@ -86,12 +86,7 @@ pub async fn identify(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let remote = RemoteAddr {
-        ip: client_address(peer, req.headers(), &app.config.trusted_proxies),
-        via_trusted_proxy: peer.is_some_and(|p| {
-            super::client_addr::is_trusted_proxy(p.to_canonical(), &app.config.trusted_proxies)
-        }),
-    };
+    let remote = client_address(peer, req.headers(), &app.config.trusted_proxies);
     let now = app.clock.now();
     let token = bearer(req.headers());
     let secret = match token {

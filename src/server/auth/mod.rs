@@ -107,9 +107,13 @@ impl RemoteAddr {
         self.ip.map(|ip| ip.to_string())
     }
 
-    /// The scheme the client used (see `client_addr::client_scheme`).
-    pub fn scheme(&self, headers: &axum::http::HeaderMap) -> &'static str {
-        client_addr::client_scheme(headers, self.via_trusted_proxy)
+    /// The scheme the client of this request used (see `client_addr::client_scheme`).
+    pub fn scheme_of(parts: &axum::http::request::Parts) -> &'static str {
+        let via_trusted_proxy = parts
+            .extensions
+            .get::<RemoteAddr>()
+            .is_some_and(|r| r.via_trusted_proxy);
+        client_addr::client_scheme(&parts.headers, via_trusted_proxy)
     }
 }
 

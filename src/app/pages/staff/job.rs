@@ -72,7 +72,7 @@ pub fn StaffJobPage() -> impl IntoView {
     // A saved note leaves the box empty for the next one.
     Effect::new(move |_| {
         if matches!(note.value().get(), Some(Ok(()))) {
-            crate::app::components::drafts::clear_text_box("note-text");
+            crate::app::components::drafts::clear_text_area("note-text");
         }
     });
     let view_data = resource(
