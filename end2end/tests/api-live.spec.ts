@@ -114,6 +114,8 @@ test('the footer links every page to the API guide', async ({ page }, testInfo) 
   await page.getByTestId('api-docs-link').click();
   await expect(page).toHaveURL(/\/api-docs$/);
   await expect(page.locator('a[href="/openapi.json"]').first()).toBeVisible();
+  // The base URL is where this browser reached the server (no proxy in front: its own scheme and host).
+  await expect(page.getByTestId('api-base-url')).toHaveText(new URL(page.url()).origin);
 });
 
 test('staff report the blobs an export left out, and the API shows the list', async ({ page, browser }, testInfo) => {

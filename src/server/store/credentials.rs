@@ -15,8 +15,8 @@
 //!   every process (`iChange`, `mxFrame`, the salts and checksums). While it equals the header read just
 //!   before the epoch was last read, nothing at all has been committed since, so the epoch is unchanged: a
 //!   read of the mapped header, no query. After any commit (a job change, a recorded token use) the epoch is
-//!   read again once, on a connection of the cache's own, which also keeps the `-shm` file in place (SQLite deletes it when
-//!   its last connection closes). On PostgreSQL, and on SQLite without a WAL index, the epoch is read on
+//!   read again once, on a connection of the cache's own, which also keeps the `-shm` file in place (SQLite
+//!   deletes it when its last connection closes). On PostgreSQL, and on SQLite without a WAL index, the epoch is read on
 //!   every request: one primary-key read instead of the token, account and subscriptions reads.
 //! - A lookup that raced with an emptying of the cache is not kept (the cache's generation changed).
 //! - A session's idle expiry is enforced from the cached expiry time; extending a session (at most once a
