@@ -1,7 +1,7 @@
 //! The support console's data, shared by the server and the browser, and the timeline's wording, used by the
 //! timeline page and by its CSV and JSON exports alike.
 
-use crate::model::{ActorKind, JobSummary, StateStep};
+use crate::model::{ActorKind, Diagram, JobSummary, StateStep};
 use lifecycle::attention::AttentionItem;
 use lifecycle::intake::{IntakeEventKind, UnmatchedIntake};
 use lifecycle::{DriveOutcome, EventKind, Job, JobState, Settings, Timestamp};
@@ -289,15 +289,10 @@ pub struct StaffJobView {
     pub timeline: Vec<TimelineEntry>,
     pub intakes: Vec<IntakeView>,
     pub attention: Vec<AttentionItem>,
+    /// The job lifecycle with the path the timeline took.
+    pub diagram: Diagram,
     pub settings: Settings,
     pub now: Timestamp,
-}
-
-impl StaffJobView {
-    /// The state changes of the timeline, for the diagram's path.
-    pub fn history(&self) -> Vec<StateStep> {
-        history_of(&self.timeline)
-    }
 }
 
 /// The state changes among `entries`, oldest first.

@@ -8,6 +8,7 @@ pub mod api_guide;
 pub mod app;
 pub mod console;
 pub mod error;
+pub mod job_page;
 pub mod model;
 #[cfg(feature = "ssr")]
 pub mod server;

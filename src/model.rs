@@ -1,6 +1,6 @@
 //! Data shared by the server and the browser: what pages receive from server functions.
 
-use lifecycle::{Job, JobState, JobType, Settings, Timestamp};
+use lifecycle::{JobState, JobType, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Who did something: shown in timelines and recorded with every event.
@@ -157,16 +157,14 @@ pub struct StateStep {
     pub at: Timestamp,
 }
 
-/// Everything the job page shows. BitLocker keys are removed from `job` before it leaves the server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct JobDetail {
-    pub id: i64,
-    pub subscription_id: String,
-    pub resource_group: String,
-    pub job: Job,
-    pub history: Vec<StateStep>,
-    /// Every state change of every drive, oldest first.
-    pub drive_history: Vec<lifecycle::history::DriveStep>,
-    pub settings: Settings,
-    pub now: Timestamp,
+/// A lifecycle diagram as the server drew it (`server::diagram`): the SVG markup of its two layouts and its
+/// text alternative.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagram {
+    /// `(layout, markup)`: the wide layout (desktops) and the compact one (phones); the stylesheet shows one.
+    pub layouts: Vec<(String, String)>,
+    /// What the diagram shows, in a sentence: the SVG's title and the text alternative's first line.
+    pub title: String,
+    /// The path taken, one line per step with its time (empty when the diagram shows no path).
+    pub steps: Vec<String>,
 }

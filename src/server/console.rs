@@ -9,8 +9,8 @@ use super::routes::PlainRoute;
 use super::state::AppState;
 use super::store::{StoredEvent, StoredIntake, StoredJob};
 use crate::console::{
-    event_details, intake_event_describe, AttentionQueue, IntakeView, QueueEntry, StaffJobView,
-    TimelineEntry,
+    event_details, history_of, intake_event_describe, AttentionQueue, IntakeView, QueueEntry,
+    StaffJobView, TimelineEntry,
 };
 use crate::error::AppError;
 use crate::model::{Actor, ActorKind};
@@ -82,7 +82,7 @@ pub async fn staff_job(app: &AppState, id: i64) -> Result<StoredJob, AppError> {
 /// Everything the staff job page shows.
 pub async fn job_view(app: &AppState, id: i64) -> Result<StaffJobView, AppError> {
     let stored = staff_job(app, id).await?;
-    let timeline = app
+    let timeline: Vec<TimelineEntry> = app
         .store
         .events(id)
         .await?
@@ -109,6 +109,7 @@ pub async fn job_view(app: &AppState, id: i64) -> Result<StaffJobView, AppError>
         resource_group: stored.resource_group,
         customer,
         attention: attention(&job, now, app.settings()),
+        diagram: crate::server::diagram::job_diagram(&job, &history_of(&timeline)),
         job,
         timeline,
         intakes,

@@ -17,8 +17,10 @@ pub mod console;
 #[cfg(test)]
 mod console_tests;
 pub mod demo;
+pub mod diagram;
 #[cfg(test)]
 mod instances_tests;
+pub mod job_page;
 #[cfg(test)]
 mod limits_tests;
 pub mod live;

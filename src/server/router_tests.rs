@@ -432,6 +432,85 @@ fn the_job_page_draws_the_diagram_with_the_current_state() {
 }
 
 #[test]
+fn the_job_data_is_the_lifecycle_s_answers_for_the_drive_asked_for_without_keys() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-received").await;
+        let me = app.customer().await;
+        let job = app.state.store.job(id).await.unwrap().unwrap().job;
+        let drive = job.drives[0].drive_id.clone();
+        let key = job.drives[0]
+            .bit_locker_key
+            .clone()
+            .expect("an import drive's key");
+        let key = &key;
+        let read = |form: String| {
+            let app = &app;
+            let me = &me;
+            async move {
+                let r = app.call(me, "/api/get_job", &form).await;
+                assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+                assert!(
+                    !r.body.contains(key.as_str()),
+                    "no BitLocker key in the page's data"
+                );
+                serde_json::from_str::<crate::job_page::JobPageView>(&r.body).unwrap()
+            }
+        };
+        let all = read(format!("id={id}")).await;
+        assert_eq!(all.version, job.version);
+        assert_eq!(all.drives.chosen, None);
+        let diagram = all.drives.diagram.expect("the job has drives");
+        assert!(
+            diagram.title.starts_with("Drive lifecycle of all drives"),
+            "{}",
+            diagram.title
+        );
+        assert!(
+            diagram.steps.is_empty(),
+            "no path when every drive is shown"
+        );
+        assert_eq!(diagram.layouts.len(), 2, "wide and compact");
+        // Each permission is the lifecycle's answer for this job.
+        let settings = app.state.settings();
+        for (shown, action) in [
+            (
+                &all.actions.mark_shipped,
+                lifecycle::CustomerAction::MarkShipping,
+            ),
+            (&all.actions.cancel, lifecycle::CustomerAction::Cancel),
+            (&all.actions.delete, lifecycle::CustomerAction::Delete),
+            (
+                &all.shipping.delivery_lock,
+                lifecycle::CustomerAction::EditDeliveryPackage,
+            ),
+        ] {
+            let decided = lifecycle::customer_action(&job, action, settings);
+            assert_eq!(
+                (shown.allowed, &shown.reason),
+                (decided.allowed, &decided.reason),
+                "{action:?}"
+            );
+        }
+        // One drive (its id in any case): its own path, with times.
+        let one = read(format!("id={id}&drive={}", drive.to_lowercase())).await;
+        assert_eq!(one.drives.chosen.as_deref(), Some(drive.as_str()));
+        let diagram = one.drives.diagram.unwrap();
+        assert!(
+            diagram
+                .title
+                .starts_with(&format!("Drive lifecycle of {drive}: ")),
+            "{}",
+            diagram.title
+        );
+        assert!(!diagram.steps.is_empty(), "the drive's path");
+        // A drive the job does not have shows every drive.
+        let unknown = read(format!("id={id}&drive=NOT-A-DRIVE")).await;
+        assert_eq!(unknown.drives.chosen, None);
+    });
+}
+
+#[test]
 fn mark_shipped_works_as_a_hydrated_call() {
     crate::server::router_tests::on_shared_runtime(async move {
         let app = test_app().await;

@@ -1,247 +1,64 @@
-//! Lifecycle diagrams drawn from the lifecycle crate's graphs: the current state highlighted, the path taken
-//! marked with the time of each step, cancel paths dashed, faults apart. Each diagram carries a text
-//! alternative listing the same facts.
+//! Lifecycle diagrams as the pages show them: the server drew each one (`server::diagram`, from the lifecycle
+//! crate's graphs) and the page places its two layouts and its text alternative; the drive picker; what can
+//! happen next.
 
-use crate::app::components::diagram_layout::{compact, wide, Layout};
-use crate::app::components::diagram_svg::{entered_short, svg_markup, EdgeView, NodeFacts, Visit};
-use crate::app::components::time::iso_minutes;
-use crate::model::StateStep;
+use crate::job_page::NextStepView;
+use crate::model::Diagram;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use lifecycle::graph::{drive_graph, job_graph, Graph, Trigger};
-use lifecycle::{DriveState, Job, JobState, Settings, Timestamp};
-use std::sync::LazyLock;
 
-/// A lifecycle graph with its two layouts. Both depend on the graph alone, so they are computed once per
-/// process, not once per render.
-struct Drawing<S: 'static> {
-    graph: Graph<S>,
-    /// The wide layout (desktops) and the compact one (phones), with the names the stylesheet knows them by.
-    layouts: [(&'static str, Layout); 2],
-}
-
-impl<S: Copy + PartialEq> Drawing<S> {
-    fn new(graph: Graph<S>) -> Drawing<S> {
-        let layouts = [("wide", wide(&graph)), ("compact", compact(&graph))];
-        Drawing { graph, layouts }
-    }
-}
-
-static JOB_DRAWING: LazyLock<Drawing<JobState>> = LazyLock::new(|| Drawing::new(job_graph()));
-static DRIVE_DRAWING: LazyLock<Drawing<DriveState>> = LazyLock::new(|| Drawing::new(drive_graph()));
-
-/// What the diagram shows of one job: its current states, the states it entered (with when) and the
-/// transitions it took.
-struct Marked<'a, S> {
-    current: &'a [S],
-    visited: &'a [(S, Timestamp)],
-    taken: &'a [(S, S)],
-}
-
-/// The tooltip's text: what the state means, the drives in it, when the job reached it.
-fn tooltip(meaning: &str, marks: &[String], visit: Visit, entered: Option<Timestamp>) -> String {
-    let mut detail = meaning.to_string();
-    if !marks.is_empty() {
-        detail.push_str(&format!(" Now: {}.", marks.join(", ")));
-    }
-    match (visit, entered) {
-        (Visit::Current, Some(t)) => {
-            detail.push_str(&format!(" Current state, reached {}.", iso_minutes(t)))
-        }
-        (Visit::Current, None) => detail.push_str(" Current state."),
-        (_, Some(t)) => detail.push_str(&format!(" Reached {}.", iso_minutes(t))),
-        (_, None) => detail.push_str(" Not reached."),
-    }
-    detail
-}
-
-/// What the diagram says about each state and each line, computed once for both layouts (nodes in the
-/// graph's node order, lines in the order of their first edges).
-fn facts<S: Copy + PartialEq>(
-    graph: &Graph<S>,
-    key: impl Fn(S) -> &'static str,
-    meaning: impl Fn(S) -> &'static str,
-    marked: &Marked<'_, S>,
-    marks: impl Fn(S) -> Vec<String>,
-) -> (Vec<NodeFacts>, Vec<EdgeView>) {
-    let nodes = graph
-        .nodes
-        .iter()
-        .map(|n| {
-            let entered = marked
-                .visited
-                .iter()
-                .rev()
-                .find(|(s, _)| *s == n.state)
-                .map(|(_, t)| *t);
-            let visit = if marked.current.contains(&n.state) {
-                Visit::Current
-            } else if entered.is_some() {
-                Visit::Visited
-            } else {
-                Visit::Untouched
-            };
-            let marks = marks(n.state);
-            let detail = tooltip(meaning(n.state), &marks, visit, entered);
-            let small = if marks.is_empty() {
-                entered.map(entered_short)
-            } else {
-                Some(marks.join(", "))
-            };
-            NodeFacts {
-                key: key(n.state),
-                label: n.label,
-                detail,
-                small,
-                kind: n.kind,
-                visit,
-            }
-        })
-        .collect();
-    // One line per pair of states and kind of path, drawn along its first edge's path. An edge is drawn when
-    // both its ends are nodes of the graph, in every layout alike.
-    let drawn = |s: S| graph.nodes.iter().any(|n| n.state == s);
-    let mut groups: Vec<(S, S, EdgeView)> = Vec::new();
-    for (index, e) in graph.edges.iter().enumerate() {
-        if !drawn(e.from) || !drawn(e.to) {
-            continue;
-        }
-        let way = format!("{} ({})", e.label, e.trigger.as_str());
-        let is_taken = marked.taken.contains(&(e.from, e.to));
-        let same = groups.iter_mut().find(|(from, to, view)| {
-            view.kind == e.kind
-                && ((*from, *to) == (e.from, e.to) || (*from, *to) == (e.to, e.from))
-        });
-        if let Some((from, _, view)) = same {
-            if !view.label.split("; ").any(|w| w == way) {
-                view.label = format!("{}; {way}", view.label);
-            }
-            if *from == e.from {
-                view.taken |= is_taken;
-            } else {
-                view.both_ways = true;
-                view.taken_back |= is_taken;
-            }
-            continue;
-        }
-        groups.push((
-            e.from,
-            e.to,
-            EdgeView {
-                first: index,
-                label: way,
-                kind: e.kind,
-                taken: is_taken,
-                both_ways: false,
-                taken_back: false,
-            },
-        ));
-    }
-    let edges = groups.into_iter().map(|(_, _, view)| view).collect();
-    (nodes, edges)
-}
-
-/// One diagram in both layouts: the wide one on desktops, the compact one on phones (CSS shows one). Test ids:
-/// `{id}` on the wide SVG, `{id}-compact` on the compact one.
-#[allow(clippy::too_many_arguments)]
-fn diagram<S: Copy + PartialEq + 'static>(
-    id: &'static str,
-    title: &str,
-    drawing: &'static Drawing<S>,
-    key: fn(S) -> &'static str,
-    meaning: fn(S) -> &'static str,
-    marked: &Marked<'_, S>,
-    marks: impl Fn(S) -> Vec<String>,
-) -> impl IntoView {
-    let (nodes, edges) = facts(&drawing.graph, key, meaning, marked, marks);
-    drawing
-        .layouts
-        .iter()
-        .map(|(variant, layout)| {
-            let svg_id = if *variant == "wide" {
-                id.to_string()
-            } else {
-                format!("{id}-{variant}")
-            };
-            let markup = svg_markup(&svg_id, variant, title, layout, &nodes, &edges);
-            view! { <div class=format!("diagram-box {variant}") inner_html=markup></div> }
-        })
-        .collect_view()
-}
-
-/// The job lifecycle with the job's current state and the path it took.
+/// A diagram in both layouts (CSS shows the wide one on desktops, the compact one on phones) with its text
+/// alternative. `of` (`job`, `drive`) names the text's parts: `{of}-diagram-text` (the title) and `{of}-path`
+/// (the steps, when the diagram shows a path).
 #[component]
-pub fn JobDiagram(
-    state: JobState,
-    faulted_from: Option<JobState>,
-    cancelled: bool,
-    history: Vec<StateStep>,
-) -> impl IntoView {
-    let visited: Vec<(JobState, Timestamp)> = history.iter().map(|s| (s.to, s.at)).collect();
-    let taken: Vec<(JobState, JobState)> = history
-        .iter()
-        .filter_map(|s| s.from.map(|f| (f, s.to)))
-        .collect();
-    let mut title = format!("Job lifecycle. Current state: {state}");
-    if let Some(from) = faulted_from {
-        title.push_str(&format!(" (faulted while {from})"));
-    }
-    if cancelled {
-        title.push_str(" (cancelled: the data copy is skipped)");
-    }
-    let steps: Vec<String> = history
-        .iter()
-        .map(|s| format!("{} at {}", s.to, iso_minutes(s.at)))
-        .collect();
+pub fn DiagramFigure(diagram: Diagram, of: &'static str) -> impl IntoView {
+    let Diagram {
+        layouts,
+        title,
+        steps,
+    } = diagram;
     view! {
         <figure class="diagram-figure">
-            {diagram(
-                "job-diagram",
-                &title,
-                &JOB_DRAWING,
-                JobState::as_str,
-                JobState::meaning,
-                &Marked { current: &[state], visited: &visited, taken: &taken },
-                |_| Vec::new(),
-            )}
+            {layouts
+                .into_iter()
+                .map(|(variant, markup)| view! { <div class=format!("diagram-box {variant}") inner_html=markup></div> })
+                .collect_view()}
             <figcaption>
                 <details>
                     <summary>"Diagram as text"</summary>
-                    <p>{title}</p>
-                    <ol class="path-list" data-testid="job-path">
-                        {steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
-                    </ol>
-                    <Legend/>
+                    <p data-testid=format!("{of}-diagram-text")>{title}</p>
+                    {(!steps.is_empty()).then(|| view! {
+                        <ol class="path-list" data-testid=format!("{of}-path")>
+                            {steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
+                        </ol>
+                    })}
+                    <p class="legend">
+                        "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault."
+                    </p>
                 </details>
             </figcaption>
         </figure>
     }
 }
 
+/// The links that choose which drive the drive diagram shows: all drives, or one (`?drive=ID`).
 #[component]
-fn Legend() -> impl IntoView {
+pub fn DrivePicker(job_id: i64, drives: Vec<String>, chosen: Option<String>) -> impl IntoView {
     view! {
-        <p class="legend">
-            "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault."
-        </p>
-    }
-}
-
-/// Who makes a step happen, in the customer's words.
-fn who(trigger: Trigger) -> &'static str {
-    match trigger {
-        Trigger::Customer => "by you",
-        Trigger::Operator => "by the data center",
-        Trigger::Timer => "automatically, after a deadline",
-        Trigger::Automatic => "automatically",
+        <nav class="drive-picker" aria-label="Choose a drive">
+            <A href=format!("/jobs/{job_id}") attr:class=if chosen.is_none() { "chip active" } else { "chip" }>"All drives"</A>
+            {drives.into_iter().map(|id| {
+                let class = if chosen.as_deref() == Some(id.as_str()) { "chip active" } else { "chip" };
+                view! { <A href=format!("/jobs/{job_id}?drive={id}") attr:class=class attr:data-testid="pick-drive">{id}</A> }
+            }).collect_view()}
+        </nav>
     }
 }
 
 /// What can happen next from the job's state, who makes it happen and, for the customer's own steps, why not
 /// yet (`lifecycle::next_steps` decides which transitions count).
 #[component]
-pub fn NextSteps(job: Job, settings: Settings) -> impl IntoView {
-    let steps = lifecycle::next_steps(&job, &settings);
+pub fn NextSteps(steps: Vec<NextStepView>) -> impl IntoView {
     view! {
         <div class="next-steps" data-testid="next-steps">
             <h3>"What happens next"</h3>
@@ -250,195 +67,16 @@ pub fn NextSteps(job: Job, settings: Settings) -> impl IntoView {
             } else {
                 view! {
                     <ul>
-                        {steps.into_iter().map(|s| {
-                            let by = format!(" — {}", who(s.trigger));
-                            // The customer's own steps say why they are not possible yet; the others' conditions
-                            // are the data center's business.
-                            let why = (s.trigger == Trigger::Customer).then_some(s.reason).flatten();
-                            view! {
-                                <li data-testid="next-step" data-to=s.to.as_str() data-trigger=s.trigger.as_str()>
-                                    {format!("{} → {}", s.label, s.to)}
-                                    <span class="hint" data-testid="next-step-by">{by}</span>
-                                    {why.map(|r| view! { <span class="hint">{format!(" (not yet: {r})")}</span> })}
-                                </li>
-                            }
+                        {steps.into_iter().map(|s| view! {
+                            <li data-testid="next-step" data-to=s.to.as_str() data-trigger=s.trigger>
+                                {format!("{} → {}", s.label, s.to)}
+                                <span class="hint" data-testid="next-step-by">{format!(" — {}", s.by)}</span>
+                                {s.not_yet.map(|r| view! { <span class="hint">{format!(" (not yet: {r})")}</span> })}
+                            </li>
                         }).collect_view()}
                     </ul>
                 }.into_any()
             }}
         </div>
-    }
-}
-
-/// The drive lifecycle: one drive (chosen with `?drive=ID`) highlighted, or every drive marked on its state.
-#[component]
-pub fn DriveDiagram(
-    job: Job,
-    job_id: i64,
-    selected: Signal<Option<String>>,
-    history: Vec<lifecycle::history::DriveStep>,
-) -> impl IntoView {
-    move || {
-        let chosen = selected.get().and_then(|id| {
-            job.drives
-                .iter()
-                .find(|d| d.drive_id.eq_ignore_ascii_case(&id))
-                .cloned()
-        });
-        let current: Vec<DriveState> = match &chosen {
-            Some(d) => vec![d.state],
-            None => job.drives.iter().map(|d| d.state).collect(),
-        };
-        let drives = job.drives.clone();
-        let all_mode = chosen.is_none();
-        let marks = move |state: DriveState| -> Vec<String> {
-            if !all_mode {
-                return Vec::new();
-            }
-            let n = drives.iter().filter(|d| d.state == state).count();
-            if n == 0 {
-                Vec::new()
-            } else {
-                vec![format!("{n} drive{}", if n == 1 { "" } else { "s" })]
-            }
-        };
-        // One drive: its own path, with times. All drives: where each one is now.
-        let own: Vec<&lifecycle::history::DriveStep> = match &chosen {
-            Some(d) => history
-                .iter()
-                .filter(|s| s.drive_id == d.drive_id)
-                .collect(),
-            None => Vec::new(),
-        };
-        let visited: Vec<(DriveState, Timestamp)> = own.iter().map(|s| (s.to, s.at)).collect();
-        let taken: Vec<(DriveState, DriveState)> = own
-            .iter()
-            .filter_map(|s| s.from.map(|f| (f, s.to)))
-            .collect();
-        let steps: Vec<String> = own
-            .iter()
-            .map(|s| format!("{} at {}", s.to.label(), iso_minutes(s.at)))
-            .collect();
-        let title = match &chosen {
-            Some(d) => format!("Drive lifecycle of {}: {}", d.drive_id, d.state.label()),
-            None => {
-                let parts: Vec<String> = job
-                    .drives
-                    .iter()
-                    .map(|d| format!("{} is {}", d.drive_id, d.state.label()))
-                    .collect();
-                format!("Drive lifecycle of all drives: {}", parts.join("; "))
-            }
-        };
-        let chosen_id = chosen.as_ref().map(|d| d.drive_id.clone());
-        view! {
-            <nav class="drive-picker" aria-label="Choose a drive">
-                <A href=format!("/jobs/{job_id}") attr:class=if chosen_id.is_none() { "chip active" } else { "chip" }>"All drives"</A>
-                {job.drives.iter().map(|d| {
-                    let active = chosen_id.as_deref() == Some(d.drive_id.as_str());
-                    let href = format!("/jobs/{job_id}?drive={}", d.drive_id);
-                    let id = d.drive_id.clone();
-                    let class = if active { "chip active" } else { "chip" };
-                    view! { <A href=href attr:class=class attr:data-testid="pick-drive">{id}</A> }
-                }).collect_view()}
-            </nav>
-            <figure class="diagram-figure">
-                {diagram(
-                    "drive-diagram",
-                    &title,
-                    &DRIVE_DRAWING,
-                    DriveState::as_str,
-                    DriveState::meaning,
-                    &Marked { current: &current, visited: &visited, taken: &taken },
-                    marks,
-                )}
-                <figcaption>
-                    <details>
-                        <summary>"Diagram as text"</summary>
-                        <p data-testid="drive-diagram-text">{title}</p>
-                        {(!steps.is_empty()).then(|| view! {
-                            <ol class="path-list">{steps.iter().map(|s| view! { <li>{s.clone()}</li> }).collect_view()}</ol>
-                        })}
-                        <Legend/>
-                    </details>
-                </figcaption>
-            </figure>
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use lifecycle::graph::EdgeKind;
-
-    fn lines<S: Copy + PartialEq>(
-        graph: &Graph<S>,
-        key: fn(S) -> &'static str,
-        meaning: fn(S) -> &'static str,
-        taken: &[(S, S)],
-    ) -> Vec<EdgeView> {
-        let marked = Marked {
-            current: &[],
-            visited: &[],
-            taken,
-        };
-        facts(graph, key, meaning, &marked, |_| Vec::new()).1
-    }
-
-    #[test]
-    fn a_step_made_in_several_ways_is_one_line_naming_each_way() {
-        let g = drive_graph();
-        let edges = lines(
-            &g,
-            DriveState::as_str,
-            DriveState::meaning,
-            &[(DriveState::Faulted, DriveState::Received)],
-        );
-        let missing: Vec<&EdgeView> = edges
-            .iter()
-            .filter(|e| e.label.contains("Missing at intake"))
-            .collect();
-        assert_eq!(missing.len(), 1);
-        assert_eq!(
-            missing[0].label,
-            "Missing at intake (operator); Shipping overdue (timer)"
-        );
-        assert!(!missing[0].both_ways);
-        // A fault and its resolution: one line, arrowheads at both ends, each marked by the way it was taken.
-        let taken: Vec<&EdgeView> = edges.iter().filter(|e| e.taken || e.taken_back).collect();
-        assert_eq!(taken.len(), 1);
-        let fault = taken[0];
-        assert!(
-            fault.both_ways && fault.kind == EdgeKind::Fault,
-            "{fault:?}"
-        );
-        assert!(
-            fault.taken_back && !fault.taken,
-            "only the resolution was taken"
-        );
-        assert_eq!(fault.label, "Fault (operator); Resolved (operator)");
-        let faults = edges.iter().filter(|e| e.kind == EdgeKind::Fault).count();
-        assert_eq!(faults, 4, "one line per state that can fault");
-    }
-
-    #[test]
-    fn the_two_ways_into_packaging_from_received_are_drawn_apart() {
-        let g = job_graph();
-        let edges = lines(&g, JobState::as_str, JobState::meaning, &[]);
-        let cancel = edges
-            .iter()
-            .find(|e| e.label.starts_with("Cancelled: copy skipped"))
-            .unwrap();
-        let none_arrived = edges
-            .iter()
-            .find(|e| e.label.starts_with("No drive arrived"))
-            .unwrap();
-        let paths = &JOB_DRAWING.layouts[0].1.paths;
-        assert_ne!(paths[cancel.first], paths[none_arrived.first]);
-        assert_eq!(none_arrived.kind, EdgeKind::Error);
-        assert!(edges
-            .iter()
-            .any(|e| e.label == "All drives finished (automatic); Moved to packaging (operator)"));
     }
 }

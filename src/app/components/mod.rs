@@ -1,8 +1,6 @@
 //! Reusable pieces of the pages.
 
 pub mod diagram;
-pub mod diagram_layout;
-pub mod diagram_svg;
 pub mod drafts;
 pub mod form;
 pub mod layout;

@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 use lifecycle::Timestamp;
+use serde::{Deserialize, Serialize};
 
 /// `2026-11-24 10:00 UTC`.
 pub fn iso_minutes(t: Timestamp) -> String {
@@ -35,13 +36,43 @@ pub fn relative(t: Timestamp, now: Timestamp) -> String {
     }
 }
 
+/// A time ready to show: the exact RFC 3339 value, ISO 8601 to the minute, and the relative hint from the
+/// page's "now". Pages whose data the server prepares receive these instead of timestamps.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moment {
+    pub exact: String,
+    pub minutes: String,
+    pub relative: String,
+}
+
+impl Moment {
+    pub fn new(at: Timestamp, now: Timestamp) -> Moment {
+        Moment {
+            exact: at.to_rfc3339(),
+            minutes: iso_minutes(at),
+            relative: relative(at, now),
+        }
+    }
+}
+
 /// A `<time>` element: ISO date-time with the relative hint beside it.
 #[component]
 pub fn Time(at: Timestamp, now: Timestamp) -> impl IntoView {
+    view! { <When moment=Moment::new(at, now)/> }
+}
+
+/// The `<time>` element of a prepared `Moment`.
+#[component]
+pub fn When(moment: Moment) -> impl IntoView {
+    let Moment {
+        exact,
+        minutes,
+        relative,
+    } = moment;
     view! {
-        <time datetime=at.to_rfc3339() title=at.to_rfc3339()>
-            {iso_minutes(at)}
-            <span class="relative">{format!(" · {}", relative(at, now))}</span>
+        <time datetime=exact.clone() title=exact>
+            {minutes}
+            <span class="relative">{format!(" · {relative}")}</span>
         </time>
     }
 }

@@ -1,13 +1,11 @@
 //! The customer's decisive actions: mark as shipped, cancel, delete. Each is enabled exactly when the lifecycle
-//! would accept it, and says why not otherwise.
+//! would accept it, and says why not otherwise (`server::job_page` asks it).
 
 use super::JobActions;
 use crate::app::components::post_form::PostForm;
 use crate::error::AppError;
-use crate::model::JobDetail;
+use crate::job_page::ActionsView;
 use leptos::prelude::*;
-use lifecycle::decide::cancellation_effect;
-use lifecycle::{customer_action, CustomerAction};
 
 /// Runs one customer command on the job as the signed-in customer. The order of the checks is the order of
 /// the answers: signed in (401), the job visible (404), a customer (403), then the input (`build`, 400) and
@@ -90,13 +88,15 @@ fn error_of<T: Clone + Send + Sync + 'static>(
 }
 
 #[component]
-pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
-    let job = &detail.job;
-    let id = detail.id;
-    let ship = customer_action(job, CustomerAction::MarkShipping, &detail.settings);
-    let cancel = customer_action(job, CustomerAction::Cancel, &detail.settings);
-    let delete = customer_action(job, CustomerAction::Delete, &detail.settings);
-    let effect = cancellation_effect(job);
+pub fn ActionsCard(id: i64, view: ActionsView, actions: JobActions) -> impl IntoView {
+    let ActionsView {
+        mark_shipped: ship,
+        cancel,
+        delete,
+        cancel_effect: effect,
+        cancel_rule,
+        delete_rule,
+    } = view;
     let mark = actions.mark;
     let cancel_action = actions.cancel;
     let delete_action = actions.delete;
@@ -117,7 +117,7 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
 
             <details class="action-row danger-zone" data-testid="cancel-section" open=cancel.allowed.then_some("")>
                 <summary>"Cancel the job"</summary>
-                <p class="hint">{CustomerAction::Cancel.explanation(&detail.settings)}</p>
+                <p class="hint">{cancel_rule}</p>
                 {if cancel.allowed {
                     view! {
                         <p data-testid="cancel-effect">{effect}</p>
@@ -141,7 +141,7 @@ pub fn ActionsCard(detail: JobDetail, actions: JobActions) -> impl IntoView {
 
             <details class="action-row danger-zone" data-testid="delete-section">
                 <summary>"Delete the job"</summary>
-                <p class="hint">{CustomerAction::Delete.explanation(&detail.settings)}</p>
+                <p class="hint">{delete_rule}</p>
                 {if delete.allowed {
                     view! {
                         <PostForm action=delete_action attr:class="stack">

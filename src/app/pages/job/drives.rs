@@ -1,10 +1,10 @@
 //! The job's drives: state, copy status, progress and bytes, logs; BitLocker keys only on an explicit request;
 //! extra drives that arrived unlisted.
 
-use crate::app::components::status::{human_bytes, DriveLogLinks, DriveStateBadge, Progress};
+use crate::app::components::status::{DriveLogLinks, DriveStateBadge, Progress};
 use crate::app::resource::{resource, JsonBytes};
 use crate::error::AppError;
-use crate::model::JobDetail;
+use crate::job_page::DrivesView;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -53,14 +53,22 @@ pub fn keys_resource(id: Memo<Option<i64>>, show: Signal<bool>) -> KeysResource 
 }
 
 #[component]
-pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>, keys: KeysResource) -> impl IntoView {
-    let job = detail.job.clone();
-    let id = detail.id;
-    let has_keys = job.offers_bitlocker_keys();
+pub fn DrivesCard(
+    id: i64,
+    view: DrivesView,
+    show_keys: Signal<bool>,
+    keys: KeysResource,
+) -> impl IntoView {
+    let DrivesView {
+        rows,
+        extra,
+        offers_keys: has_keys,
+        ..
+    } = view;
     view! {
         <section class="card" aria-labelledby="drives-heading">
             <h2 id="drives-heading">"Drives"</h2>
-            {if job.drives.is_empty() {
+            {if rows.is_empty() {
                 view! { <p class="empty-hint" data-testid="no-drives">"No drives yet. The data center records an export job's drives when your package arrives."</p> }.into_any()
             } else {
                 view! {
@@ -77,19 +85,19 @@ pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>, keys: KeysResource
                                 </tr>
                             </thead>
                             <tbody>
-                                {job.drives.iter().map(|d| {
+                                {rows.into_iter().map(|d| {
                                     let label = format!("Progress of drive {}", d.drive_id);
                                     view! {
                                         <tr data-testid="drive" data-drive=d.drive_id.clone()>
                                             <td class="mono">{d.drive_id.clone()}</td>
                                             <td>
                                                 <DriveStateBadge state=d.state/>
-                                                {d.fault_reason.clone().map(|r| view! { <span class="hint">{format!(" {r}")}</span> })}
+                                                {d.fault_reason.map(|r| view! { <span class="hint">{format!(" {r}")}</span> })}
                                             </td>
-                                            <td>{d.copy_status.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td>{d.copy_status.unwrap_or_else(|| "—".into())}</td>
                                             <td class="progress-cell"><Progress percent=d.percent_complete label/></td>
-                                            <td>{human_bytes(d.bytes_succeeded)}</td>
-                                            <td><DriveLogLinks logs=d.logs.clone()/></td>
+                                            <td>{d.copied}</td>
+                                            <td><DriveLogLinks logs=d.logs/></td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -98,10 +106,10 @@ pub fn DrivesCard(detail: JobDetail, show_keys: Signal<bool>, keys: KeysResource
                     </div>
                 }.into_any()
             }}
-            {(!job.extra_drives.is_empty()).then(|| view! {
+            {(!extra.is_empty()).then(|| view! {
                 <div class="notice" data-testid="extra-drives">
                     <p><strong>"Extra drives"</strong>" arrived without being listed on the job. They are not processed and go back with your package."</p>
-                    <ul>{job.extra_drives.iter().map(|e| view! {
+                    <ul>{extra.into_iter().map(|e| view! {
                         <li class="mono">{format!("{}{}", e.serial, if e.returned { " (returned)" } else { "" })}</li>
                     }).collect_view()}</ul>
                 </div>

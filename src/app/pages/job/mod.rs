@@ -5,16 +5,16 @@ mod actions;
 mod drives;
 mod shipping;
 
-use crate::app::components::diagram::{DriveDiagram, JobDiagram, NextSteps};
+use crate::app::components::diagram::{DiagramFigure, DrivePicker, NextSteps};
 use crate::app::components::drafts::{after_redraw, focused, FormDrafts};
 use crate::app::components::notices::JobNotices;
 use crate::app::components::post_form::FormAction;
 use crate::app::components::status::{JobStateBadge, Progress};
-use crate::app::components::time::Time;
+use crate::app::components::time::When;
 use crate::app::pages::not_found::NotFound;
 use crate::app::resource::resource;
 use crate::error::AppError;
-use crate::model::JobDetail;
+use crate::job_page::JobPageView;
 use actions::{ActionsCard, CancelJob, DeleteJob, MarkShipped};
 use drives::DrivesCard;
 use leptos::prelude::*;
@@ -24,17 +24,20 @@ use shipping::{ShippingCard, UpdateDeliveryPackage, UpdateReturnAddress, UpdateR
 
 pub use actions::mark_shipped;
 
+/// The job page's data: the job as its customer (or staff) may see it, with every rule already decided.
+/// `drive` is the drive the drive diagram shows on its own (`?drive=`).
 #[server(endpoint = "get_job")]
-pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
+pub async fn get_job(id: i64, drive: Option<String>) -> Result<JobPageView, AppError> {
     use crate::server::auth::require_user;
     use crate::server::commands::visible_job;
+    use crate::server::job_page::{job_page, JobPageSource};
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let identity = require_user()?;
     let stored = visible_job(&app, &identity, id).await?;
     // The paths of this snapshot's version: computed once per version, shared by every reader of it.
     let paths = app.store.paths(id, stored.job.version).await?;
-    let history = paths
+    let history: Vec<crate::model::StateStep> = paths
         .0
         .iter()
         .map(|s| crate::model::StateStep {
@@ -43,23 +46,18 @@ pub async fn get_job(id: i64) -> Result<JobDetail, AppError> {
             at: s.at,
         })
         .collect();
-    let drive_history = paths.1.clone();
     crate::server::page_cache::note_version(stored.job.version);
-    let mut job = stored.job;
-    // Keys leave the server only through the explicit "show keys" action.
-    for drive in &mut job.drives {
-        drive.bit_locker_key = None;
-    }
-    Ok(JobDetail {
+    Ok(job_page(&JobPageSource {
         id: stored.id,
-        subscription_id: stored.subscription_id,
-        resource_group: stored.resource_group,
-        job,
-        history,
-        drive_history,
-        settings: *app.settings(),
+        subscription_id: &stored.subscription_id,
+        resource_group: &stored.resource_group,
+        job: &stored.job,
+        history: &history,
+        drive_history: &paths.1,
+        chosen_drive: drive.as_deref(),
+        settings: app.settings(),
         now: app.clock.now(),
-    })
+    }))
 }
 
 /// Every action of the page; the job is re-read whenever one of them completes.
@@ -105,16 +103,23 @@ pub fn JobPage() -> impl IntoView {
     // The version of the job on screen: a live stream opening on the same version needs no re-read.
     let shown = RwSignal::new(None::<u64>);
     let live = crate::app::live::use_live_job(id.get_untracked(), shown.into());
+    let selected_drive = Memo::new(move |_| query.read().get("drive"));
     let detail = resource(
-        move || (id.get(), actions.versions(), live.get()),
-        |(id, _, _)| async move {
+        move || {
+            (
+                id.get(),
+                selected_drive.get(),
+                actions.versions(),
+                live.get(),
+            )
+        },
+        |(id, drive, ..)| async move {
             match id {
-                Some(id) => get_job(id).await,
+                Some(id) => get_job(id, drive).await,
                 None => Err(AppError::NotFound),
             }
         },
     );
-    let selected_drive = Signal::derive(move || query.read().get("drive"));
     let show_keys = Signal::derive(move || query.read().get("keys").as_deref() == Some("show"));
     // Created here, not in the redrawn view: the keys are read once per "show keys", not once per live update.
     let keys = drives::keys_resource(id, show_keys);
@@ -140,8 +145,8 @@ pub fn JobPage() -> impl IntoView {
                 let focus = focused();
                 let view = match result {
                     Ok(detail) => {
-                        shown.set(Some(detail.job.version));
-                        view! { <JobView detail actions selected_drive show_keys keys drafts/> }.into_any()
+                        shown.set(Some(detail.version));
+                        view! { <JobView detail actions show_keys keys drafts/> }.into_any()
                     }
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
@@ -155,97 +160,108 @@ pub fn JobPage() -> impl IntoView {
 
 #[component]
 fn JobView(
-    detail: JobDetail,
+    detail: JobPageView,
     actions: JobActions,
-    selected_drive: Signal<Option<String>>,
     show_keys: Signal<bool>,
     keys: drives::KeysResource,
     drafts: FormDrafts,
 ) -> impl IntoView {
-    let job = detail.job.clone();
-    let now = detail.now;
-    let percent = job.percent_complete();
+    let JobPageView {
+        id,
+        subscription_id,
+        resource_group,
+        name,
+        state,
+        cancel_requested,
+        percent_complete: percent,
+        notices,
+        diagram,
+        next_steps,
+        actions: permissions,
+        drives,
+        shipping,
+        properties: p,
+        ..
+    } = detail;
     view! {
-        <Title text=job.name.clone()/>
+        <Title text=name.clone()/>
         <div class="page-head">
             <div>
-                <p class="eyebrow">{format!("{} / {}", detail.subscription_id, detail.resource_group)}</p>
-                <h1 data-testid="job-name">{job.name.clone()}</h1>
+                <p class="eyebrow">{format!("{subscription_id} / {resource_group}")}</p>
+                <h1 data-testid="job-name">{name}</h1>
             </div>
             <div class="head-side">
-                <JobStateBadge state=job.state cancelled=job.cancel_requested/>
+                <JobStateBadge state cancelled=cancel_requested/>
                 <span class="head-progress"><Progress percent label="Job progress"/></span>
             </div>
         </div>
 
-        <JobNotices job=detail.job.clone() settings=detail.settings now=detail.now/>
+        <JobNotices notices/>
 
         <section class="card" aria-labelledby="lifecycle-heading">
             <h2 id="lifecycle-heading">"Job lifecycle"</h2>
-            <p class="hint">{job.state.meaning()}</p>
-            <JobDiagram state=job.state faulted_from=job.faulted_from cancelled=job.cancel_requested history=detail.history.clone()/>
-            <NextSteps job=job.clone() settings=detail.settings/>
+            <p class="hint">{state.meaning()}</p>
+            <DiagramFigure diagram of="job"/>
+            <NextSteps steps=next_steps/>
         </section>
 
-        <ActionsCard detail=detail.clone() actions/>
+        <ActionsCard id view=permissions actions/>
 
-        {(!job.drives.is_empty()).then(|| view! {
+        {drives.diagram.clone().map(|diagram| view! {
             <section class="card" aria-labelledby="drive-lifecycle-heading">
                 <h2 id="drive-lifecycle-heading">"Drive lifecycle"</h2>
-                <DriveDiagram job=job.clone() job_id=detail.id selected=selected_drive history=detail.drive_history.clone()/>
+                <DrivePicker job_id=id drives=drives.rows.iter().map(|d| d.drive_id.clone()).collect() chosen=drives.chosen.clone()/>
+                <DiagramFigure diagram of="drive"/>
             </section>
         })}
 
-        <DrivesCard detail=detail.clone() show_keys keys/>
+        <DrivesCard id view=drives show_keys keys/>
 
-        <ShippingCard detail=detail.clone() actions drafts/>
+        <ShippingCard id view=shipping actions drafts/>
 
         <section class="card" aria-labelledby="props-heading">
             <h2 id="props-heading">"Properties"</h2>
             <dl class="props">
                 <dt>"Type"</dt>
-                <dd>{job.job_type.as_str()}</dd>
+                <dd>{p.job_type}</dd>
                 <dt>"Location"</dt>
-                <dd>{format!("{} ({})", job.location.display_name, job.location.name)}</dd>
+                <dd>{p.location}</dd>
                 <dt>"Storage account"</dt>
-                <dd class="mono">{job.storage_account_id.clone()}</dd>
+                <dd class="mono">{p.storage_account_id}</dd>
                 <dt>"Created"</dt>
-                <dd><Time at=job.created_at now/></dd>
+                <dd><When moment=p.created/></dd>
                 <dt>"Last change"</dt>
-                <dd><Time at=job.updated_at now/></dd>
+                <dd><When moment=p.updated/></dd>
                 <dt>"Log level"</dt>
-                <dd>{job.log_level.as_str()}</dd>
+                <dd>{p.log_level}</dd>
                 <dt>"Diagnostics path"</dt>
-                <dd class="mono">{if job.diagnostics_path.is_empty() { "—".to_string() } else { job.diagnostics_path.clone() }}</dd>
+                <dd class="mono">{if p.diagnostics_path.is_empty() { "—".to_string() } else { p.diagnostics_path }}</dd>
                 <dt>"Backup drive manifest"</dt>
-                <dd>{if job.backup_drive_manifest { "Yes" } else { "No" }}</dd>
+                <dd>{if p.backup_drive_manifest { "Yes" } else { "No" }}</dd>
                 <dt>"Encryption"</dt>
                 <dd data-testid="encryption">
-                    {job.encryption_key.kek_type.label()}
-                    {job.encryption_key.customer_key_url().map(|url| view! { <br/><span class="mono">{url.to_string()}</span> })}
+                    {p.encryption}
+                    {p.customer_key_url.map(|url| view! { <br/><span class="mono">{url}</span> })}
                 </dd>
                 <dt>"Tags"</dt>
                 <dd data-testid="tags">
-                    {if job.tags.is_empty() {
+                    {if p.tags.is_empty() {
                         view! { "—" }.into_any()
                     } else {
                         view! {
                             <ul class="tags">
-                                {job.tags.iter().map(|(k, v)| view! { <li class="chip mono">{format!("{k}: {v}")}</li> }).collect_view()}
+                                {p.tags.into_iter().map(|(k, v)| view! { <li class="chip mono">{format!("{k}: {v}")}</li> }).collect_view()}
                             </ul>
                         }.into_any()
                     }}
                 </dd>
-                {job.fault_reason.clone().map(|r| view! {
+                {p.fault_reason.map(|r| view! {
                     <dt>"Fault"</dt>
                     <dd data-testid="fault-reason">{r}</dd>
                 })}
-                {job.export.clone().map(|e| view! {
+                {p.export.map(|e| view! {
                     <dt>"Export"</dt>
-                    <dd class="mono">
-                        {e.blob_paths.iter().chain(e.blob_path_prefixes.iter()).cloned().collect::<Vec<_>>().join(", ")}
-                        {e.blob_list_blob_path.clone().map(|p| format!(" (blob list: {p})"))}
-                    </dd>
+                    <dd class="mono">{e}</dd>
                 })}
             </dl>
         </section>

@@ -9,10 +9,10 @@ use crate::app::components::post_form::PostForm;
 use crate::app::forms::{AddressForm, DeliveryForm, ReturnShippingForm};
 use crate::app::pages::new_job::AddressFields;
 use crate::error::AppError;
-use crate::model::JobDetail;
+use crate::job_page::{ShippingView, TrackingView};
 use leptos::prelude::*;
-use lifecycle::shipping::{tracking_url, KNOWN_CARRIERS};
-use lifecycle::{customer_action, validate, CustomerAction};
+use lifecycle::shipping::KNOWN_CARRIERS;
+use lifecycle::validate;
 
 /// A refused update: the lifecycle's rejection with what was typed.
 #[cfg(feature = "ssr")]
@@ -73,8 +73,13 @@ fn carriers(list: &[String], current: &str) -> Vec<(String, String)> {
 
 /// A tracking number, linked to the carrier's tracking page when the portal knows the carrier.
 #[component]
-pub fn Tracking(carrier: String, number: String) -> impl IntoView {
-    match tracking_url(&carrier, &number) {
+pub fn Tracking(tracking: TrackingView) -> impl IntoView {
+    let TrackingView {
+        carrier,
+        number,
+        url,
+    } = tracking;
+    match url {
         Some(url) => view! {
             <a href=url target="_blank" rel="noopener noreferrer" data-testid="tracking-link">{format!("{carrier} {number}")}</a>
         }
@@ -84,23 +89,31 @@ pub fn Tracking(carrier: String, number: String) -> impl IntoView {
 }
 
 #[component]
-pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) -> impl IntoView {
-    let job = detail.job.clone();
-    let id = detail.id;
-    let location = job.location.clone();
-    let delivery_lock =
-        customer_action(&job, CustomerAction::EditDeliveryPackage, &detail.settings);
-    let address_lock = customer_action(&job, CustomerAction::EditReturnAddress, &detail.settings);
-    let shipping_lock = customer_action(&job, CustomerAction::EditReturnShipping, &detail.settings);
+pub fn ShippingCard(
+    id: i64,
+    view: ShippingView,
+    actions: JobActions,
+    drafts: FormDrafts,
+) -> impl IntoView {
+    let ShippingView {
+        ship_to,
+        shipping_information,
+        carriers: accepted,
+        return_package,
+        delivery_current,
+        delivery: pkg,
+        delivery_lock,
+        address,
+        address_lock,
+        return_shipping: ret,
+        return_shipping_lock: shipping_lock,
+    } = view;
     let delivery_error: FormError =
         Signal::derive(move || actions.delivery.value().get().and_then(|r| r.err()));
     let address_error: FormError =
         Signal::derive(move || actions.address.value().get().and_then(|r| r.err()));
     let shipping_error: FormError =
         Signal::derive(move || actions.shipping.value().get().and_then(|r| r.err()));
-    let pkg = job.delivery_package.clone().unwrap_or_default();
-    let ret = job.return_shipping.clone().unwrap_or_default();
-    let address = job.return_address.as_ref().map(AddressForm::from_address);
     // Typed text survives live redraws: every control of the three forms records its drafts.
     let record = move |ev: leptos::ev::Event| drafts.record(&ev);
     let delivery_carrier = drafts.or("pkg[carrier_name]", pkg.carrier_name.clone());
@@ -110,20 +123,15 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
         <section class="card" aria-labelledby="ship-to-heading">
             <h2 id="ship-to-heading">"Ship your drives to"</h2>
             <address class="address" data-testid="ship-to">
-                {location.recipient_name.clone()}<br/>
-                {location.street_address1.clone()}<br/>
-                {(!location.street_address2.is_empty()).then(|| view! { {location.street_address2.clone()}<br/> })}
-                {format!("{} {} {}", location.city, location.state_or_province, location.postal_code)}<br/>
-                {location.country_or_region.clone()}<br/>
-                {location.phone.clone()}
+                {ship_to.into_iter().enumerate().map(|(i, line)| view! { {(i > 0).then(|| view! { <br/> })}{line} }).collect_view()}
             </address>
-            <p class="hint">{location.additional_shipping_information.clone()}</p>
-            <p class="hint" data-testid="carriers">{format!("Carriers accepted: {}", location.supported_carriers.join(", "))}</p>
-            {job.return_package.clone().map(|p| view! {
+            <p class="hint">{shipping_information}</p>
+            <p class="hint" data-testid="carriers">{format!("Carriers accepted: {}", accepted.join(", "))}</p>
+            {return_package.map(|p| view! {
                 <div class="notice" data-testid="return-package">
                     <p><strong>"Your drives are on their way back"</strong></p>
                     <p>
-                        <Tracking carrier=p.carrier_name.clone() number=p.tracking_number.clone()/>
+                        <Tracking tracking=p.tracking/>
                         {format!(" · {} drive(s) · shipped {}", p.drive_count, p.ship_date)}
                     </p>
                 </div>
@@ -133,10 +141,10 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
         <section class="card" aria-labelledby="delivery-heading" data-testid="delivery-card">
             <h2 id="delivery-heading">"Delivery package"</h2>
             <p class="hint">"The package you send to the data center. Give a tracking number of its own for every job (suffix -1, -2 when one shipment carries several jobs)."</p>
-            {job.delivery_package.clone().map(|p| view! {
-                <p data-testid="delivery-current">"Current: " <Tracking carrier=p.carrier_name.clone() number=p.tracking_number.clone()/></p>
+            {delivery_current.map(|tracking| view! {
+                <p data-testid="delivery-current">"Current: " <Tracking tracking/></p>
             })}
-            {delivery_lock.reason.clone().map(|r| view! { <p class="locked" data-testid="delivery-locked">{format!("Locked: {r}.")}</p> })}
+            {delivery_lock.reason.map(|r| view! { <p class="locked" data-testid="delivery-locked">{format!("Locked: {r}.")}</p> })}
             <FormMessage error=delivery_error/>
             {move || saved(matches!(actions.delivery.value().get(), Some(Ok(()))))}
             <PostForm action=actions.delivery attr:class="stack">
@@ -144,7 +152,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
                 <fieldset disabled=!delivery_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Delivery package"</legend>
                     <div class="grid-2">
-                        <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&location.supported_carriers, &delivery_carrier)
+                        <SelectField name="pkg[carrier_name]" label="Carrier" options=carriers(&accepted, &delivery_carrier)
                             selected=delivery_carrier.clone() echo=true error=delivery_error error_key="deliveryPackage.carrierName" required=true/>
                         <Field name="pkg[tracking_number]" label="Tracking number" value=pkg.tracking_number.clone() echo=true required=true
                             error=delivery_error error_key="deliveryPackage.trackingNumber" check=validate::tracking_number/>
@@ -160,14 +168,14 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
 
         <section class="card" aria-labelledby="address-heading" data-testid="address-card">
             <h2 id="address-heading">"Return address"</h2>
-            {address_lock.reason.clone().map(|r| view! { <p class="locked" data-testid="address-locked">{format!("Locked: {r}.")}</p> })}
+            {address_lock.reason.map(|r| view! { <p class="locked" data-testid="address-locked">{format!("Locked: {r}.")}</p> })}
             <FormMessage error=address_error/>
             {move || saved(matches!(actions.address.value().get(), Some(Ok(()))))}
             <PostForm action=actions.address attr:class="stack">
                 <input type="hidden" name="id" value=id/>
                 <fieldset disabled=!address_lock.allowed class="plain" data-drafts="" on:input=record on:change=record>
                     <legend class="visually-hidden">"Return address"</legend>
-                    <AddressFields prefix="address" error_prefix="returnAddress" error=address_error value=address.unwrap_or_default()/>
+                    <AddressFields prefix="address" error_prefix="returnAddress" error=address_error value=address/>
                     <div><button type="submit" class="button primary" data-testid="save-address">"Save return address"</button></div>
                 </fieldset>
             </PostForm>
@@ -176,7 +184,7 @@ pub fn ShippingCard(detail: JobDetail, actions: JobActions, drafts: FormDrafts) 
         <section class="card" aria-labelledby="return-shipping-heading" data-testid="return-shipping-card">
             <h2 id="return-shipping-heading">"Return shipping"</h2>
             <p class="hint">"The carrier account that pays for sending the drives back."</p>
-            {shipping_lock.reason.clone().map(|r| view! { <p class="locked">{format!("Locked: {r}.")}</p> })}
+            {shipping_lock.reason.map(|r| view! { <p class="locked">{format!("Locked: {r}.")}</p> })}
             <FormMessage error=shipping_error/>
             {move || saved(matches!(actions.shipping.value().get(), Some(Ok(()))))}
             <PostForm action=actions.shipping attr:class="stack">

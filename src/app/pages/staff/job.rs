@@ -5,7 +5,7 @@
 use super::intakes::{RecordIntakeForm, StaffRecordIntake};
 use super::ops::{unscoped_drive_errors, DriveOperations, JobOperations, Ops, StaffAddNote};
 use super::{error_of, ConsoleNav, OpMessage, OpTextArea};
-use crate::app::components::diagram::JobDiagram;
+use crate::app::components::diagram::DiagramFigure;
 use crate::app::components::status::{
     human_bytes, DriveLogLinks, DriveStateBadge, JobStateBadge, Progress,
 };
@@ -112,7 +112,6 @@ fn StaffJobBody(
 ) -> impl IntoView {
     let id = data.id;
     let now = data.now;
-    let history = data.history();
     let job = data.job.clone();
     let deleted = job.deleted;
     let timer = timer_line(&data);
@@ -133,6 +132,7 @@ fn StaffJobBody(
         timeline,
         intakes,
         attention,
+        diagram,
         ..
     } = data;
     let total = timeline.len();
@@ -296,7 +296,7 @@ fn StaffJobBody(
 
         <section class="card" aria-labelledby="lifecycle-heading">
             <h2 id="lifecycle-heading">"Lifecycle"</h2>
-            <JobDiagram state=job.state faulted_from=job.faulted_from cancelled=job.cancel_requested history/>
+            <DiagramFigure diagram of="job"/>
         </section>
 
         <section class="card" aria-labelledby="timeline-heading">

@@ -4,7 +4,7 @@
 //! browser hydrates it as a single element. Every text from outside the graph (the diagram's title, drive ids
 //! in the marks, times) is text content, escaped here; attribute values are numbers and the graph's own names.
 
-use crate::app::components::diagram_layout::{label_lines, Layout};
+use super::layout::{label_lines, Layout};
 use lifecycle::graph::{EdgeKind, NodeKind};
 use lifecycle::Timestamp;
 use std::fmt::Write;
