@@ -32,7 +32,7 @@ pub struct JobPageView {
 }
 
 /// Whether a customer action is open now, and why not when it is not.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permission {
     pub allowed: bool,
     pub reason: Option<String>,

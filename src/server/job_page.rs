@@ -102,10 +102,7 @@ fn actions(job: &Job, settings: &Settings) -> ActionsView {
 
 fn drives(source: &JobPageSource<'_>) -> DrivesView {
     let job = source.job;
-    let chosen = source
-        .chosen_drive
-        .and_then(|id| job.drive(id))
-        .map(|d| d.drive_id.clone());
+    let chosen = source.chosen_drive.and_then(|id| job.drive(id));
     DrivesView {
         rows: job
             .drives
@@ -128,9 +125,8 @@ fn drives(source: &JobPageSource<'_>) -> DrivesView {
                 returned: e.returned,
             })
             .collect(),
-        diagram: (!job.drives.is_empty())
-            .then(|| drive_diagram(job, chosen.as_deref(), source.drive_history)),
-        chosen,
+        diagram: (!job.drives.is_empty()).then(|| drive_diagram(job, chosen, source.drive_history)),
+        chosen: chosen.map(|d| d.drive_id.clone()),
         offers_keys: job.offers_bitlocker_keys(),
     }
 }

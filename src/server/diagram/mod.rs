@@ -11,7 +11,7 @@ use crate::model::{Diagram, StateStep};
 use layout::{compact, wide, Layout};
 use lifecycle::graph::{drive_graph, job_graph, Graph};
 use lifecycle::history::DriveStep;
-use lifecycle::{DriveState, Job, JobState, Timestamp};
+use lifecycle::{Drive, DriveState, Job, JobState, Timestamp};
 use std::sync::LazyLock;
 use svg::{entered_short, svg_markup, EdgeView, NodeFacts, Visit};
 
@@ -211,10 +211,9 @@ pub fn job_diagram(job: &Job, history: &[StateStep]) -> Diagram {
     )
 }
 
-/// The drive lifecycle: the drive `chosen` names highlighted with its own path and times, or, when it names
-/// no drive of the job, every drive marked on its state.
-pub fn drive_diagram(job: &Job, chosen: Option<&str>, history: &[DriveStep]) -> Diagram {
-    let chosen = chosen.and_then(|id| job.drive(id));
+/// The drive lifecycle: the `chosen` drive (one of the job's) highlighted with its own path and times, or,
+/// without one, every drive marked on its state.
+pub fn drive_diagram(job: &Job, chosen: Option<&Drive>, history: &[DriveStep]) -> Diagram {
     let current: Vec<DriveState> = match chosen {
         Some(d) => vec![d.state],
         None => job.drives.iter().map(|d| d.state).collect(),

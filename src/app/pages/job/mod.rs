@@ -178,7 +178,7 @@ fn JobView(
         diagram,
         next_steps,
         actions: permissions,
-        drives,
+        mut drives,
         shipping,
         properties: p,
         ..
@@ -207,7 +207,8 @@ fn JobView(
 
         <ActionsCard id view=permissions actions/>
 
-        {drives.diagram.clone().map(|diagram| view! {
+        // Taken out, not copied: the drives card has no use for the diagram's markup.
+        {drives.diagram.take().map(|diagram| view! {
             <section class="card" aria-labelledby="drive-lifecycle-heading">
                 <h2 id="drive-lifecycle-heading">"Drive lifecycle"</h2>
                 <DrivePicker job_id=id drives=drives.rows.iter().map(|d| d.drive_id.clone()).collect() chosen=drives.chosen.clone()/>
