@@ -7,6 +7,14 @@ use leptos::server_fn::codec::JsonEncoding;
 use lifecycle::Rejection;
 use serde::{Deserialize, Serialize};
 
+/// The most field problems a refused form reports: every field of the largest form (ten drives of five fields,
+/// an address, the basics) fits many times over.
+pub const MAX_FIELD_ERRORS: usize = 200;
+/// The most values a refused form echoes back, and the longest of them (characters): the export form's blob
+/// path lists are the longest text anyone types.
+pub const MAX_ECHOED_VALUES: usize = 200;
+pub const MAX_ECHO_CHARS: usize = 128 * 1024;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
     /// The request was understood and refused: invalid input, or not allowed in the job's state.
@@ -34,6 +42,9 @@ pub enum AppError {
     /// Account management (password, API tokens) needs a signed-in browser, not an API token.
     #[error("Sign in to the portal to manage your account; API tokens cannot change passwords or tokens")]
     SessionRequired,
+    /// Too many requests are checking passwords right now; nothing was done (503, `Retry-After`).
+    #[error("The server is busy; please try again in a few seconds")]
+    Busy,
     #[error("Something went wrong on our side; please try again. ({0})")]
     Internal(String),
     #[error("{0}")]
@@ -48,6 +59,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Unauthenticated => 401,
             AppError::Forbidden | AppError::CustomerOnly | AppError::SessionRequired => 403,
+            AppError::Busy => 503,
             AppError::Internal(_) => 500,
             AppError::ServerFn(ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_))
             | AppError::ServerFn(ServerFnErrorErr::Deserialization(_)) => 400,
@@ -82,13 +94,27 @@ impl AppError {
 
     /// A refused form: the rejection and what was typed.
     pub fn form(rejection: Rejection, values: &[(&str, &str)]) -> AppError {
-        AppError::Form {
+        AppError::form_values(
             rejection,
-            values: values
+            values
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+        )
+    }
+
+    /// A refused form, bounded: the refusal keeps at most `MAX_FIELD_ERRORS` field problems and the echo at
+    /// most `MAX_ECHOED_VALUES` values of at most `MAX_ECHO_CHARS` characters each, however large the post
+    /// was. (The page re-renders all of it; a crafted post must not decide how much.)
+    pub fn form_values(mut rejection: Rejection, mut values: Vec<(String, String)>) -> AppError {
+        rejection.details.truncate(MAX_FIELD_ERRORS);
+        values.truncate(MAX_ECHOED_VALUES);
+        for (_, v) in &mut values {
+            if let Some((cut, _)) = v.char_indices().nth(MAX_ECHO_CHARS) {
+                v.truncate(cut);
+            }
         }
+        AppError::Form { rejection, values }
     }
 }
 

@@ -1,7 +1,9 @@
 //! The portal server: reads its settings, opens the database, serves pages, server functions and the API.
 
 use clap::{Parser, Subcommand};
-use portal::server::config::{Config, ServeArgs};
+use portal::server::auth::limits::SignInLimiter;
+use portal::server::auth::passwords::HashGate;
+use portal::server::config::{redacted_url, Config, ServeArgs};
 use portal::server::{
     clock::Clock,
     demo, router,
@@ -70,15 +72,31 @@ async fn run() -> Result<(), String> {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
-    let bench_endpoints = args.bench_endpoints;
     let config = Config::load(&args, &|k| std::env::var(k).ok())?;
-    tracing::info!(sources = ?config.sources, database = %config.database_url, "configuration loaded");
+    // The URL's password never reaches a log or a message.
+    let database = redacted_url(&config.database_url);
+    tracing::info!(sources = ?config.sources, %database, "configuration loaded");
     let store = Store::open(&config.database_url)
         .await
-        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+        .map_err(|e| format!("cannot open the database {database}: {e}"))?;
     let clock = Clock::for_server(config.dev_clock, &store)
         .await
         .map_err(|e| format!("cannot read the development clock: {e}"))?;
+    // Demo accounts have published passwords: never added beside real accounts unless asked to.
+    let others = if config.demo {
+        demo::other_accounts(&store)
+            .await
+            .map_err(|e| format!("cannot read the accounts: {e}"))?
+    } else {
+        0
+    };
+    if others > 0 && !config.demo_force {
+        return Err(format!(
+            "refusing demo mode: the database {database} already has {others} account(s) besides the demo \
+             ones, and demo mode adds accounts whose passwords are published. Start without --demo, use a \
+             fresh database, or pass --demo-force to seed anyway."
+        ));
+    }
     if config.demo {
         let n = demo::seed(&store, clock.now(), &config.settings)
             .await
@@ -110,8 +128,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         static_files: portal::server::static_files::StaticFiles::for_site(&config.leptos),
         store,
         clock,
+        sign_in_limiter: SignInLimiter::new(&config.limits),
+        hashing: Arc::new(HashGate::for_limits(&config.limits)),
         config: Arc::new(config.clone()),
-        sign_in_limiter: Default::default(),
         live,
     });
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
@@ -121,6 +140,21 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    // The benchmark reference endpoints store and serve any bytes: never on the portal's origin (they would
+    // be the portal's content, without its policy), only on a loopback port of their own.
+    let bench = if args.bench_endpoints {
+        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+            .await
+            .map_err(|e| format!("cannot listen for the benchmark endpoints: {e}"))?;
+        let bench_addr = listener.local_addr().map_err(|e| e.to_string())?;
+        if let Some(path) = &args.bench_addr_file {
+            std::fs::write(path, bench_addr.to_string())
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        Some((listener, bench_addr))
+    } else {
+        None
+    };
     if let Some(path) = &config.addr_file {
         std::fs::write(path, addr.to_string())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -139,6 +173,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             demo::STAFF_EMAIL,
             demo::STAFF_PASSWORD
         );
+        if others > 0 {
+            println!(
+                "  WARNING: --demo-force: these published logins are in a database with {others} other account(s)."
+            );
+            tracing::warn!(
+                other_accounts = others,
+                "demo accounts seeded beside real accounts (--demo-force)"
+            );
+        }
         if let Some(token) = &demo_token {
             println!("    API token of the demo customer: {token}");
             println!("  REST API (Microsoft.ImportExport 2021-01-01): http://{addr}/api-docs");
@@ -161,13 +204,22 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             "  Development clock ON: staff can move time forward. Never use this in production."
         );
     }
+    if let Some((_, bench_addr)) = &bench {
+        println!(
+            "  Benchmark reference endpoints ON at http://{bench_addr}/__bench/ (loopback only). Never use this in production."
+        );
+    }
     println!();
     let live = state.live.clone();
-    let mut app = router::build(state);
-    if bench_endpoints {
+    let app = router::build(state);
+    if let Some((listener, _)) = bench {
         // Outside every layer of the portal's router: the bare reference of scripts/bench.
-        app = app.merge(portal::server::bench::router());
-        println!("  Benchmark reference endpoints ON (/__bench/). Never use this in production.");
+        let reference = portal::server::bench::router();
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, reference).await {
+                tracing::error!(error = %e, "the benchmark listener failed");
+            }
+        });
     }
     axum::serve(
         listener,

@@ -308,6 +308,33 @@ impl JobForm {
         }
     }
 
+    /// The form asks for more drives or export entries than a job may have: refused as a whole before the
+    /// rows are converted and validated one by one (a crafted post could hold tens of thousands, and the work
+    /// and the refusal's size would grow with them). Counted without copying anything.
+    pub fn over_limits(&self) -> Option<FieldError> {
+        use lifecycle::validate::{drive_limit_reached, MAX_DRIVES, MAX_EXPORT_ENTRIES};
+        match self.job_type() {
+            JobType::Import => {
+                let drives = self.drives.iter().filter(|d| !d.is_blank()).count();
+                (drives > MAX_DRIVES)
+                    .then(|| FieldError::new("properties.driveList", drive_limit_reached()))
+            }
+            JobType::Export => {
+                let count = |text: &str| text.lines().filter(|l| !l.trim().is_empty()).count();
+                let entries = count(&self.blob_paths) + count(&self.blob_path_prefixes);
+                (entries > MAX_EXPORT_ENTRIES).then(|| {
+                    FieldError::new(
+                        "properties.export",
+                        format!(
+                            "At most {MAX_EXPORT_ENTRIES} blob paths and prefixes (got {entries}); \
+                             list them in a blob list blob instead"
+                        ),
+                    )
+                })
+            }
+        }
+    }
+
     /// The index in `drives` of the n-th non-blank row (to map `driveList[n]` errors back to the row).
     pub fn row_of_drive(&self, n: usize) -> Option<usize> {
         self.drives
@@ -318,8 +345,7 @@ impl JobForm {
             .map(|(i, _)| i)
     }
 
-    /// Adds or removes a drive row (within 1 to `MAX_DRIVES` rows; rows beyond the limit that a crafted post
-    /// sent stay, so nothing typed is lost).
+    /// Adds or removes a drive row (within 1 to `MAX_DRIVES` rows).
     pub fn change_rows(&mut self, intent: FormIntent) {
         match intent {
             FormIntent::AddDrive if self.drives.len() < lifecycle::validate::MAX_DRIVES => {
@@ -333,10 +359,18 @@ impl JobForm {
         if self.drives.is_empty() {
             self.drives.push(DriveForm::new_row());
         }
+        self.clamp_rows();
     }
 
-    /// Everything typed except secrets (BitLocker keys), for a refused plain form post: the values travel in
-    /// the redirect's URL.
+    /// Drops drive rows beyond `MAX_DRIVES`: no page form has more, only a crafted post, and rendering them
+    /// would let the post decide how much the server renders. (A create sees every row first, so such a post
+    /// is refused with the lifecycle's own message.)
+    pub fn clamp_rows(&mut self) {
+        self.drives.truncate(lifecycle::validate::MAX_DRIVES);
+    }
+
+    /// Everything typed except secrets (BitLocker keys), for a refused plain form post (kept in the session's
+    /// flash for the page that follows), the first `MAX_DRIVES` drive rows only.
     pub fn echo(&self) -> Vec<(String, String)> {
         let mut out = vec![
             ("job[job_type]".to_string(), self.job_type.clone()),
@@ -348,7 +382,13 @@ impl JobForm {
                 "job[backup_drive_manifest]".to_string(),
                 self.backup_drive_manifest.clone().unwrap_or_default(),
             ),
-            ("job[drive_rows]".to_string(), self.drives.len().to_string()),
+            (
+                "job[drive_rows]".to_string(),
+                self.drives
+                    .len()
+                    .min(lifecycle::validate::MAX_DRIVES)
+                    .to_string(),
+            ),
             (
                 "job[resource_group]".to_string(),
                 self.resource_group.clone(),
@@ -373,7 +413,8 @@ impl JobForm {
         ];
         out.extend(self.shipping.echo("job[shipping]"));
         out.extend(self.address.echo("job[address]"));
-        for (i, d) in self.drives.iter().enumerate() {
+        let rows = self.drives.iter().take(lifecycle::validate::MAX_DRIVES);
+        for (i, d) in rows.enumerate() {
             out.push((format!("job[drives][{i}][drive_id]"), d.drive_id.clone()));
             out.push((
                 format!("job[drives][{i}][manifest_file]"),
@@ -399,6 +440,7 @@ impl JobForm {
         out.extend(
             self.drives
                 .iter()
+                .take(lifecycle::validate::MAX_DRIVES)
                 .enumerate()
                 .filter(|(_, d)| !d.bit_locker_key.is_empty())
                 .map(|(i, d)| {
@@ -528,8 +570,38 @@ mod tests {
             form.change_rows(FormIntent::AddDrive);
         }
         assert_eq!(form.drives.len(), lifecycle::validate::MAX_DRIVES);
+        form.change_rows(FormIntent::AddDrive);
+        assert_eq!(form.drives.len(), lifecycle::validate::MAX_DRIVES);
         form.change_rows(FormIntent::RemoveDrive);
         assert_eq!(form.drives.len(), lifecycle::validate::MAX_DRIVES - 1);
+        // A crafted post with thousands of rows renders (and echoes) at most the limit.
+        let mut crafted = JobForm {
+            drives: vec![DriveForm::new_row(); 50_000],
+            ..JobForm::default()
+        };
+        let echo = crafted.echo();
+        assert!(echo.contains(&("job[drive_rows]".into(), "10".into())));
+        assert!(echo.iter().all(|(k, _)| !k.starts_with("job[drives][10]")));
+        crafted.drives[0].drive_id = "D1".into();
+        assert!(crafted.over_limits().is_none(), "blank rows do not count");
+        for (i, d) in crafted.drives.iter_mut().take(11).enumerate() {
+            d.drive_id = format!("D{i}");
+        }
+        assert_eq!(
+            crafted.over_limits().map(|e| e.field),
+            Some("properties.driveList".to_string())
+        );
+        crafted.change_rows(FormIntent::ShowAddress);
+        assert_eq!(crafted.drives.len(), lifecycle::validate::MAX_DRIVES);
+        let export = JobForm {
+            job_type: "Export".into(),
+            blob_paths: "/c/b\n".repeat(600),
+            blob_path_prefixes: "/c/p/\n".repeat(401),
+            ..JobForm::default()
+        };
+        assert!(export
+            .over_limits()
+            .is_some_and(|e| e.message.contains("(got 1001)")));
         assert_eq!(FormIntent::parse(Some("add_drive")), FormIntent::AddDrive);
         assert_eq!(FormIntent::parse(None), FormIntent::Create);
         assert_eq!(FormIntent::parse(Some("anything")), FormIntent::Create);

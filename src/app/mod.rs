@@ -1,6 +1,7 @@
 //! The application: the HTML shell, the layout and the routes.
 
 pub mod components;
+pub mod flash;
 pub mod forms;
 pub mod live;
 pub mod pages;
@@ -46,6 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
+                <flash::FlashMeta/>
                 <MetaTags/>
             </head>
             <body>
@@ -58,6 +60,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // A form refused without JavaScript shows its error (and what was typed) from the server's flash only.
+    flash::provide_page_flash();
     // Lets tests (and curious users) tell a hydrated page from plain server-rendered HTML.
     Effect::new(|_| {
         if let Some(body) = document().body() {

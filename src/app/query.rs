@@ -1,8 +1,19 @@
 //! Query strings of list pages: reading parameters, and writing the link to another page of the same list.
 
-/// A query parameter's value, `None` when absent or blank.
+/// The longest value a list query keeps (characters): longer than any name, tracking number, email or cursor
+/// it can match, so nothing is lost, while a crafted URL cannot make the search or the page carry more.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// A query parameter's value, `None` when absent or blank, cut to `MAX_QUERY_CHARS`.
 pub fn non_empty(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+    v.map(|s| {
+        let s = s.trim();
+        match s.char_indices().nth(MAX_QUERY_CHARS) {
+            Some((cut, _)) => s[..cut].trim_end().to_string(),
+            None => s.to_string(),
+        }
+    })
+    .filter(|s| !s.is_empty())
 }
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
@@ -52,5 +63,10 @@ mod tests {
         assert_eq!(list_href("/staff", &[], None), "/staff");
         assert_eq!(non_empty(Some("  ".into())), None);
         assert_eq!(non_empty(Some(" x ".into())).as_deref(), Some("x"));
+        let long = "é".repeat(100_000);
+        assert_eq!(
+            non_empty(Some(long)).map(|s| s.chars().count()),
+            Some(MAX_QUERY_CHARS)
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Account operations shared by the portal's server functions and the `portal admin` commands.
 
-use super::auth::{passwords, tokens};
+use super::auth::passwords::{self, HashGate};
+use super::auth::tokens;
 use super::store::{Account, Store, StoreError};
 use crate::account_rules;
 use crate::model::Role;
@@ -16,6 +17,17 @@ pub enum AccountError {
     Store(#[from] StoreError),
     #[error("password hashing failed: {0}")]
     Hashing(String),
+    /// Too many passwords are being hashed right now; nothing was done.
+    #[error("the server is busy; try again in a moment")]
+    Busy,
+}
+
+/// The PHC hash of `password`, computed in a turn of `gate`.
+async fn hash_in_turn(gate: &HashGate, password: &str) -> Result<String, AccountError> {
+    let _turn = gate.enter().await.map_err(|_| AccountError::Busy)?;
+    passwords::hash(password.to_string())
+        .await
+        .map_err(AccountError::Hashing)
 }
 
 /// Checks the fields of a new account; every problem at once.
@@ -37,9 +49,11 @@ pub fn validate_new_account(
     lifecycle::rejection::check(errors)
 }
 
-/// Creates an account; a customer gets a new subscription. Returns the account and its subscription id.
+/// Creates an account; a customer gets a new subscription. Returns the account and its subscription id. The
+/// fields and the email's availability are checked before the (slow, memory-hungry) password hash.
 pub async fn create_account(
     store: &Store,
+    gate: &HashGate,
     role: Role,
     display_name: &str,
     email: &str,
@@ -48,9 +62,11 @@ pub async fn create_account(
     now: Timestamp,
 ) -> Result<(Account, Option<String>), AccountError> {
     validate_new_account(display_name, email, password).map_err(AccountError::Invalid)?;
-    let hash = passwords::hash(password.to_string())
-        .await
-        .map_err(AccountError::Hashing)?;
+    let email = account_rules::normalize_email(email);
+    if store.account_by_email(&email).await?.is_some() {
+        return Err(AccountError::EmailTaken);
+    }
+    let hash = hash_in_turn(gate, password).await?;
     let subscription = match role {
         Role::Customer => Some(
             subscription
@@ -59,7 +75,7 @@ pub async fn create_account(
         ),
         Role::Staff => None,
     };
-    let email = account_rules::normalize_email(email);
+    // The email was free a moment ago; the unique index decides a race.
     let account = store
         .create_account(
             &email,
@@ -77,15 +93,14 @@ pub async fn create_account(
 /// Sets a new password and ends every session of the account.
 pub async fn reset_password(
     store: &Store,
+    gate: &HashGate,
     account_id: i64,
     password: &str,
     now: Timestamp,
 ) -> Result<(), AccountError> {
     account_rules::password(password)
         .map_err(|m| AccountError::Invalid(Rejection::invalid("password", m)))?;
-    let hash = passwords::hash(password.to_string())
-        .await
-        .map_err(AccountError::Hashing)?;
+    let hash = hash_in_turn(gate, password).await?;
     store.set_password(account_id, &hash, now).await?;
     Ok(())
 }

@@ -125,7 +125,12 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
     }
     let store = Store::open(&config.database_url)
         .await
-        .map_err(|e| format!("cannot open the database {}: {e}", config.database_url))?;
+        .map_err(|e| {
+            format!(
+                "cannot open the database {}: {e}",
+                super::config::redacted_url(&config.database_url)
+            )
+        })?;
     let now = chrono::Utc::now();
     match args.command {
         AdminCommand::CreateStaff(a) | AdminCommand::CreateCustomer(a) if a.email.is_empty() => {
@@ -212,6 +217,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 clock,
                 config: std::sync::Arc::new(config.clone()),
                 sign_in_limiter: Default::default(),
+        hashing: Default::default(),
                 live: Default::default(),
             });
             let started = std::time::Instant::now();
@@ -232,7 +238,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 .ok_or_else(|| format!("no account with email {email}"))?;
             let generated = password.is_none();
             let password = password.unwrap_or_else(generated_password);
-            accounts::reset_password(&store, account.id, &password, now)
+            accounts::reset_password(&store, &Default::default(), account.id, &password, now)
                 .await
                 .map_err(explain)?;
             let _ = store
@@ -267,7 +273,7 @@ async fn create(
     let generated = a.password.is_none();
     let password = a.password.unwrap_or_else(generated_password);
     let (account, subscription) =
-        accounts::create_account(store, role, &a.name, &a.email, &password, None, now)
+        accounts::create_account(store, &Default::default(), role, &a.name, &a.email, &password, None, now)
             .await
             .map_err(explain)?;
     let _ = store

@@ -301,13 +301,13 @@ fn pages_carry_security_headers_and_a_nonce_based_policy() {
     });
 }
 
-/// The `portal_session` cookies a reply sets (whole `Set-Cookie` values).
+/// The session cookies a reply sets (whole `Set-Cookie` values), by their name with secure cookies.
 fn session_cookies(headers: &axum::http::HeaderMap) -> Vec<String> {
     headers
         .get_all(header::SET_COOKIE)
         .iter()
         .map(|v| v.to_str().unwrap().to_string())
-        .filter(|c| c.starts_with("portal_session="))
+        .filter(|c| c.starts_with("__Host-portal_session="))
         .collect()
 }
 
@@ -328,8 +328,15 @@ fn secure_cookies_are_marked_secure_when_set_and_when_cleared() {
             .unwrap();
         let r = app.send(request).await;
         assert_eq!(r.status, StatusCode::FOUND);
+        // Over TLS the cookie is `__Host-` (this host only, Secure, Path=/, no Domain); no plain one is set.
         let set = session_cookies(&r.headers);
         assert_eq!(set.len(), 1, "{set:?}");
+        assert!(!r
+            .headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("portal_session=")));
+        assert!(!set[0].contains("Domain"), "{}", set[0]);
         for flag in ["; Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
             assert!(set[0].contains(flag), "{flag} missing: {}", set[0]);
         }
@@ -339,7 +346,11 @@ fn secure_cookies_are_marked_secure_when_set_and_when_cleared() {
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
         let cleared = session_cookies(&r.headers);
         assert_eq!(cleared.len(), 1, "{cleared:?}");
-        assert!(cleared[0].starts_with("portal_session=;"), "{}", cleared[0]);
+        assert!(
+            cleared[0].starts_with("__Host-portal_session=;"),
+            "{}",
+            cleared[0]
+        );
         assert!(cleared[0].contains("Max-Age=0"), "{}", cleared[0]);
         assert!(cleared[0].contains("; Secure"), "{}", cleared[0]);
         // A cookie of an ended session is cleared the same way on the next request.

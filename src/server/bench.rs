@@ -4,8 +4,10 @@
 //! - `PUT /__bench/reference/{name}` stores the request body (and its `Content-Type`) under `name`;
 //! - `GET /__bench/reference/{name}` returns exactly those bytes.
 //!
-//! The routes are merged outside every layer of the portal's router (no identification, access checks, trace,
-//! timeout or security headers), so they measure what axum, hyper and tokio alone cost in this binary.
+//! The routes are served on a listener of their own on a free loopback port (`--bench-addr-file` says which),
+//! never on the portal's: what they store would otherwise be served from the portal's origin without its
+//! Content-Security-Policy, to anyone. Without any of the portal's layers (no identification, access checks,
+//! timeout or security headers) they measure what axum, hyper and tokio alone cost in this binary.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};

@@ -117,6 +117,7 @@ async fn a_password_reset_by_portal_admin_ends_sessions_on_the_very_next_request
     let other = elsewhere(&app).await;
     accounts::reset_password(
         &other,
+        &Default::default(),
         customer_id(&app).await,
         "a-brand-new-password-9",
         now,

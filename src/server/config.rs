@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// Seed demo accounts and jobs on first start and print their logins [env: PORTAL_DEMO=true]
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: seed the demo accounts (whose passwords are published) even though the database already
+    /// has other accounts. Without it, demo mode refuses such a database.
+    #[arg(long)]
+    pub demo_force: bool,
     /// Let staff move the clock forward from the console. Development and tests only: this flag is the only
     /// way to enable it.
     #[arg(long)]
@@ -34,9 +38,13 @@ pub struct ServeArgs {
     /// Write the bound address to this file once listening (used by the test harness with port 0)
     #[arg(long, value_name = "PATH")]
     pub addr_file: Option<PathBuf>,
-    /// Benchmarks only: also serve the /__bench/ reference endpoints (scripts/bench). Never in production.
+    /// Benchmarks only: also serve the /__bench/ reference endpoints (scripts/bench), on a listener of their
+    /// own on a free loopback port (never the portal's). Never in production.
     #[arg(long)]
     pub bench_endpoints: bool,
+    /// With --bench-endpoints: write that listener's address to this file
+    #[arg(long, value_name = "PATH", requires = "bench_endpoints")]
+    pub bench_addr_file: Option<PathBuf>,
 }
 
 /// Everything the running server needs to know.
@@ -45,6 +53,8 @@ pub struct Config {
     pub leptos: LeptosOptions,
     pub database_url: String,
     pub demo: bool,
+    /// Seed the demo accounts even into a database with other accounts (`--demo-force`).
+    pub demo_force: bool,
     pub dev_clock: bool,
     pub settings: Settings,
     /// Sessions end after this long without a request.
@@ -57,6 +67,8 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Reverse proxies whose `X-Forwarded-For` (and `-Proto`) speak for the client (nobody else's are believed).
     pub trusted_proxies: Vec<IpRange>,
+    /// Abuse limits: sign-in and sign-up attempts, password hashing, live streams.
+    pub limits: Limits,
     pub addr_file: Option<PathBuf>,
     /// Where the settings came from, for the start-up log.
     pub sources: Vec<String>,
@@ -94,6 +106,174 @@ struct PortalFile {
     max_body_bytes: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
     timers: Option<TimerSettings>,
+    limits: Option<Limits>,
+}
+
+/// The abuse limits (`[portal.limits]` in `Leptos.toml`, `PORTAL_LIMIT_<NAME>` in the environment). Every
+/// count a client can drive up without bound is capped here; README lists each with its default.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Limits {
+    /// How long sign-in failures are counted (from the first failure).
+    pub sign_in_window: Span,
+    /// Failed sign-ins of one account from one client address per window; then that pair waits for the
+    /// window's end (the account's owner elsewhere is not affected).
+    pub sign_in_per_account_address: i64,
+    /// Failed sign-ins from one client address, whatever the account, per window.
+    pub sign_in_per_address: i64,
+    /// Failed sign-ins of one account from anywhere in a window after which each further attempt waits for
+    /// the one before: 1 s, 2 s, 4 s, … up to `sign-in-account-backoff-max`.
+    pub sign_in_account_backoff_after: i64,
+    pub sign_in_account_backoff_max: Span,
+    /// Accounts one client address may create per `sign-up-window`.
+    pub sign_ups_per_address: i64,
+    pub sign_up_window: Span,
+    /// Password hashes computed at once (sign-in, sign-up, password changes); 0 means one per CPU core.
+    pub password_hash_concurrency: usize,
+    /// Password checks that may wait for a free core; more get 503 with `Retry-After`.
+    pub password_hash_queue: usize,
+    /// Open live-update streams (`/events`) per session or API token, per client address, and in all.
+    pub live_streams_per_session: usize,
+    pub live_streams_per_address: usize,
+    pub live_streams_total: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            sign_in_window: Span::seconds(15 * 60),
+            sign_in_per_account_address: 5,
+            sign_in_per_address: 20,
+            sign_in_account_backoff_after: 10,
+            sign_in_account_backoff_max: Span::seconds(60),
+            sign_ups_per_address: 5,
+            sign_up_window: Span::seconds(3600),
+            password_hash_concurrency: 0,
+            password_hash_queue: 16,
+            live_streams_per_session: 20,
+            live_streams_per_address: 100,
+            live_streams_total: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Applies `PORTAL_LIMIT_<NAME>` variables (the setting's name in upper case, `-` as `_`), then checks
+    /// every value.
+    fn override_from(&mut self, env: EnvLookup<'_>) -> Result<bool, String> {
+        let mut any = false;
+        let mut span = |name: &str, slot: &mut Span| -> Result<(), String> {
+            if let Some(v) = env(name) {
+                *slot = Span::parse(&v).map_err(|e| format!("{name}: {e}"))?;
+                any = true;
+            }
+            Ok(())
+        };
+        span("PORTAL_LIMIT_SIGN_IN_WINDOW", &mut self.sign_in_window)?;
+        span(
+            "PORTAL_LIMIT_SIGN_IN_ACCOUNT_BACKOFF_MAX",
+            &mut self.sign_in_account_backoff_max,
+        )?;
+        span("PORTAL_LIMIT_SIGN_UP_WINDOW", &mut self.sign_up_window)?;
+        fn number<T: std::str::FromStr>(
+            env: EnvLookup<'_>,
+            name: &str,
+            slot: &mut T,
+            any: &mut bool,
+        ) -> Result<(), String> {
+            if let Some(v) = env(name) {
+                *slot = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("{name}: '{v}' is not a whole number"))?;
+                *any = true;
+            }
+            Ok(())
+        }
+        let counts: [(&str, &mut i64); 4] = [
+            (
+                "PORTAL_LIMIT_SIGN_IN_PER_ACCOUNT_ADDRESS",
+                &mut self.sign_in_per_account_address,
+            ),
+            (
+                "PORTAL_LIMIT_SIGN_IN_PER_ADDRESS",
+                &mut self.sign_in_per_address,
+            ),
+            (
+                "PORTAL_LIMIT_SIGN_IN_ACCOUNT_BACKOFF_AFTER",
+                &mut self.sign_in_account_backoff_after,
+            ),
+            (
+                "PORTAL_LIMIT_SIGN_UPS_PER_ADDRESS",
+                &mut self.sign_ups_per_address,
+            ),
+        ];
+        for (name, slot) in counts {
+            number(env, name, slot, &mut any)?;
+        }
+        let sizes: [(&str, &mut usize); 5] = [
+            (
+                "PORTAL_LIMIT_PASSWORD_HASH_CONCURRENCY",
+                &mut self.password_hash_concurrency,
+            ),
+            (
+                "PORTAL_LIMIT_PASSWORD_HASH_QUEUE",
+                &mut self.password_hash_queue,
+            ),
+            (
+                "PORTAL_LIMIT_LIVE_STREAMS_PER_SESSION",
+                &mut self.live_streams_per_session,
+            ),
+            (
+                "PORTAL_LIMIT_LIVE_STREAMS_PER_ADDRESS",
+                &mut self.live_streams_per_address,
+            ),
+            (
+                "PORTAL_LIMIT_LIVE_STREAMS_TOTAL",
+                &mut self.live_streams_total,
+            ),
+        ];
+        for (name, slot) in sizes {
+            number(env, name, slot, &mut any)?;
+        }
+        self.check()?;
+        Ok(any)
+    }
+
+    /// Every limit must let something through (a zero would lock everyone out); the queue may be empty.
+    fn check(&self) -> Result<(), String> {
+        for (name, value) in [
+            ("sign-in-per-account-address", self.sign_in_per_account_address),
+            ("sign-in-per-address", self.sign_in_per_address),
+            (
+                "sign-in-account-backoff-after",
+                self.sign_in_account_backoff_after,
+            ),
+            ("sign-ups-per-address", self.sign_ups_per_address),
+        ] {
+            if value < 1 {
+                return Err(format!("limits.{name}: must be at least 1 (got {value})"));
+            }
+        }
+        for (name, value) in [
+            ("live-streams-per-session", self.live_streams_per_session),
+            ("live-streams-per-address", self.live_streams_per_address),
+            ("live-streams-total", self.live_streams_total),
+        ] {
+            if value < 1 {
+                return Err(format!("limits.{name}: must be at least 1 (got {value})"));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many password hashes run at once: the setting, or the machine's cores.
+    pub fn hash_concurrency(&self) -> usize {
+        match self.password_hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
+    }
 }
 
 /// Reads one environment variable; a lookup function keeps tests independent of the process environment.
@@ -241,6 +421,8 @@ impl Config {
                 format!("PORTAL_MAX_BODY_BYTES: '{v}' is not a whole number of bytes")
             })?;
         }
+        let mut limits = p.limits.unwrap_or_default();
+        let limits_from_env = limits.override_from(env)?;
         let mut trusted_proxies = parse_ranges(
             "trusted-proxies",
             p.trusted_proxies.iter().flatten().map(String::as_str),
@@ -262,12 +444,14 @@ impl Config {
         ]
         .iter()
         .any(|name| env(name).is_some())
+            || limits_from_env
         {
             sources.push("environment".into());
         }
         if args.listen.is_some()
             || args.database_url.is_some()
             || args.demo
+            || args.demo_force
             || args.cancellation_window.is_some()
         {
             sources.push("command line".into());
@@ -284,7 +468,8 @@ impl Config {
         Ok(Config {
             leptos,
             database_url,
-            demo,
+            demo: demo || args.demo_force,
+            demo_force: args.demo_force,
             dev_clock: args.dev_clock,
             settings,
             session_idle,
@@ -292,10 +477,58 @@ impl Config {
             request_timeout,
             max_body_bytes,
             trusted_proxies,
+            limits,
             addr_file: args.addr_file.clone(),
             sources,
         })
     }
+}
+
+/// A database URL fit for logs and messages: the password of its user part and any password parameter
+/// replaced by `***` (`postgres://portal:***@db/portal`). Everything else stays, so the URL still says
+/// which database it is.
+pub fn redacted_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return redact_query(url);
+    };
+    let (head, rest) = url.split_at(scheme_end);
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let authority = match authority.rfind('@') {
+        Some(at) => {
+            let (user_info, host) = authority.split_at(at);
+            match user_info.split_once(':') {
+                Some((user, _)) => format!("{user}:***{host}"),
+                None => authority.to_string(),
+            }
+        }
+        None => authority.to_string(),
+    };
+    format!("{head}{authority}{}", redact_query(tail))
+}
+
+/// Replaces the values of password parameters (`password`, `sslpassword`, …) in a URL's query.
+fn redact_query(text: &str) -> String {
+    let Some((before, query)) = text.split_once('?') else {
+        return text.to_string();
+    };
+    let (query, fragment) = match query.split_once('#') {
+        Some((q, f)) => (q, Some(f)),
+        None => (query, None),
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("pass") => format!("{key}=***"),
+            _ => pair.to_string(),
+        })
+        .collect();
+    let mut out = format!("{before}?{}", pairs.join("&"));
+    if let Some(f) = fragment {
+        out.push('#');
+        out.push_str(f);
+    }
+    out
 }
 
 /// A relative site root is looked up in the working directory, then beside the binary (`target/debug/portal`
@@ -461,6 +694,63 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.contains("trusted-proxies"), "{e}");
+    }
+
+    #[test]
+    fn database_urls_are_logged_without_their_password() {
+        assert_eq!(
+            redacted_url("postgres://portal:s3cret@db.internal:5432/portal"),
+            "postgres://portal:***@db.internal:5432/portal"
+        );
+        assert_eq!(
+            redacted_url("postgresql://u:p%40ss@h/db?sslmode=require&password=x&PassWord=y"),
+            "postgresql://u:***@h/db?sslmode=require&password=***&PassWord=***"
+        );
+        assert_eq!(
+            redacted_url("postgres://portal@db/portal"),
+            "postgres://portal@db/portal"
+        );
+        assert_eq!(
+            redacted_url("sqlite://data/portal.db"),
+            "sqlite://data/portal.db"
+        );
+        // An '@' in the password itself: the host is after the last one.
+        assert_eq!(
+            redacted_url("postgres://u:a@b@host/db"),
+            "postgres://u:***@host/db"
+        );
+    }
+
+    #[test]
+    fn limits_come_from_the_file_and_the_environment_and_must_let_something_through() {
+        let c = load("", &[], ServeArgs::default()).unwrap();
+        assert_eq!(c.limits, Limits::default());
+        assert_eq!(c.limits.sign_in_per_account_address, 5);
+        assert_eq!(c.limits.live_streams_per_session, 20);
+        let file = "[portal.limits]\nsign-ups-per-address = 3\nsign-up-window = \"2h\"\nlive-streams-total = 50\n";
+        let c = load(
+            file,
+            &[("PORTAL_LIMIT_LIVE_STREAMS_PER_ADDRESS", "7")],
+            ServeArgs::default(),
+        )
+        .unwrap();
+        assert_eq!(c.limits.sign_ups_per_address, 3);
+        assert_eq!(c.limits.sign_up_window, Span::seconds(7200));
+        assert_eq!(c.limits.live_streams_total, 50);
+        assert_eq!(c.limits.live_streams_per_address, 7);
+        assert!(c.sources.contains(&"environment".to_string()));
+        let e = load("[portal.limits]\nsign-in-per-address = 0\n", &[], ServeArgs::default())
+            .unwrap_err();
+        assert!(e.contains("sign-in-per-address"), "{e}");
+        let e = load(
+            "",
+            &[("PORTAL_LIMIT_PASSWORD_HASH_QUEUE", "many")],
+            ServeArgs::default(),
+        )
+        .unwrap_err();
+        assert!(e.contains("PORTAL_LIMIT_PASSWORD_HASH_QUEUE"), "{e}");
+        let e = load("[portal.limits]\nunknown = 1\n", &[], ServeArgs::default()).unwrap_err();
+        assert!(e.contains("unknown"), "{e}");
     }
 
     #[test]

@@ -54,7 +54,9 @@ async fn accounts(store: &Store, now: Timestamp) -> Result<(i64, i64), StoreErro
             None => {
                 let sub = (role == Role::Customer).then_some(DEMO_SUBSCRIPTION);
                 crate::server::accounts::create_account(
-                    store, role, name, email, password, sub, now,
+                    store,
+                    &Default::default(),
+                    role, name, email, password, sub, now,
                 )
                 .await
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?
@@ -65,6 +67,15 @@ async fn accounts(store: &Store, now: Timestamp) -> Result<(i64, i64), StoreErro
         ids.push(id);
     }
     Ok((ids[0], ids[1]))
+}
+
+/// How many accounts the database has besides the demo ones (demo mode refuses to add its published logins
+/// beside real accounts, see `--demo-force`).
+pub async fn other_accounts(store: &Store) -> Result<usize, StoreError> {
+    store
+        .count_accounts_except(&[CUSTOMER_EMAIL, STAFF_EMAIL])
+        .await
+        .map(|n| n as usize)
 }
 
 /// Makes sure the demo customer's well-known API token exists; returns it.

@@ -24,6 +24,7 @@ async fn instance(url: &str, clock: Clock) -> AppState {
         clock,
         config: Arc::new(config),
         sign_in_limiter: Default::default(),
+        hashing: Default::default(),
     })
 }
 

@@ -60,9 +60,8 @@ fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
             .post_form(&anon, "/api/sign_in", &right, "http://localhost/sign-in")
             .await;
         assert_eq!(r.status, StatusCode::FOUND);
-        let back = r.headers[header::LOCATION].to_str().unwrap().to_string();
-        let page = app.get(&anon, &back).await;
-        assert!(page.body.contains("Too many failed sign-ins"), "{back}");
+        let page = app.follow(&anon, &r).await;
+        assert!(page.body.contains("Too many failed sign-ins"), "{}", page.body);
         let failures = app
             .state
             .store

@@ -79,6 +79,118 @@ pub struct LiveHub {
     closing: std::sync::Arc<tokio::sync::watch::Sender<bool>>,
     /// Rendered job pages, dropped here whenever a job changes (see `page_cache`).
     pages: std::sync::Arc<PageCache>,
+    /// The streams open on this server, counted per caller and per address.
+    streams: std::sync::Arc<StreamCounts>,
+}
+
+/// Open streams per session or token, per client address, and in all, on this server: each stream holds a
+/// [`StreamSlot`] for as long as it is open.
+#[derive(Default)]
+pub struct StreamCounts {
+    inner: std::sync::Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    by_key: std::collections::HashMap<String, usize>,
+    total: usize,
+}
+
+/// Which cap a new stream met.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StreamCap {
+    PerSession,
+    PerAddress,
+    Total,
+}
+
+impl StreamCap {
+    fn message(self, limits: &crate::server::config::Limits) -> String {
+        match self {
+            StreamCap::PerSession => format!(
+                "Too many live update streams for this session or token (at most {}); close other tabs or \
+                 connections and try again",
+                limits.live_streams_per_session
+            ),
+            StreamCap::PerAddress => format!(
+                "Too many live update streams from your address (at most {})",
+                limits.live_streams_per_address
+            ),
+            StreamCap::Total => {
+                "The server has as many live update streams open as it serves; try again later".into()
+            }
+        }
+    }
+}
+
+/// One open stream's place in the counts, given back when the stream ends (dropped).
+pub struct StreamSlot {
+    counts: std::sync::Arc<StreamCounts>,
+    keys: Vec<String>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        let mut c = self.counts.lock();
+        c.total = c.total.saturating_sub(1);
+        for key in &self.keys {
+            if let Some(n) = c.by_key.get_mut(key) {
+                *n -= 1;
+                if *n == 0 {
+                    c.by_key.remove(key);
+                }
+            }
+        }
+    }
+}
+
+impl StreamCounts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Counts> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A place for one more stream of `identity` from `address`, or the cap it would pass.
+    pub fn admit(
+        self: &std::sync::Arc<Self>,
+        identity: &Identity,
+        address: Option<std::net::IpAddr>,
+        limits: &crate::server::config::Limits,
+    ) -> Result<StreamSlot, StreamCap> {
+        let caller = match &identity.via {
+            Via::Session { id_hash } => format!("session:{id_hash}"),
+            Via::Token { token_id, .. } => format!("token:{token_id}"),
+        };
+        let mut keys = vec![(caller, limits.live_streams_per_session, StreamCap::PerSession)];
+        if let Some(ip) = address {
+            keys.push((
+                format!("address:{ip}"),
+                limits.live_streams_per_address,
+                StreamCap::PerAddress,
+            ));
+        }
+        let mut c = self.lock();
+        if c.total >= limits.live_streams_total {
+            return Err(StreamCap::Total);
+        }
+        for (key, cap, which) in &keys {
+            if c.by_key.get(key).copied().unwrap_or(0) >= *cap {
+                return Err(*which);
+            }
+        }
+        c.total += 1;
+        for (key, ..) in &keys {
+            *c.by_key.entry(key.clone()).or_default() += 1;
+        }
+        Ok(StreamSlot {
+            counts: self.clone(),
+            keys: keys.into_iter().map(|(k, ..)| k).collect(),
+        })
+    }
+
+    /// Streams open now (tests and diagnostics).
+    pub fn open(&self) -> usize {
+        self.lock().total
+    }
 }
 
 impl Default for LiveHub {
@@ -96,7 +208,13 @@ impl LiveHub {
             session_check: SESSION_CHECK,
             closing: std::sync::Arc::new(tokio::sync::watch::channel(false).0),
             pages: Default::default(),
+            streams: Default::default(),
         }
+    }
+
+    /// The streams open on this server.
+    pub fn streams(&self) -> &std::sync::Arc<StreamCounts> {
+        &self.streams
     }
 
     /// The job pages kept by this server, valid until the hub hears of a change.
@@ -232,10 +350,29 @@ pub struct EventsQuery {
 pub async fn events(
     State(app): State<AppState>,
     identity: Option<Extension<Identity>>,
+    remote: Option<Extension<super::auth::RemoteAddr>>,
     Query(query): Query<EventsQuery>,
 ) -> Response {
     let Some(Extension(identity)) = identity else {
         return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    };
+    // Streams outlive the request timeout, so their number is what bounds them: per session or token, per
+    // address, in all (`[portal.limits]`). The place is held by the stream and given back when it ends.
+    let address = remote.and_then(|Extension(r)| r.ip);
+    let slot = match app
+        .live
+        .streams
+        .admit(&identity, address, &app.config.limits)
+    {
+        Ok(slot) => slot,
+        Err(cap) => {
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(axum::http::header::RETRY_AFTER, "30")],
+                cap.message(&app.config.limits),
+            )
+                .into_response()
+        }
     };
     // Subscribe before reading the version: a change after the read then arrives on the stream.
     let rx = app.live.subscribe();
@@ -265,6 +402,11 @@ pub async fn events(
         follow(rx, identity, query.job, hello, every, alive),
         shutdown,
     );
+    // The slot lives as long as the stream.
+    let stream = futures_util::StreamExt::map(stream, move |event| {
+        let _open = &slot;
+        event
+    });
     Sse::new(stream)
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()

@@ -18,6 +18,7 @@ pub mod console;
 mod console_tests;
 pub mod demo;
 pub mod diagram;
+pub mod flash;
 #[cfg(test)]
 mod instances_tests;
 pub mod job_page;
@@ -41,6 +42,8 @@ mod router_tests;
 pub mod routes;
 #[cfg(test)]
 mod scheduler_tests;
+#[cfg(test)]
+mod security_tests;
 pub mod state;
 pub mod static_files;
 #[cfg(test)]

@@ -57,6 +57,8 @@ pub async fn post(State(app): State<AppState>, request: Request) -> Response {
             None
         }
     };
+    // The page shows at most the lifecycle's number of drive rows, whatever was posted.
+    form.clamp_rows();
     render(app, parts, NewJobDraft { form, error }).await
 }
 

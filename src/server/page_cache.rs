@@ -5,8 +5,8 @@
 //! What a kept page is for: one job, one viewer (account, role, name, email and subscriptions: everything the
 //! header, the tenancy check and the staff/customer differences depend on), one `?drive=` choice (or none),
 //! one clock minute. Only plain reads are kept: `GET` without a query or with `?drive=` alone, answered
-//! 200 without a cookie being set. `?keys=show` (BitLocker keys, read and audited per request) and the error
-//! echoes of plain form posts (`__err`) have other queries and are always rendered afresh.
+//! 200 without a cookie being set. `?keys=show` (BitLocker keys, read and audited per request) has another query and is always rendered
+//! afresh, and so is a page showing a refused form's error (kept in the flash, see `server::flash`).
 //!
 //! What a kept page never reuses: the Content-Security-Policy nonce. The render's own nonce is found in its
 //! policy header, the page is kept split around every occurrence, and each response is joined with a new one.
@@ -360,6 +360,14 @@ pub async fn serve(
     let Some((job_id, drive)) = keepable(&req) else {
         return next(req).await;
     };
+    // A page showing a one-time message (a refused form's error) is this response's alone.
+    if req
+        .extensions()
+        .get::<crate::app::flash::PageFlash>()
+        .is_some()
+    {
+        return next(req).await;
+    }
     let Some(identity) = req.extensions().get::<Identity>() else {
         return next(req).await;
     };

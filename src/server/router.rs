@@ -57,7 +57,7 @@ pub fn build(state: AppState) -> Router {
 
 /// The portal's own layers, outermost first: server failures logged; bodies over the size limit refused;
 /// security headers; request ids (outside identification, so that API answers to a refused token carry
-/// request ids too); identity; access; the staff audit (of calls the guard let through); the server-function
+/// request ids too); identity; one-time messages (`flash`: refused forms' errors out of URLs); access; the staff audit (of calls the guard let through); the server-function
 /// status fix; kept job pages (for callers identified and let through). One middleware calling the next
 /// directly: no boxed service per layer and request (tower-http's body limit and trace layers were replaced
 /// by the first two for that reason: each boxed the body again).
@@ -71,11 +71,16 @@ async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) ->
     let response = auth::middleware::security_headers(req, async |req| {
         api::request_ids(req, async |req| {
             auth::middleware::identify(app, req, async |req| {
-                auth::middleware::guard(req, async |req| {
-                    auth::staff_audit::record(app, req, async |req| {
-                        auth::middleware::error_status(req, async |req| {
-                            super::page_cache::serve(app, req, async |req| next.run(req).await)
+                super::flash::layer(app, req, async |req| {
+                    auth::middleware::guard(req, async |req| {
+                        auth::staff_audit::record(app, req, async |req| {
+                            auth::middleware::error_status(req, async |req| {
+                                super::page_cache::serve(app, req, async |req| {
+                                    next.run(req).await
+                                })
                                 .await
+                            })
+                            .await
                         })
                         .await
                     })
@@ -141,7 +146,7 @@ impl FailureLog {
         if status.is_server_error() {
             tracing::error!(
                 method = %self.method,
-                path = %self.uri.path(),
+                path = ?self.uri.path(),
                 status = status.as_u16(),
                 ms = self.started.elapsed().as_millis() as u64,
                 "request failed"

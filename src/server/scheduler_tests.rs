@@ -56,6 +56,7 @@ async fn app_with(db: &Db, clock: &Clock, settings: Settings) -> AppState {
         clock: clock.clone(),
         config: Arc::new(config),
         sign_in_limiter: Default::default(),
+        hashing: Default::default(),
         live: Default::default(),
     })
 }

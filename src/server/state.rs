@@ -1,6 +1,7 @@
 //! What every request handler and server function can reach.
 
 use super::auth::limits::SignInLimiter;
+use super::auth::passwords::HashGate;
 use super::clock::Clock;
 use super::config::Config;
 use super::live::LiveHub;
@@ -50,6 +51,8 @@ pub struct Shared {
     pub clock: Clock,
     pub config: Arc<Config>,
     pub sign_in_limiter: SignInLimiter,
+    /// Turns at password hashing for sign-in, sign-up and password changes.
+    pub hashing: Arc<HashGate>,
     pub live: LiveHub,
     /// The site's static files, served from memory.
     pub static_files: StaticFiles,

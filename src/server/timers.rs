@@ -161,12 +161,13 @@ pub async fn run(state: AppState, every: Duration) {
     }
 }
 
-/// Deletes what has expired: sign-in counts of ended windows and sessions past their idle expiry (both by
-/// their indexed time columns).
+/// Deletes what has expired: sign-in and sign-up counts of ended windows, sessions past their idle expiry
+/// and one-time messages nobody came back for (each by its indexed time column).
 pub async fn housekeeping(state: &AppState) -> Result<(), StoreError> {
     let now = state.clock.now();
     state.sign_in_limiter.prune(&state.store, now).await?;
     state.store.delete_expired_sessions(now).await?;
+    state.store.delete_expired_flashes(now).await?;
     Ok(())
 }
 

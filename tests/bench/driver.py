@@ -45,16 +45,21 @@ class Server:
         self.binary, self.db, self.work, self.name = binary, db, Path(work), name
         self.proc = None
         self.base = None
+        # The reference endpoints' own loopback listener (never the portal's origin).
+        self.bench = None
 
     def start(self):
         addr_file = self.work / f"{self.name}.addr"
         addr_file.unlink(missing_ok=True)
+        bench_file = self.work / f"{self.name}.bench-addr"
+        bench_file.unlink(missing_ok=True)
         env = dict(os.environ)
         env.update({"LEPTOS_ENV": "PROD", "LEPTOS_SITE_ROOT": str(SITE_ROOT)})
         env.setdefault("RUST_LOG", "info,sqlx=warn")
         self.log_file = open(self.work / f"{self.name}.log", "wb")
         self.proc = subprocess.Popen(
-            [str(self.binary), "--bench-endpoints", "--listen", "127.0.0.1:0", "--addr-file", str(addr_file),
+            [str(self.binary), "--bench-endpoints", "--bench-addr-file", str(bench_file),
+             "--listen", "127.0.0.1:0", "--addr-file", str(addr_file),
              "--database-url", f"sqlite://{self.db}"],
             cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
@@ -63,6 +68,7 @@ class Server:
                 raise RuntimeError(f"server {self.name} exited; see {self.work / (self.name + '.log')}")
             if addr_file.exists() and addr_file.read_text().strip():
                 self.base = "http://" + addr_file.read_text().strip()
+                self.bench = "http://" + bench_file.read_text().strip()
                 try:
                     if http("GET", self.base + "/healthz")[0] == 200:
                         return self
@@ -269,13 +275,13 @@ class Bench:
         auth = {"Authorization": f"Bearer {m['customer']['token']}"}
         status, api_body, h = http("GET", u["api_get"], auth)
         assert status == 200, (status, api_body[:300])
-        http("PUT", server.base + "/__bench/reference/api", {"Content-Type": h.get("Content-Type", "")}, api_body)
+        http("PUT", server.bench + "/__bench/reference/api", {"Content-Type": h.get("Content-Type", "")}, api_body)
         cookie = {"Cookie": f"portal_session={m['customer']['session']}", "Accept": "text/html"}
         status, page_body, h = http("GET", u["page"], cookie)
         assert status == 200 and m["get_job"]["name"].encode() in page_body, (status, page_body[:300])
-        http("PUT", server.base + "/__bench/reference/page", {"Content-Type": h.get("Content-Type", "")}, page_body)
+        http("PUT", server.bench + "/__bench/reference/page", {"Content-Type": h.get("Content-Type", "")}, page_body)
         for name, body in (("api", api_body), ("page", page_body)):
-            status, ref, _ = http("GET", f"{server.base}/__bench/reference/{name}")
+            status, ref, _ = http("GET", f"{server.bench}/__bench/reference/{name}")
             assert status == 200 and len(ref) == len(body)
         status, body, _ = http("GET", u["list"], auth)
         listed = json.loads(body)["value"]
@@ -304,9 +310,9 @@ class Bench:
         u = self.urls(server.base, m)
         c = self.args.connections
         if what == "ref_api":
-            return wrk(f"{server.base}/__bench/reference/api", seconds, c)
+            return wrk(f"{server.bench}/__bench/reference/api", seconds, c)
         if what == "ref_page":
-            return wrk(f"{server.base}/__bench/reference/page", seconds, c)
+            return wrk(f"{server.bench}/__bench/reference/page", seconds, c)
         if what == "api_get":
             return wrk(u["api_get"], seconds, c, self.headers(m))
         if what == "page":

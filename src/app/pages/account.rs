@@ -7,6 +7,7 @@ use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::model::{TokenInfo, UserInfo};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use lifecycle::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -26,8 +27,12 @@ pub async fn account_overview() -> Result<AccountData, AppError> {
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let identity = require_user()?;
+    // Only the page that follows a plain form post creating a token has one (opened from the flash by
+    // `server::flash`, for this session only).
     let new_token = match &identity.via {
-        Via::Session { id_hash } => app.store.take_flash(id_hash).await?,
+        Via::Session { .. } => use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<crate::server::flash::FreshToken>().cloned())
+            .map(|t| t.0),
         Via::Token { .. } => None,
     };
     Ok(AccountData {
@@ -38,14 +43,37 @@ pub async fn account_overview() -> Result<AccountData, AppError> {
     })
 }
 
+/// What a password change did besides changing the password.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChanged {
+    /// API tokens revoked with it (when asked to).
+    pub tokens_revoked: u64,
+}
+
+impl PasswordChanged {
+    pub fn message(&self) -> String {
+        match self.tokens_revoked {
+            0 => "Password changed. Other sessions were signed out.".to_string(),
+            1 => "Password changed. Other sessions were signed out and 1 API token was revoked.".to_string(),
+            n => format!(
+                "Password changed. Other sessions were signed out and {n} API tokens were revoked."
+            ),
+        }
+    }
+}
+
+/// Changes the password; every other session ends, and with `revoke_tokens` ("on", the form's default) every
+/// API token of the account is revoked too (a password may be changed because it leaked, and tokens may have
+/// been made with it).
 #[server(endpoint = "change_password")]
 pub async fn change_password(
     current: String,
     new: String,
     confirm: String,
-) -> Result<(), AppError> {
+    revoke_tokens: Option<String>,
+) -> Result<PasswordChanged, AppError> {
     use crate::server::accounts::{reset_password, AccountError};
-    use crate::server::auth::{passwords, require_session, sessions};
+    use crate::server::auth::{busy, is_form_post, passwords, require_session, sessions};
     use crate::server::state::AppState;
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
@@ -55,7 +83,11 @@ pub async fn change_password(
         .account(identity.account_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if !passwords::verify(current, account.password_hash).await {
+    let right = {
+        let _turn = app.hashing.enter().await.map_err(|_| busy())?;
+        passwords::verify(current, account.password_hash).await
+    };
+    if !right {
         return Err(AppError::Rejected(Rejection::invalid(
             "current",
             "The current password is wrong",
@@ -68,13 +100,20 @@ pub async fn change_password(
         )));
     }
     let now = app.clock.now();
-    match reset_password(&app.store, account.id, &new, now).await {
+    match reset_password(&app.store, &app.hashing, account.id, &new, now).await {
         Ok(()) => {}
         Err(AccountError::Invalid(r)) => {
             return Err(AppError::Rejected(Rejection::invalid("new", r.message)));
         }
+        Err(AccountError::Busy) => return Err(busy()),
         Err(e) => return Err(AppError::Internal(e.to_string())),
     }
+    let tokens_revoked = if revoke_tokens.is_some_and(|v| !v.is_empty() && v != "off") {
+        app.store.revoke_all_tokens(account.id, now).await?
+    } else {
+        0
+    };
+    let done = PasswordChanged { tokens_revoked };
     let _ = app
         .store
         .audit(
@@ -82,17 +121,33 @@ pub async fn change_password(
             Some(account.id),
             &account.display_name,
             "password-changed",
-            "all sessions ended",
+            &format!("all sessions ended; {tokens_revoked} API token(s) revoked"),
             None,
         )
         .await;
     // Every session ended with the change; this browser continues in a fresh one.
-    let cookie = sessions::start(&app, account.id).await?;
+    let (cookie, session) = sessions::start_with_id(&app, account.id).await?;
     let response = expect_context::<leptos_axum::ResponseOptions>();
     if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
         response.append_header(axum::http::header::SET_COOKIE, v);
     }
-    Ok(())
+    // Without JavaScript the answer is a redirect back to the page: the page that follows says what was done.
+    if is_form_post() {
+        if let Ok(flash) = crate::server::flash::keep(
+            &app,
+            Some(session),
+            crate::app::flash::FlashKind::Notice,
+            ChangePassword::PATH,
+            &done.message(),
+        )
+        .await
+        {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&flash) {
+                response.append_header(axum::http::header::SET_COOKIE, v);
+            }
+        }
+    }
+    Ok(done)
 }
 
 #[server(endpoint = "create_token")]
@@ -119,10 +174,17 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
             None,
         )
         .await;
-    // Without JavaScript the reply is a redirect, so the page that follows shows the token once.
+    // Without JavaScript the reply is a redirect, so the page that follows shows the token once: it waits in
+    // the flash sealed with a pad that only this browser's cookie holds, for a few minutes at most.
     if is_form_post() {
         if let Via::Session { id_hash } = &identity.via {
-            app.store.set_flash(id_hash, &token).await?;
+            let cookie =
+                crate::server::flash::keep_token(&app, id_hash.clone(), CreateToken::PATH, &token)
+                    .await?;
+            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+                expect_context::<leptos_axum::ResponseOptions>()
+                    .append_header(axum::http::header::SET_COOKIE, v);
+            }
         }
     }
     Ok(token)
@@ -165,7 +227,14 @@ pub fn AccountPage() -> impl IntoView {
         Signal::derive(move || change.value().get().and_then(|r| r.err()));
     let create_error: FormError =
         Signal::derive(move || create.value().get().and_then(|r| r.err()));
-    let changed = move || matches!(change.value().get(), Some(Ok(())));
+    // What the change did: the action's answer, or (without JavaScript) the notice the server kept for this
+    // page.
+    let kept_notice = crate::app::flash::notice_for(ChangePassword::PATH);
+    let changed = move || match change.value().get() {
+        Some(Ok(done)) => Some(done.message()),
+        Some(Err(_)) => None,
+        None => kept_notice.clone(),
+    };
     let password_hint = format!(
         "At least {} characters. Signs you out everywhere else.",
         account_rules::PASSWORD_MIN
@@ -204,11 +273,15 @@ pub fn AccountPage() -> impl IntoView {
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <FormMessage error=change_error/>
-            {move || changed().then(|| view! { <p class="success" role="status" data-testid="password-changed">"Password changed. Other sessions were signed out."</p> })}
+            {move || changed().map(|message| view! { <p class="success" role="status" data-testid="password-changed">{message}</p> })}
             <ActionForm action=change attr:class="stack narrow">
                 <Field name="current" label="Current password" kind="password" autocomplete="current-password" required=true error=change_error/>
                 <Field name="new" label="New password" kind="password" autocomplete="new-password" required=true error=change_error hint=password_hint check=account_rules::password/>
                 <Field name="confirm" label="Repeat the new password" kind="password" autocomplete="new-password" required=true error=change_error/>
+                <div class="field checkbox">
+                    <input type="checkbox" id="field-revoke-tokens" name="revoke_tokens" value="on" checked=true/>
+                    <label for="field-revoke-tokens">"Also revoke all my API tokens (programs using them must get new ones)"</label>
+                </div>
                 <button type="submit" class="button primary">"Change password"</button>
             </ActionForm>
         </section>

@@ -10,13 +10,44 @@ use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-/// Where to go after signing in: a local path only, so the parameter cannot send users to another site.
+/// The longest `next` kept (characters).
+pub const NEXT_MAX: usize = 2048;
+
+/// Where to go after signing in: a path of this site, written only with characters a URL carries as they are
+/// (RFC 3986's unreserved and sub-delimiters, `:`, `@`, `/`, `?` and `%XX` escapes), so that it is a relative
+/// reference with no scheme or host, and a valid `Location` value, in every browser: no whitespace or control
+/// character (browsers drop tabs and newlines, turning `/<TAB>/evil.example` into `//evil.example`), no
+/// backslash (read as `/`), no `//` at the start (another host). Anything else goes to the jobs page.
 pub fn safe_next(next: Option<&str>) -> String {
+    fn is_url_safe(s: &str) -> bool {
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'%' => {
+                    let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+                    if !(hex(i + 1) && hex(i + 2)) {
+                        return false;
+                    }
+                    i += 3;
+                    continue;
+                }
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => {}
+                b'-' | b'.' | b'_' | b'~' => {}
+                b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'=' => {}
+                b':' | b'@' | b'/' | b'?' => {}
+                _ => return false,
+            }
+            i += 1;
+        }
+        true
+    }
     match next {
         Some(n)
-            if n.starts_with('/')
+            if n.len() <= NEXT_MAX
+                && n.starts_with('/')
                 && !n.starts_with("//")
-                && !n.contains('\\')
+                && is_url_safe(n)
                 && !n.starts_with("/api/") =>
         {
             n.to_string()
@@ -36,10 +67,12 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::server::auth::{is_form_post, limits, passwords, remote_addr, sessions};
+    use crate::server::auth::{busy, is_form_post, limits, passwords, remote_addr, sessions};
     use crate::server::state::AppState;
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
+    // Decided before anything else: whatever `next` says, the answer is a redirect to a path of this site.
+    let target = safe_next(next.as_deref());
     let email_key = account_rules::normalize_email(&email);
     let address = remote_addr();
     let now = app.clock.now();
@@ -62,14 +95,20 @@ pub async fn sign_in(
             if !is_form_post() {
                 let response = expect_context::<leptos_axum::ResponseOptions>();
                 response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
-                if let Ok(v) = axum::http::HeaderValue::from_str(&wait.num_seconds().to_string()) {
-                    response.insert_header(axum::http::header::RETRY_AFTER, v);
-                }
             }
+            crate::server::auth::retry_after(wait.num_seconds());
             return Err(AppError::form(
                 Rejection::not_allowed_field("email", limits::wait_message(wait)),
                 &echo,
             ));
+        }
+    };
+    // A turn at hashing, or a quick 503: parallel sign-ins queue for the cores instead of piling up.
+    let turn = match app.hashing.enter().await {
+        Ok(turn) => turn,
+        Err(_) => {
+            app.sign_in_limiter.withdrawn(&app.store, attempt).await?;
+            return Err(busy());
         }
     };
     let account = app.store.account_by_email(&email_key).await?;
@@ -80,6 +119,7 @@ pub async fn sign_in(
             false
         }
     };
+    drop(turn);
     // A failure keeps the place it took in the counts.
     let Some(account) = account.filter(|_| ok) else {
         let _ = app
@@ -121,7 +161,7 @@ pub async fn sign_in(
     if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
         response.append_header(axum::http::header::SET_COOKIE, v);
     }
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    crate::server::auth::redirect(&target);
     Ok(())
 }
 
@@ -133,8 +173,8 @@ pub async fn sign_up(
     password_confirm: String,
 ) -> Result<(), AppError> {
     use crate::model::Role;
-    use crate::server::accounts::{create_account, AccountError};
-    use crate::server::auth::{remote_addr, sessions};
+    use crate::server::accounts::{create_account, validate_new_account, AccountError};
+    use crate::server::auth::{busy, limits, remote_addr, retry_after, sessions};
     use crate::server::state::AppState;
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
@@ -142,6 +182,9 @@ pub async fn sign_up(
         ("display_name", display_name.as_str()),
         ("email", email.as_str()),
     ];
+    // Input checks first: they cost nothing and count against no limit.
+    validate_new_account(&display_name, &email, &password)
+        .map_err(|r| AppError::form(r, &echo))?;
     if password != password_confirm {
         return Err(AppError::form(
             Rejection::invalid("password_confirm", "The two passwords differ"),
@@ -149,8 +192,28 @@ pub async fn sign_up(
         ));
     }
     let now = app.clock.now();
+    let address = remote_addr();
+    let place = match app
+        .sign_in_limiter
+        .sign_up(&app.store, address.as_deref(), now)
+        .await?
+    {
+        Ok(place) => place,
+        Err(wait) => {
+            if !crate::server::auth::is_form_post() {
+                let response = expect_context::<leptos_axum::ResponseOptions>();
+                response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+            }
+            retry_after(wait.num_seconds());
+            return Err(AppError::form(
+                Rejection::not_allowed_field("email", limits::sign_up_wait_message(wait)),
+                &echo,
+            ));
+        }
+    };
     let account = match create_account(
         &app.store,
+        &app.hashing,
         Role::Customer,
         &display_name,
         &email,
@@ -171,9 +234,14 @@ pub async fn sign_up(
                 &echo,
             ))
         }
+        Err(AccountError::Busy) => {
+            app.sign_in_limiter
+                .withdraw_sign_up(&app.store, place)
+                .await?;
+            return Err(busy());
+        }
         Err(e) => return Err(AppError::Internal(e.to_string())),
     };
-    let address = remote_addr();
     let _ = app
         .store
         .audit(
@@ -190,7 +258,7 @@ pub async fn sign_up(
     if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
         response.append_header(axum::http::header::SET_COOKIE, v);
     }
-    leptos_axum::redirect("/jobs");
+    crate::server::auth::redirect("/jobs");
     Ok(())
 }
 
@@ -219,14 +287,21 @@ pub async fn sign_out() -> Result<(), AppError> {
     if let Ok(v) = axum::http::HeaderValue::from_str(&sessions::clear_cookie(&app)) {
         response.append_header(axum::http::header::SET_COOKIE, v);
     }
-    leptos_axum::redirect("/sign-in");
+    // Pages of the session the browser may still hold (a job page with its keys in the back/forward history
+    // or the disk cache) go with it. Only the cache: other cookies, such as a language choice, stay.
+    response.insert_header(
+        axum::http::HeaderName::from_static("clear-site-data"),
+        axum::http::HeaderValue::from_static("\"cache\""),
+    );
+    crate::server::auth::redirect("/sign-in");
     Ok(())
 }
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    let next = move || query.read().get("next");
+    // Only a `next` the server would follow goes back into the form.
+    let next = move || safe_next(query.read().get("next").as_deref());
     let action = ServerAction::<SignIn>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {
@@ -281,5 +356,23 @@ mod tests {
         assert_eq!(safe_next(Some("/\\evil.example")), "/jobs");
         assert_eq!(safe_next(Some("/api/sign_out")), "/jobs");
         assert_eq!(safe_next(None), "/jobs");
+    }
+
+    #[test]
+    fn next_is_only_a_plain_path_of_this_site() {
+        // What the review sent: browsers drop the tab and go to //evil.example.
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/jobs");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/jobs");
+        assert_eq!(safe_next(Some("/jobs\r\nSet-Cookie: x=1")), "/jobs");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/jobs");
+        assert_eq!(safe_next(Some("/%zz")), "/jobs");
+        assert_eq!(safe_next(Some("/jobs/é")), "/jobs");
+        assert_eq!(safe_next(Some("/jobs#top")), "/jobs");
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(NEXT_MAX)))), "/jobs");
+        assert_eq!(
+            safe_next(Some("/jobs?state=Shipping&q=a%20b")),
+            "/jobs?state=Shipping&q=a%20b"
+        );
+        assert_eq!(safe_next(Some("/staff/jobs/3?events=all")), "/staff/jobs/3?events=all");
     }
 }

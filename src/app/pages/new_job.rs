@@ -69,10 +69,10 @@ pub async fn create_job_as(
     if identity.role == Role::Staff {
         return Err(AppError::CustomerOnly);
     }
-    let echo = |r: Rejection| AppError::Form {
-        rejection: r,
-        values: job.echo(),
-    };
+    let echo = |r: Rejection| AppError::form_values(r, job.echo());
+    if let Some(too_many) = job.over_limits() {
+        return Err(echo(Rejection::invalid(&too_many.field, too_many.message)));
+    }
     let subscription = if job.subscription.trim().is_empty() {
         identity.subscriptions.first().cloned().unwrap_or_default()
     } else {
@@ -203,12 +203,14 @@ pub fn NewJobPage() -> impl IntoView {
                         // The tabs' query wins; otherwise the type the form had when it was posted.
                         let posted_type = typed.get("job[job_type]").and_then(|t| JobType::parse(&t));
                         let job_type = Signal::derive(move || asked_type().or(posted_type).unwrap_or(JobType::Import));
+                        // Whatever the echo or the URL says, within the lifecycle's limit: the count decides how
+                        // much this page renders.
                         let rows = typed
                             .get("job[drive_rows]")
                             .and_then(|n| n.parse::<usize>().ok())
                             .or_else(asked_rows)
                             .unwrap_or(1)
-                            .max(1);
+                            .clamp(1, validate::MAX_DRIVES);
                         view! {
                             <JobTypeTabs job_type/>
                             <JobFormView options create error typed job_type rows/>
@@ -420,7 +422,7 @@ fn DrivesSection(rows: RwSignal<usize>, error: FormError, typed: Typed) -> impl 
             <p class="field-error" data-field-error="properties.driveList" role="status">
                 {move || error.get().and_then(|e| e.field_message("properties.driveList"))}
             </p>
-            <For each=move || 0..rows.get() key=|i| *i let:i>
+            <For each=move || 0..rows.get().min(validate::MAX_DRIVES) key=|i| *i let:i>
                 {
                     let value = |key: &str| typed.get(&format!("job[drives][{i}][{key}]")).unwrap_or_default();
                     view! {

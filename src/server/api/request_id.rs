@@ -33,17 +33,14 @@ pub async fn request_ids(req: Request, next: impl AsyncFnOnce(Request) -> Respon
     let path = req.uri().path().to_string();
     let started = Instant::now();
     let mut response = arm_envelope(next(req).await, &path);
-    let client = client_id
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
+    let client = client_id.as_ref().and_then(|v| v.to_str().ok());
     if let Some(InternalDetail(detail)) = response.extensions_mut().remove::<InternalDetail>() {
         tracing::error!(
             target: "portal::api",
             request_id = %request_id,
-            client_request_id = %client,
+            client_request_id = ?client.unwrap_or("-"),
             %method,
-            %path,
+            path = ?path,
             %detail,
             "API request failed"
         );

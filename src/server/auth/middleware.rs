@@ -3,7 +3,7 @@
 
 use super::client_addr::client_address;
 use super::policy::{access, Access};
-use super::sessions::{clear_cookie, secret_from};
+use super::sessions::{clear_cookie, cookie_name, secret_from, Ambiguous};
 use super::tokens::sha256_hex;
 use super::{Identity, Via};
 use crate::error::AppError;
@@ -90,7 +90,24 @@ pub async fn identify(
     let now = app.clock.now();
     let token = bearer(req.headers());
     let secret = match token {
-        None => secret_from(req.headers()),
+        None => match secret_from(req.headers(), cookie_name(app)) {
+            Ok(secret) => secret,
+            // Two session cookies: one was planted (a parent domain's, or one with a path of its own), and
+            // choosing either could put the browser in a session of someone else's choosing.
+            Err(Ambiguous) => {
+                tracing::warn!(path = ?req.uri().path(), "two session cookies refused");
+                let mut refused = (
+                    StatusCode::BAD_REQUEST,
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    "This request carries two session cookies. Clear this site's cookies and sign in again.",
+                )
+                    .into_response();
+                if let Ok(v) = HeaderValue::from_str(&clear_cookie(app)) {
+                    refused.headers_mut().append(header::SET_COOKIE, v);
+                }
+                return refused;
+            }
+        },
         Some(_) => None,
     };
     let mut identity: Option<Identity> = None;
@@ -141,7 +158,7 @@ pub async fn identify(
 
     if is_unsafe(req.method()) && token.is_none() {
         if let Err(reason) = same_origin(req.headers(), secret.is_some()) {
-            tracing::warn!(path = %req.uri().path(), reason, "CSRF check failed");
+            tracing::warn!(path = ?req.uri().path(), reason, "CSRF check failed");
             return (StatusCode::FORBIDDEN, reason).into_response();
         }
     }
@@ -248,8 +265,11 @@ pub async fn error_status(req: Request, next: impl AsyncFnOnce(Request) -> Respo
 }
 
 /// Headers every response carries. HTML pages set their own Content-Security-Policy with the render's nonce
-/// (see `app::shell`); everything else gets a policy that allows nothing. Names are the `http` crate's parsed
-/// constants: a name given as text is parsed again on every lookup and insert, and this runs for every request.
+/// (see `app::shell`); everything else gets a policy that allows nothing. Nothing the portal answers may be
+/// kept by a browser or a proxy (`Cache-Control: no-store`): pages show BitLocker keys and new API tokens,
+/// and a page kept on disk or in the back/forward history would outlive its session. Only the static files
+/// set a caching policy of their own, which stays. Names are the `http` crate's parsed constants: a name given
+/// as text is parsed again on every lookup and insert, and this runs for every request.
 pub async fn security_headers(
     req: Request,
     next: impl AsyncFnOnce(Request) -> Response,
@@ -265,6 +285,7 @@ pub async fn security_headers(
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; frame-ancestors 'none'",
         ),
+        (header::CACHE_CONTROL, "no-store"),
     ];
     let mut response = next(req).await;
     let h = response.headers_mut();

@@ -143,6 +143,40 @@ pub fn is_form_post() -> bool {
     })
 }
 
+/// Sends the caller of the current server function to `path` (a redirect for a plain form post, the server
+/// function client's redirect header otherwise). Unlike `leptos_axum::redirect`, a target that is not a valid
+/// header value is never a panic: the caller goes to the jobs page instead.
+pub fn redirect(path: &str) {
+    let target = if axum::http::HeaderValue::from_str(path).is_ok() {
+        path
+    } else {
+        tracing::warn!(target = ?path, "refused redirect target");
+        "/jobs"
+    };
+    leptos_axum::redirect(target);
+}
+
+/// Tells a program (not a plain form post, which is redirected back to its form) how long to wait:
+/// `Retry-After` in whole seconds.
+pub fn retry_after(seconds: i64) {
+    if is_form_post() {
+        return;
+    }
+    if let (Some(response), Ok(v)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        axum::http::HeaderValue::from_str(&seconds.max(1).to_string()),
+    ) {
+        response.insert_header(axum::http::header::RETRY_AFTER, v);
+    }
+}
+
+/// The server is too busy hashing passwords: 503 with `Retry-After` for programs (the status comes from
+/// `AppError::Busy`).
+pub fn busy() -> AppError {
+    retry_after(1);
+    AppError::Busy
+}
+
 pub fn require_user() -> Result<Identity, AppError> {
     current().ok_or(AppError::Unauthenticated)
 }

@@ -1,15 +1,37 @@
 //! Browser sessions: a random id in an `HttpOnly; SameSite=Lax` cookie (plus `Secure` over TLS), its SHA-256
 //! in the database, an idle expiry that slides with use, a fresh id at every sign-in.
+//!
+//! Over TLS (`secure-cookies`) the cookie is `__Host-portal_session`: browsers accept that name only from this
+//! very host, `Secure`, with `Path=/` and no `Domain`, so a neighbouring subdomain cannot plant a session of
+//! its choosing. A request carrying two session cookies is refused rather than guessed at.
 
 use super::tokens::{random_secret, sha256_hex};
 use crate::server::state::AppState;
 use crate::server::store::StoreResult;
 use axum::http::HeaderMap;
 
+/// The session cookie's name without TLS.
 pub const COOKIE: &str = "portal_session";
+/// Its name with `secure-cookies`.
+pub const SECURE_COOKIE: &str = "__Host-portal_session";
+
+/// The session cookie's name under this configuration.
+pub fn cookie_name(app: &AppState) -> &'static str {
+    if app.config.secure_cookies {
+        SECURE_COOKIE
+    } else {
+        COOKIE
+    }
+}
 
 /// Starts a session for `account_id`; returns the `Set-Cookie` header value.
 pub async fn start(app: &AppState, account_id: i64) -> StoreResult<String> {
+    Ok(start_with_id(app, account_id).await?.0)
+}
+
+/// Starts a session for `account_id`; returns the `Set-Cookie` header value and the session's id hash (what
+/// a one-time message for its next page is bound to).
+pub async fn start_with_id(app: &AppState, account_id: i64) -> StoreResult<(String, String)> {
     let secret = random_secret();
     let now = app.clock.now();
     let expires = now + app.config.session_idle.delta();
@@ -22,7 +44,7 @@ pub async fn start(app: &AppState, account_id: i64) -> StoreResult<String> {
             expires,
         )
         .await?;
-    Ok(set_cookie(app, &secret))
+    Ok((set_cookie(app, &secret), sha256_hex(&secret)))
 }
 
 /// A session cookie (no `Max-Age`: the browser keeps it until closed; the server enforces the idle expiry).
@@ -32,7 +54,10 @@ pub fn set_cookie(app: &AppState, secret: &str) -> String {
     } else {
         ""
     };
-    format!("{COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax{secure}")
+    format!(
+        "{}={secret}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(app)
+    )
 }
 
 pub fn clear_cookie(app: &AppState) -> String {
@@ -41,20 +66,38 @@ pub fn clear_cookie(app: &AppState) -> String {
     } else {
         ""
     };
-    format!("{COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        cookie_name(app)
+    )
 }
 
-/// The session secret from the request's cookies, if any.
-pub fn secret_from(headers: &HeaderMap) -> Option<String> {
-    headers
+/// The request carried more than one cookie of one name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ambiguous;
+
+/// The value of the cookie `name` in the request, if any (empty values count as none); `Ambiguous` when the
+/// request carries it more than once (another site's cookie for a parent domain, or a path of its own,
+/// would otherwise decide which session the request belongs to).
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Result<Option<String>, Ambiguous> {
+    let mut found = headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.trim().to_string())
-        .filter(|v| !v.is_empty())
+        .filter(|(n, _)| *n == name)
+        .map(|(_, value)| value.trim().to_string());
+    let first = found.next();
+    if found.next().is_some() {
+        return Err(Ambiguous);
+    }
+    Ok(first.filter(|v| !v.is_empty()))
+}
+
+/// The session secret from the request's cookies, if any.
+pub fn secret_from(headers: &HeaderMap, name: &str) -> Result<Option<String>, Ambiguous> {
+    cookie_value(headers, name)
 }
 
 #[cfg(test)]
@@ -69,10 +112,25 @@ mod tests {
             "cookie",
             HeaderValue::from_static("theme=dark; portal_session=abc123; x=1"),
         );
-        assert_eq!(secret_from(&h).as_deref(), Some("abc123"));
+        assert_eq!(secret_from(&h, COOKIE), Ok(Some("abc123".into())));
+        assert_eq!(secret_from(&h, SECURE_COOKIE), Ok(None));
         let mut h = HeaderMap::new();
         h.append("cookie", HeaderValue::from_static("portal_session="));
-        assert_eq!(secret_from(&h), None);
-        assert_eq!(secret_from(&HeaderMap::new()), None);
+        assert_eq!(secret_from(&h, COOKIE), Ok(None));
+        assert_eq!(secret_from(&HeaderMap::new(), COOKIE), Ok(None));
+    }
+
+    #[test]
+    fn two_session_cookies_are_ambiguous() {
+        let mut h = HeaderMap::new();
+        h.append(
+            "cookie",
+            HeaderValue::from_static("__Host-portal_session=mine; __Host-portal_session=planted"),
+        );
+        assert_eq!(secret_from(&h, SECURE_COOKIE), Err(Ambiguous));
+        let mut h = HeaderMap::new();
+        h.append("cookie", HeaderValue::from_static("portal_session=a"));
+        h.append("cookie", HeaderValue::from_static("portal_session=b"));
+        assert_eq!(secret_from(&h, COOKIE), Err(Ambiguous));
     }
 }

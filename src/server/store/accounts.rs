@@ -132,6 +132,17 @@ impl Store {
         row.as_ref().map(account).transpose()
     }
 
+    /// How many accounts have an email other than `emails` (two at most).
+    pub async fn count_accounts_except(&self, emails: &[&str; 2]) -> StoreResult<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE email <> $1 AND email <> $2")
+                .bind(emails[0])
+                .bind(emails[1])
+                .fetch_one(&self.pool)
+                .await?,
+        )
+    }
+
     pub async fn accounts(&self) -> StoreResult<Vec<Account>> {
         let rows = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS} FROM accounts a ORDER BY a.id"
@@ -355,33 +366,6 @@ impl Store {
         Ok(())
     }
 
-    /// Leaves a one-time message for the session's next page.
-    pub async fn set_flash(&self, id_hash: &str, text: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE sessions SET flash = $1 WHERE id_hash = $2")
-            .bind(text)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Reads and clears the session's one-time message.
-    pub async fn take_flash(&self, id_hash: &str) -> StoreResult<Option<String>> {
-        let text: Option<Option<String>> =
-            sqlx::query_scalar("SELECT flash FROM sessions WHERE id_hash = $1")
-                .bind(id_hash)
-                .fetch_optional(&self.pool)
-                .await?;
-        let text = text.flatten();
-        if text.is_some() {
-            sqlx::query("UPDATE sessions SET flash = NULL WHERE id_hash = $1")
-                .bind(id_hash)
-                .execute(&self.pool)
-                .await?;
-        }
-        Ok(text)
-    }
-
     pub async fn session_count(&self, account_id: i64) -> StoreResult<i64> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE account_id = $1")
@@ -462,7 +446,18 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// The live token with this hash, with its account.
+    /// Revokes every live token of the account (a password change may); returns how many.
+    pub async fn revoke_all_tokens(&self, account_id: i64, now: Timestamp) -> StoreResult<u64> {
+        Ok(sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE account_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(millis(now))
+        .bind(account_id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected())
+    }
+
     /// Whether the API token still exists unrevoked (a primary-key read).
     pub async fn token_alive(&self, token_id: i64) -> StoreResult<bool> {
         let live: Option<i64> =
@@ -473,6 +468,7 @@ impl Store {
         Ok(live.is_some())
     }
 
+    /// The live token with this hash, with its account.
     pub async fn token(&self, token_hash: &str) -> StoreResult<Option<TokenRecord>> {
         let row = sqlx::query(&format!(
             "SELECT {ACCOUNT_COLUMNS}, t.id AS token_id, t.name AS token_name, t.last_used_at \

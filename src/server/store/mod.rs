@@ -6,6 +6,7 @@ mod accounts;
 mod cache_tests;
 mod console;
 mod credentials;
+mod flashes;
 mod history;
 mod intakes;
 mod job_documents;
@@ -19,8 +20,10 @@ mod tests;
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
 pub use console::{StaffJobFilter, StaffRow};
 pub use credentials::{Principal, SessionIdentity, TokenIdentity};
+pub use flashes::StoredFlash;
 pub use history::Paths;
 pub use intakes::{StoredIntake, StoredIntakeEvent};
+pub use limits::{Backoff, Bucket};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
 
@@ -125,7 +128,8 @@ impl Store {
             Backend::Sqlite
         } else {
             return Err(StoreError::Corrupt(format!(
-                "unsupported database URL '{url}': use sqlite://… or postgres://…"
+                "unsupported database URL '{}': use sqlite://… or postgres://…",
+                crate::server::config::redacted_url(url)
             )));
         };
         let (url, sqlite_path) = match backend {

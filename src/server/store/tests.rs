@@ -807,6 +807,7 @@ async fn search_finds_jobs_by_name_prefix_tracking_number_drive_serial_and_custo
     let s = Settings::default();
     crate::server::accounts::create_account(
         &store,
+        &Default::default(),
         crate::model::Role::Customer,
         "Casey",
         "casey@example.com",
@@ -931,6 +932,7 @@ async fn sessions_and_tokens_are_alive_until_ended_expired_or_revoked() {
     let (store, _dir) = temp_store().await;
     let (account, _) = crate::server::accounts::create_account(
         &store,
+        &Default::default(),
         crate::model::Role::Customer,
         "Lee Live",
         "lee@example.com",

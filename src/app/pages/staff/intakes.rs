@@ -69,6 +69,13 @@ pub async fn staff_record_intake(
         ("notes", notes.as_str()),
     ];
     let refuse = |r: lifecycle::Rejection| AppError::form(for_form(r), &echo);
+    let drive_ids_typed = split_ids(&drive_ids);
+    if let Some(m) = super::ops::too_many_drives(drive_ids_typed.len()) {
+        return Err(AppError::form(
+            lifecycle::Rejection::invalid("drive_ids", m),
+            &echo,
+        ));
+    }
     // The job the package names, if it can be found.
     let job = match job_id {
         Some(id) => Some(app.store.job(id).await?.ok_or(AppError::NotFound)?),
@@ -92,7 +99,7 @@ pub async fn staff_record_intake(
             .unwrap_or(carrier_name.trim())
             .to_string(),
         tracking_number: tracking_number.trim().to_string(),
-        drive_ids: split_ids(&drive_ids),
+        drive_ids: drive_ids_typed,
         notes: notes.trim().to_string(),
     };
     check(validate_new_intake(&new)).map_err(refuse)?;

@@ -21,6 +21,19 @@ pub fn split_ids(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The most drive serials one package form takes: a job's drives (the lifecycle's `MAX_DRIVES`) and as many
+/// again that arrived without being declared. A typed list is read whole only within it.
+pub const MAX_PACKAGE_DRIVES: usize = 2 * lifecycle::validate::MAX_DRIVES;
+
+/// Why a list of `n` serials is refused, if it is longer than a package holds.
+pub fn too_many_drives(n: usize) -> Option<String> {
+    (n > MAX_PACKAGE_DRIVES).then(|| {
+        format!(
+            "A package holds at most {MAX_PACKAGE_DRIVES} drives here (got {n}); record the others separately"
+        )
+    })
+}
+
 #[cfg(feature = "ssr")]
 use crate::server::console::{invalid, operate};
 #[cfg(feature = "ssr")]
@@ -42,13 +55,18 @@ pub async fn staff_package_intake(
     let extra = extra.unwrap_or_default();
     let mut found = found;
     found.extend(split_ids(&found_text));
+    let extra_ids = split_ids(&extra);
+    let echo = [("found_text", found_text.as_str()), ("extra", extra.as_str())];
+    if let Some(m) = too_many_drives(found.len() + extra_ids.len()) {
+        return Err(invalid("found_text", &m, &echo));
+    }
     operate(
         id,
         &op(OperatorCommand::PackageIntake {
             found,
-            extra: split_ids(&extra),
+            extra: extra_ids,
         }),
-        &[("found_text", &found_text), ("extra", &extra)],
+        &echo,
     )
     .await
 }
