@@ -78,9 +78,29 @@ pub fn page_flash() -> Option<PageFlash> {
     }
 }
 
-/// Provides this page's message to the forms below (called once, by `App`).
+/// Provides this page's message to the forms below (called once, inside the router, by the layout). The
+/// message belongs to the page the server rendered: once the hydrated app navigates elsewhere, it is
+/// forgotten, so a form met again later starts clean.
 pub fn provide_page_flash() {
-    match page_flash() {
+    provide_flash(page_flash());
+    let Some(owner) = Owner::current() else {
+        return;
+    };
+    let location = leptos_router::hooks::use_location();
+    let first = (
+        location.pathname.get_untracked(),
+        location.search.get_untracked(),
+    );
+    Effect::new(move |_| {
+        let now = (location.pathname.get(), location.search.get());
+        if now != first {
+            owner.with(|| provide_flash(None));
+        }
+    });
+}
+
+fn provide_flash(flash: Option<PageFlash>) {
+    match flash {
         Some(PageFlash {
             kind: FlashKind::Echo,
             form,
@@ -91,7 +111,14 @@ pub fn provide_page_flash() {
             form,
             text,
         }) => provide_context(PageNotice { form, text }),
-        None => {}
+        // Nothing (any more): contexts that match no form.
+        None => {
+            provide_context(ServerActionError::new("", ""));
+            provide_context(PageNotice {
+                form: String::new(),
+                text: String::new(),
+            });
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod resource;
 pub mod routes;
 
 use components::layout::Layout;
+use flash::FlashMeta;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -47,7 +48,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <flash::FlashMeta/>
+                <FlashMeta/>
                 <MetaTags/>
             </head>
             <body>
@@ -60,8 +61,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // A form refused without JavaScript shows its error (and what was typed) from the server's flash only.
-    flash::provide_page_flash();
     // Lets tests (and curious users) tell a hydrated page from plain server-rendered HTML.
     Effect::new(|_| {
         if let Some(body) = document().body() {

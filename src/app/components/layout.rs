@@ -9,6 +9,8 @@ use leptos_router::components::A;
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    // A form refused without JavaScript shows its error (and what was typed) from the server's flash only.
+    crate::app::flash::provide_page_flash();
     let user = resource(|| (), |_| current_user());
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
