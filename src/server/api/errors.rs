@@ -158,6 +158,11 @@ impl ApiError {
                 "AuthorizationFailed",
                 AppError::SessionRequired.to_string(),
             ),
+            AppError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServerBusy",
+                AppError::Busy.to_string(),
+            ),
             AppError::Internal(m) => ApiError::internal(m),
             AppError::ServerFn(e) => ApiError::internal(e.to_string()),
         }
