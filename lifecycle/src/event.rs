@@ -186,6 +186,13 @@ impl EventKind {
         }
     }
 
+    /// Whether this event, applied to a job in `state_before`, restarts the `Creating` expiry: any accepted
+    /// update while `Creating` does (reference §8), one event per request.
+    pub fn renews_expiry(&self, state_before: Option<JobState>) -> bool {
+        matches!(self, EventKind::PropertiesUpdated { .. })
+            && state_before == Some(JobState::Creating)
+    }
+
     /// The drive this event is about, for the timeline's job/drive filter.
     pub fn drive_id(&self) -> Option<&str> {
         match self {
@@ -233,7 +240,11 @@ impl EventKind {
                 if patch.tags.is_some() {
                     fields.push("tags");
                 }
-                let mut line = format!("Updated {}", fields.join(", "));
+                let mut line = if fields.is_empty() {
+                    "Update received that changes no field".to_string()
+                } else {
+                    format!("Updated {}", fields.join(", "))
+                };
                 if let Some(p) = &patch.delivery_package {
                     line.push_str(&format!(" (tracking number {} via {})", p.tracking_number, p.carrier_name));
                 }
