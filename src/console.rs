@@ -123,14 +123,21 @@ pub fn event_details(kind: &EventKind) -> Vec<(String, String)> {
             }
             out
         }
-        EventKind::CancellationRequested { completed } => vec![d(
-            "Effect",
-            if *completed {
-                "ended at once".into()
-            } else {
-                "drives return uncopied".into()
-            },
-        )],
+        EventKind::CancellationRequested { completed, reason } => {
+            let mut out = vec![d(
+                "Effect",
+                if *completed {
+                    "ended at once".into()
+                } else {
+                    "drives return uncopied".into()
+                },
+            )];
+            if let Some(reason) = reason {
+                out.push(d("Cancelled by", "operations".into()));
+                out.push(d("Reason", reason.clone()));
+            }
+            out
+        }
         EventKind::Deleted { reason } => vec![d("Reason", reason.describe().into())],
         EventKind::PackageReceived {
             found,
@@ -198,10 +205,27 @@ pub fn event_details(kind: &EventKind) -> Vec<(String, String)> {
         EventKind::JobFaulted { reason } | EventKind::DriveFaulted { reason, .. } => {
             vec![d("Reason", reason.clone())]
         }
-        EventKind::JobResolved { to, resolution } => vec![
-            d("Resolved to", to.as_str().into()),
-            d("Resolution", resolution.clone()),
-        ],
+        EventKind::JobResolved {
+            to,
+            resolution,
+            timer_shift_seconds,
+            received,
+        } => {
+            let mut out = vec![
+                d("Resolved to", to.as_str().into()),
+                d("Resolution", resolution.clone()),
+            ];
+            if *timer_shift_seconds > 0 {
+                out.push(d(
+                    "Deadline moved by",
+                    lifecycle::Span::seconds(*timer_shift_seconds).to_string(),
+                ));
+            }
+            if !received.is_empty() {
+                out.push(d("Late drives received", list(received)));
+            }
+            out
+        }
         EventKind::DriveResolved { to, resolution, .. } => vec![
             d("Resolved to", to.label().into()),
             d("Resolution", resolution.clone()),
@@ -236,10 +260,26 @@ pub fn event_details(kind: &EventKind) -> Vec<(String, String)> {
             d("Never received", list(never_received)),
             d("Closes on", iso(*abandon_deadline)),
         ],
+        EventKind::LaterPackageReceived { found, extra } => {
+            vec![d("Found", list(found)), d("Extra", list(extra))]
+        }
+        EventKind::ReturnAddressReported {
+            reason,
+            destroy_deadline,
+        } => vec![
+            d("Reason", reason.clone()),
+            d("Destroyed on", iso(*destroy_deadline)),
+        ],
+        EventKind::ReturnProblemReported { description } => {
+            vec![d("Customer's report", description.clone())]
+        }
+        EventKind::ReturnProblemResolved { note } => vec![d("Resolution", note.clone())],
         EventKind::MarkedShipping
         | EventKind::DriveArrived { .. }
+        | EventKind::DriveArrivalHeld { .. }
         | EventKind::CopyStarted { .. }
-        | EventKind::ShipmentAbandoned => Vec::new(),
+        | EventKind::ShipmentAbandoned
+        | EventKind::DrivesDestroyed => Vec::new(),
     }
 }
 

@@ -76,6 +76,10 @@ pub struct ActionsView {
     /// When cancelling and deleting are possible at all.
     pub cancel_rule: String,
     pub delete_rule: String,
+    /// Reporting that the drives shipped back did not arrive or arrived damaged.
+    pub report_problem: Permission,
+    /// The customer's open report about the returned drives, if any.
+    pub return_problem: Option<String>,
 }
 
 /// One drive's row.

@@ -189,3 +189,40 @@ test('an intake deadline fired by the sweep reaches open intake and queue pages'
   await watcher.close();
   await queue.close();
 });
+
+test('an operator cancels an overdue shipment; it ends Completed at the abandonment deadline', async ({ page, browser }, testInfo) => {
+  const staff = new ConsolePage(page, testInfo);
+  const { id } = await staff.createTestJob('shipping');
+  // Before the package is overdue, and under the default window, cancelling is open to operations too.
+  await expect(staff.jobOp('cancel-job')).toHaveAttribute('data-allowed', 'true');
+  await staff.advanceClock(14, 1);
+  await staff.openJob(id);
+  await expect(page.getByTestId('job-attention')).toContainText('Package overdue');
+
+  const cancel = await staff.openJobOp('cancel-job');
+  await expect(cancel.getByTestId('cancel-effect')).toContainText('returned uncopied');
+  // A reason is required.
+  await cancel.getByRole('button', { name: 'Cancel the job' }).click();
+  await expect(staff.jobOp('cancel-job').locator('[data-field-error="reason"]')).toContainText('required');
+  await staff.jobOp('cancel-job').getByLabel('Reason').fill('Customer phoned: the package was lost in transit');
+  await staff.jobOp('cancel-job').getByRole('button', { name: 'Cancel the job' }).click();
+  const event = staff.events('cancellationRequested');
+  await expect(event.getByTestId('event-what')).toContainText('Cancelled by operations');
+  await expect(event.getByTestId('event-what')).toContainText('lost in transit');
+  await expect(event.getByTestId('event-actor')).toContainText('Sam Staff');
+  await expect(staff.jobOp('cancel-job')).toHaveAttribute('data-allowed', 'false');
+
+  const customer = await customerContext(browser, testInfo);
+  await customer.page.goto(`/jobs/${id}`);
+  await expect(customer.page.getByTestId('cancelled-badge').first()).toBeVisible();
+
+  // Nothing arrives: at the abandonment deadline a cancelled job ends Completed, not Closed.
+  await staff.advanceClock(30, 1);
+  await staff.openJob(id);
+  await staff.expectState('Completed');
+  await expect(staff.events('shipmentAbandoned')).toHaveCount(1);
+  await customer.page.reload();
+  await expect(customer.page.getByTestId('job-state').first()).toHaveText('Completed');
+  await expect(customer.page.locator('[data-notice="cancelled-shipment-ended"]')).toBeVisible();
+  await customer.context.close();
+});

@@ -4,9 +4,11 @@
 
 use crate::decide::{
     can_cancel, can_correct_return_address, can_delete, can_edit, can_extend_shipping_wait,
-    can_fault_drive, can_fault_job, can_mark_shipping, can_note_unmatched_intake, can_package,
-    can_receive_late, can_report_progress, can_ship_back, can_start_copy, can_take_intake,
-    drive_resolution_targets, job_resolution_targets, require_not_faulted, EditableField,
+    can_fault_drive, can_fault_job, can_mark_shipping, can_note_unmatched_intake,
+    can_operator_cancel, can_package, can_receive_late, can_report_progress,
+    can_report_return_address, can_report_return_problem, can_resolve_return_problem,
+    can_ship_back, can_start_copy, can_take_intake, drive_resolution_targets,
+    job_resolution_targets, require_not_faulted, EditableField,
 };
 use crate::job::{Drive, Job};
 use crate::rejection::Rejection;
@@ -23,10 +25,12 @@ pub enum CustomerAction {
     MarkShipping,
     Cancel,
     Delete,
+    /// Report that the drives shipped back did not arrive or arrived damaged.
+    ReportReturnProblem,
 }
 
 impl CustomerAction {
-    pub const ALL: [CustomerAction; 8] = [
+    pub const ALL: [CustomerAction; 9] = [
         CustomerAction::EditDeliveryPackage,
         CustomerAction::EditReturnAddress,
         CustomerAction::EditReturnShipping,
@@ -35,6 +39,7 @@ impl CustomerAction {
         CustomerAction::MarkShipping,
         CustomerAction::Cancel,
         CustomerAction::Delete,
+        CustomerAction::ReportReturnProblem,
     ];
 
     pub fn label(self) -> &'static str {
@@ -47,6 +52,7 @@ impl CustomerAction {
             CustomerAction::MarkShipping => "Mark as shipped",
             CustomerAction::Cancel => "Cancel job",
             CustomerAction::Delete => "Delete job",
+            CustomerAction::ReportReturnProblem => "Report a problem with the returned drives",
         }
     }
 }
@@ -110,6 +116,7 @@ pub fn customer_action(
             CustomerAction::MarkShipping => can_mark_shipping(job),
             CustomerAction::Cancel => can_cancel(job, settings),
             CustomerAction::Delete => can_delete(job),
+            CustomerAction::ReportReturnProblem => can_report_return_problem(job),
         }
     };
     Availability::from(action, result)
@@ -133,10 +140,13 @@ pub enum JobOperation {
     ResolveJob,
     CorrectReturnAddress,
     ExtendShippingWait,
+    CancelJob,
+    ReportReturnAddress,
+    ResolveReturnProblem,
 }
 
 impl JobOperation {
-    pub const ALL: [JobOperation; 7] = [
+    pub const ALL: [JobOperation; 10] = [
         JobOperation::PackageIntake,
         JobOperation::PackageJob,
         JobOperation::ShipBack,
@@ -144,6 +154,9 @@ impl JobOperation {
         JobOperation::ResolveJob,
         JobOperation::CorrectReturnAddress,
         JobOperation::ExtendShippingWait,
+        JobOperation::CancelJob,
+        JobOperation::ReportReturnAddress,
+        JobOperation::ResolveReturnProblem,
     ];
 }
 
@@ -161,7 +174,7 @@ fn exists(job: &Job) -> Result<(), Rejection> {
     }
 }
 
-pub fn job_operations(job: &Job) -> Vec<Availability<JobOperation>> {
+pub fn job_operations(job: &Job, settings: &Settings) -> Vec<Availability<JobOperation>> {
     JobOperation::ALL
         .into_iter()
         .map(|op| {
@@ -183,6 +196,15 @@ pub fn job_operations(job: &Job) -> Vec<Availability<JobOperation>> {
                 }
                 JobOperation::ExtendShippingWait => {
                     active().and_then(|_| can_extend_shipping_wait(job))
+                }
+                JobOperation::CancelJob => {
+                    active().and_then(|_| can_operator_cancel(job, settings))
+                }
+                JobOperation::ReportReturnAddress => {
+                    active().and_then(|_| can_report_return_address(job))
+                }
+                JobOperation::ResolveReturnProblem => {
+                    active().and_then(|_| can_resolve_return_problem(job))
                 }
             };
             Availability::from(op, result)
@@ -219,7 +241,8 @@ pub fn drive_operations(job: &Job, drive: &Drive) -> Vec<Availability<DriveOpera
         .map(|op| {
             let active = || active(job);
             let result = match op {
-                DriveOperation::ReceiveLate => active().and_then(|_| can_receive_late(job, id)),
+                // A late drive is recorded even while the job is Faulted (received on resolution).
+                DriveOperation::ReceiveLate => exists(job).and_then(|_| can_receive_late(job, id)),
                 DriveOperation::StartCopy => active().and_then(|_| can_start_copy(job, id)),
                 DriveOperation::ReportProgress | DriveOperation::Finish => {
                     active().and_then(|_| can_report_progress(job, id))

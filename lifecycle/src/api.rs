@@ -56,7 +56,10 @@ pub fn update_commands(
             ))
         }
     };
-    if !patch.is_empty() {
+    // An update that changes nothing is still an update: while Creating it restarts the expiry (reference
+    // §8), once, unless the request also marks the job shipped or cancels it (which end Creating).
+    let renews = job.state == JobState::Creating && !ship && request.cancel_requested != Some(true);
+    if !patch.is_empty() || renews {
         commands.push(CustomerCommand::UpdateProperties(patch));
     }
     if ship {

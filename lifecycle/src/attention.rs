@@ -33,10 +33,14 @@ pub enum AttentionKind {
     ExtraDrivesWaiting,
     /// A `Creating` job that will be deleted soon.
     CreatingExpiresSoon,
+    /// The return address was reported wrong: waiting for a corrected one before the destruction deadline.
+    ReturnAddressReported,
+    /// The customer reports that the drives shipped back did not arrive or arrived damaged.
+    ReturnProblem,
 }
 
 impl AttentionKind {
-    pub const ALL: [AttentionKind; 7] = [
+    pub const ALL: [AttentionKind; 9] = [
         AttentionKind::JobFaulted,
         AttentionKind::DriveFaulted,
         AttentionKind::ShippingOverdue,
@@ -44,6 +48,8 @@ impl AttentionKind {
         AttentionKind::ReturnAddressMissing,
         AttentionKind::ExtraDrivesWaiting,
         AttentionKind::CreatingExpiresSoon,
+        AttentionKind::ReturnAddressReported,
+        AttentionKind::ReturnProblem,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +61,8 @@ impl AttentionKind {
             AttentionKind::ReturnAddressMissing => "return-address-missing",
             AttentionKind::ExtraDrivesWaiting => "extra-drives-waiting",
             AttentionKind::CreatingExpiresSoon => "creating-expires-soon",
+            AttentionKind::ReturnAddressReported => "return-address-reported",
+            AttentionKind::ReturnProblem => "return-problem",
         }
     }
 
@@ -71,6 +79,8 @@ impl AttentionKind {
             AttentionKind::ReturnAddressMissing => "No valid return address",
             AttentionKind::ExtraDrivesWaiting => "Extra drives to return",
             AttentionKind::CreatingExpiresSoon => "Expires soon",
+            AttentionKind::ReturnAddressReported => "Return address reported wrong",
+            AttentionKind::ReturnProblem => "Returned drives problem",
         }
     }
 }
@@ -105,7 +115,29 @@ pub fn has_valid_return_address(job: &Job) -> bool {
 /// Every situation of the job, due or not yet due, in queue order.
 pub fn attention_candidates(job: &Job, settings: &Settings) -> Vec<AttentionItem> {
     let mut items = Vec::new();
-    if job.is_deleted() || job.state.is_terminal() {
+    if job.is_deleted() {
+        return items;
+    }
+    if let Some(problem) = &job.return_problem {
+        items.push(AttentionItem {
+            kind: AttentionKind::ReturnProblem,
+            since: problem.reported_at,
+            deadline: None,
+            drive_id: None,
+            summary: format!(
+                "The customer reports a problem with the returned drives: {}",
+                problem.description
+            ),
+            next_step: match &job.return_package {
+                Some(p) => format!(
+                    "Check the return shipment with {} (tracking number {}), contact the customer, then resolve the report with a note",
+                    p.carrier_name, p.tracking_number
+                ),
+                None => "Contact the customer, then resolve the report with a note".into(),
+            },
+        });
+    }
+    if job.state.is_terminal() {
         return items;
     }
     let effective = job.effective_state();
@@ -165,7 +197,19 @@ pub fn attention_candidates(job: &Job, settings: &Settings) -> Vec<AttentionItem
             });
         }
     }
-    if matches!(effective, JobState::Transferring | JobState::Packaging)
+    if let Some(report) = &job.return_address_report {
+        items.push(AttentionItem {
+            kind: AttentionKind::ReturnAddressReported,
+            since: report.reported_at,
+            deadline: Some(report.destroy_deadline),
+            drive_id: None,
+            summary: format!("Return address reported wrong: {}", report.reason),
+            next_step: format!(
+                "The customer is asked for a corrected address on their job page; contact them and correct it once you have it. The drives are securely destroyed on {} otherwise",
+                day(report.destroy_deadline)
+            ),
+        });
+    } else if matches!(effective, JobState::Transferring | JobState::Packaging)
         && !has_valid_return_address(job)
     {
         items.push(AttentionItem {
@@ -361,12 +405,64 @@ pub fn customer_notices(job: &Job, now: Timestamp, settings: &Settings) -> Vec<C
                 });
             }
         }
+        JobState::Transferring | JobState::Packaging if job.return_address_report.is_some() => {
+            if let Some(report) = &job.return_address_report {
+                notices.push(CustomerNotice {
+                    key: "return-address-reported",
+                    level: NoticeLevel::Problem,
+                    title: "Correct your return address".into(),
+                    message: format!(
+                        "The data center cannot ship your drives back to the return address on file: {}. Please correct the return address below. If no corrected address arrives, the drives are securely destroyed on {}.",
+                        report.reason,
+                        day(report.destroy_deadline)
+                    ),
+                    at: Some(report.reported_at),
+                });
+            }
+        }
+        JobState::Closed if job.drives_destroyed_at.is_some() => {
+            notices.push(CustomerNotice {
+                key: "drives-destroyed",
+                level: NoticeLevel::Problem,
+                title: "Your drives were securely destroyed".into(),
+                message: "The return address was reported wrong and no corrected address arrived in time, so the drives were securely destroyed and the job closed.".into(),
+                at: job.drives_destroyed_at,
+            });
+        }
+        JobState::Completed
+            if job.cancel_requested
+                && job.return_package.is_none()
+                && job.overdue_notice_at.is_some() =>
+        {
+            notices.push(CustomerNotice {
+                key: "cancelled-shipment-ended",
+                level: NoticeLevel::Info,
+                title: "Cancelled job ended: the package never arrived".into(),
+                message: "The job was cancelled and its package did not arrive at the data center, so it ended as Completed (cancelled). Nothing was copied. If the package turns up, operations will contact you.".into(),
+                at: Some(job.state_changed_at),
+            });
+        }
         JobState::Closed if job.return_package.is_none() && job.overdue_notice_at.is_some() => {
             notices.push(CustomerNotice {
                 key: "shipment-abandoned",
                 level: NoticeLevel::Problem,
                 title: "Job closed: the package never arrived".into(),
                 message: "The package did not arrive and we did not hear from you in time, so the job was closed. Create a new job to ship again.".into(),
+                at: Some(job.state_changed_at),
+            });
+        }
+        JobState::Faulted if !job.pending_arrivals.is_empty() => {
+            notices.push(CustomerNotice {
+                key: "faulted",
+                level: NoticeLevel::Problem,
+                title: "The job needs attention at the data center".into(),
+                message: format!(
+                    "{} Operations will contact you. Drive(s) {} arrived late and will be received once the job is back on track.",
+                    job.fault_reason
+                        .as_deref()
+                        .unwrap_or("The job failed to progress normally."),
+                    job.pending_arrivals.join(", ")
+                ),
                 at: Some(job.state_changed_at),
             });
         }
@@ -386,7 +482,34 @@ pub fn customer_notices(job: &Job, now: Timestamp, settings: &Settings) -> Vec<C
         }
         _ => {}
     }
-    if let Some(finished) = job.finished_at.filter(|_| job.state.is_terminal()) {
+    if let (Some(package), true) = (&job.return_package, job.state.is_terminal()) {
+        notices.push(match &job.return_problem {
+            Some(problem) => CustomerNotice {
+                key: "return-problem",
+                level: NoticeLevel::Warning,
+                title: "You reported a problem with the returned drives".into(),
+                message: format!(
+                    "Your report: \"{}\". Support will contact you; the job is kept until the report is dealt with.",
+                    problem.description
+                ),
+                at: Some(problem.reported_at),
+            },
+            None => CustomerNotice {
+                key: "drives-shipped-back",
+                level: NoticeLevel::Info,
+                title: "Your drives are on their way back".into(),
+                message: format!(
+                    "They were shipped on {} with {}, tracking number {}. If they do not arrive, or arrive damaged, report it below and support will follow up with the carrier.",
+                    package.ship_date, package.carrier_name, package.tracking_number
+                ),
+                at: Some(job.state_changed_at),
+            },
+        });
+    }
+    if let Some(finished) = job
+        .finished_at
+        .filter(|_| job.state.is_terminal() && job.return_problem.is_none())
+    {
         let removal = finished + settings.timers.retention.delta();
         notices.push(CustomerNotice {
             key: "retention",

@@ -25,6 +25,10 @@ pub enum CustomerCommand {
     MarkShipping,
     RequestCancellation,
     Delete,
+    /// The drives shipped back did not arrive, or arrived damaged (a portal action; ARM has no such operation).
+    ReportReturnProblem {
+        description: String,
+    },
 }
 
 /// How a drive's copy ended.
@@ -38,13 +42,15 @@ pub enum DriveOutcome {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum OperatorCommand {
-    /// The package arrived. Import: `found` are listed drive ids (the others become `NeverReceived`).
-    /// Export: `found` become the job's drives. `extra` are serials of unlisted drives in the package.
+    /// A package arrived. For a `Shipping` job, import: `found` are listed drive ids (the others become
+    /// `NeverReceived`); export: `found` become the job's drives. For a job already at the data center (a later
+    /// shipment): `found` are drives still `NeverReceived`. `extra` are serials of unlisted drives in the
+    /// package.
     PackageIntake {
         found: Vec<String>,
         extra: Vec<String>,
     },
-    /// A drive marked `NeverReceived` turned up later.
+    /// A drive marked `NeverReceived` turned up later (on its own, or in another job's package).
     DriveArrived {
         drive_id: String,
     },
@@ -102,6 +108,19 @@ pub enum OperatorCommand {
     AddNote {
         text: String,
     },
+    /// Operations cancel the job (after the customer asked them to, or an overdue package): the same effects as
+    /// a customer's cancellation.
+    CancelJob {
+        reason: String,
+    },
+    /// The return address is wrong or missing: ship-back waits for a corrected one.
+    ReportReturnAddress {
+        reason: String,
+    },
+    /// The customer's report about the returned drives was dealt with.
+    ResolveReturnProblem {
+        note: String,
+    },
 }
 
 impl CustomerCommand {
@@ -116,6 +135,9 @@ impl CustomerCommand {
             CustomerCommand::MarkShipping => "mark as shipped",
             CustomerCommand::RequestCancellation => "request cancellation",
             CustomerCommand::Delete => "delete",
+            CustomerCommand::ReportReturnProblem { .. } => {
+                "report a problem with the returned drives"
+            }
         }
     }
 }
@@ -138,6 +160,9 @@ impl OperatorCommand {
             OperatorCommand::ExtendShippingWait { .. } => "extend shipping wait",
             OperatorCommand::NoteUnmatchedIntake { .. } => "record unmatched intake",
             OperatorCommand::AddNote { .. } => "add note",
+            OperatorCommand::CancelJob { .. } => "cancel job",
+            OperatorCommand::ReportReturnAddress { .. } => "report return address",
+            OperatorCommand::ResolveReturnProblem { .. } => "resolve returned-drives problem",
         }
     }
 }

@@ -14,8 +14,9 @@ use crate::shipping::{
     known_carrier, DeliveryPackage, KekType, Location, ReturnPackage, ReturnShipping,
 };
 use crate::state::{DriveState, JobState, JobType};
-use crate::timers::due_events;
+use crate::timers::{due_events, next_timer};
 use crate::validate;
+use chrono::TimeDelta;
 
 /// The outcome of `command` on `job` (`None`: no live job of that name) at `now`.
 pub fn decide(
@@ -30,7 +31,7 @@ pub fn decide(
         (None, Command::Tick) => Vec::new(),
         (None, _) => return Err(Rejection::not_found("The job does not exist")),
         (Some(job), Command::Customer(c)) => customer(job, c, settings)?,
-        (Some(job), Command::Operator(c)) => operator(job, c, now)?,
+        (Some(job), Command::Operator(c)) => operator(job, c, now, settings)?,
         (Some(job), Command::Tick) => return Ok(due_events(job, now, settings)),
     };
     Ok(kinds
@@ -106,6 +107,15 @@ fn customer(
             can_cancel(job, settings)?;
             Ok(vec![EventKind::CancellationRequested {
                 completed: job.state == JobState::Creating,
+                reason: None,
+            }])
+        }
+        CustomerCommand::ReportReturnProblem { description } => {
+            can_report_return_problem(job)?;
+            validate::text(description, validate::MAX_REASON, "Description")
+                .map_err(|m| Rejection::invalid("description", m))?;
+            Ok(vec![EventKind::ReturnProblemReported {
+                description: description.trim().to_string(),
             }])
         }
         CustomerCommand::Delete => {
@@ -317,8 +327,15 @@ impl EditableField {
     }
 }
 
-/// Whether the customer may change `field` now.
+/// Whether the customer may change `field` now. A return address reported wrong may be corrected whatever the
+/// job's state, until the drives are destroyed: that is what operations are waiting for.
 pub fn can_edit(job: &Job, field: EditableField) -> Result<(), Rejection> {
+    if field == EditableField::ReturnAddress
+        && job.return_address_report.is_some()
+        && job.drives_destroyed_at.is_none()
+    {
+        return Ok(());
+    }
     let states = field.editable_in();
     if states.contains(&job.state) {
         return Ok(());
@@ -345,7 +362,15 @@ pub fn can_edit(job: &Job, field: EditableField) -> Result<(), Rejection> {
 
 fn update(job: &Job, patch: &JobPatch) -> Result<Vec<EventKind>, Rejection> {
     if patch.is_empty() {
-        return Ok(Vec::new());
+        // Any accepted update restarts the Creating expiry, even one that changes no field (reference §8: an
+        // SDK's PATCH that sends only defaults still says "I am working on this job").
+        return Ok(if job.state == JobState::Creating {
+            vec![EventKind::PropertiesUpdated {
+                patch: JobPatch::default(),
+            }]
+        } else {
+            Vec::new()
+        });
     }
     let touched = [
         (
@@ -486,6 +511,54 @@ pub fn can_cancel(job: &Job, settings: &Settings) -> Result<(), Rejection> {
     ))
 }
 
+/// Whether operations may cancel the job now: where the customer could (under the configured window), and a
+/// `Shipping` job whose package is overdue whatever the window (reference §8: "extend the wait or cancel").
+pub fn can_operator_cancel(job: &Job, settings: &Settings) -> Result<(), Rejection> {
+    if job.cancel_requested {
+        return Err(Rejection::not_allowed_field(
+            "cancelRequested",
+            "The job is already cancelled",
+        ));
+    }
+    let window = settings.cancellation_window;
+    if window.allows(job.state) || job.is_overdue() {
+        return Ok(());
+    }
+    Err(Rejection::not_allowed_field(
+        "cancelRequested",
+        format!(
+            "Operations can cancel a job {}, or a Shipping job whose package is overdue; the job is {}",
+            window.describe(),
+            job.state
+        ),
+    ))
+}
+
+/// Whether the customer may report that the drives shipped back did not arrive or arrived damaged.
+pub fn can_report_return_problem(job: &Job) -> Result<(), Rejection> {
+    if job.return_package.is_none() {
+        return Err(Rejection::not_allowed(
+            "A problem with the returned drives can be reported once they have been shipped back",
+        ));
+    }
+    if job.return_problem.is_some() {
+        return Err(Rejection::not_allowed(
+            "A problem with the returned drives is already reported; support will contact you",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether staff may mark the customer's report about the returned drives as dealt with.
+pub fn can_resolve_return_problem(job: &Job) -> Result<(), Rejection> {
+    if job.return_problem.is_none() {
+        return Err(Rejection::not_allowed(
+            "The customer has reported no problem with the returned drives",
+        ));
+    }
+    Ok(())
+}
+
 /// What a granted cancellation would do now, in the customer's words (reference §4).
 pub fn cancellation_effect(job: &Job) -> &'static str {
     match job.state {
@@ -527,12 +600,15 @@ fn operator(
     job: &Job,
     command: &OperatorCommand,
     now: Timestamp,
+    settings: &Settings,
 ) -> Result<Vec<EventKind>, Rejection> {
     let faulted_ok = matches!(
         command,
         OperatorCommand::ResolveJob { .. }
             | OperatorCommand::AddNote { .. }
             | OperatorCommand::FaultJob { .. }
+            // A late drive is recorded while the job is Faulted and received when it is resolved.
+            | OperatorCommand::DriveArrived { .. }
             // A package can arrive whatever the job's trouble; recording it changes nothing but the timeline.
             | OperatorCommand::NoteUnmatchedIntake { .. }
     );
@@ -540,11 +616,16 @@ fn operator(
         require_not_faulted(job)?;
     }
     match command {
-        OperatorCommand::PackageIntake { found, extra } => package_intake(job, found, extra),
+        OperatorCommand::PackageIntake { found, extra } => {
+            package_intake(job, found, extra, settings)
+        }
         OperatorCommand::DriveArrived { drive_id } => {
             can_receive_late(job, drive_id)?;
-            Ok(vec![EventKind::DriveArrived {
-                drive_id: listed(job, drive_id)?.drive_id.clone(),
+            let drive_id = listed(job, drive_id)?.drive_id.clone();
+            Ok(vec![if job.state == JobState::Faulted {
+                EventKind::DriveArrivalHeld { drive_id }
+            } else {
+                EventKind::DriveArrived { drive_id }
             }])
         }
         OperatorCommand::StartCopy { drive_id } => {
@@ -612,26 +693,7 @@ fn operator(
             }])
         }
         OperatorCommand::ResolveJob { to, resolution } => {
-            let targets = job_resolution_targets(job);
-            if targets.is_empty() {
-                return Err(Rejection::not_allowed("Only a Faulted job can be resolved"));
-            }
-            let to = to.unwrap_or(targets[0]);
-            if !targets.contains(&to) {
-                let names: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
-                return Err(Rejection::invalid(
-                    "to",
-                    format!(
-                        "The job can be resolved to {} only, not {to}",
-                        names.join(" or ")
-                    ),
-                ));
-            }
-            validate::reason(resolution).map_err(|m| Rejection::invalid("resolution", m))?;
-            Ok(vec![EventKind::JobResolved {
-                to,
-                resolution: resolution.trim().to_string(),
-            }])
+            resolve_job(job, *to, resolution, now, settings)
         }
         OperatorCommand::FaultDrive { drive_id, reason } => {
             can_fault_drive(job, drive_id)?;
@@ -689,7 +751,102 @@ fn operator(
                 text: text.trim().to_string(),
             }])
         }
+        OperatorCommand::CancelJob { reason } => {
+            can_operator_cancel(job, settings)?;
+            validate::reason(reason).map_err(|m| Rejection::invalid("reason", m))?;
+            Ok(vec![EventKind::CancellationRequested {
+                completed: job.state == JobState::Creating,
+                reason: Some(reason.trim().to_string()),
+            }])
+        }
+        OperatorCommand::ReportReturnAddress { reason } => {
+            can_report_return_address(job)?;
+            validate::reason(reason).map_err(|m| Rejection::invalid("reason", m))?;
+            Ok(vec![EventKind::ReturnAddressReported {
+                reason: reason.trim().to_string(),
+                destroy_deadline: now + settings.timers.wrong_return_address.delta(),
+            }])
+        }
+        OperatorCommand::ResolveReturnProblem { note } => {
+            can_resolve_return_problem(job)?;
+            validate::text(note, validate::MAX_REASON, "Note")
+                .map_err(|m| Rejection::invalid("note", m))?;
+            Ok(vec![EventKind::ReturnProblemResolved {
+                note: note.trim().to_string(),
+            }])
+        }
     }
+}
+
+fn resolve_job(
+    job: &Job,
+    to: Option<JobState>,
+    resolution: &str,
+    now: Timestamp,
+    settings: &Settings,
+) -> Result<Vec<EventKind>, Rejection> {
+    let targets = job_resolution_targets(job);
+    if targets.is_empty() {
+        return Err(Rejection::not_allowed("Only a Faulted job can be resolved"));
+    }
+    let to = to.unwrap_or(targets[0]);
+    if !targets.contains(&to) {
+        let names: Vec<&str> = targets.iter().map(|s| s.as_str()).collect();
+        return Err(Rejection::invalid(
+            "to",
+            format!(
+                "The job can be resolved to {} only, not {to}",
+                names.join(" or ")
+            ),
+        ));
+    }
+    validate::reason(resolution).map_err(|m| Rejection::invalid("resolution", m))?;
+    Ok(vec![EventKind::JobResolved {
+        to,
+        resolution: resolution.trim().to_string(),
+        timer_shift_seconds: if Some(to) == job.faulted_from {
+            timer_shift(job, now, settings).num_seconds()
+        } else {
+            0
+        },
+        // Drives that turned up while the job was Faulted are received now.
+        received: job.pending_arrivals.clone(),
+    }])
+}
+
+/// How far a faulted job's timer moves when it is resolved at `now` back to the state it faulted from: timers
+/// do not run while a job is `Faulted`, so it gets back the time it had left when it faulted, at least a day.
+fn timer_shift(job: &Job, now: Timestamp, settings: &Settings) -> TimeDelta {
+    let Some(from) = job.faulted_from.filter(|_| job.state == JobState::Faulted) else {
+        return TimeDelta::zero();
+    };
+    let mut resumed = job.clone();
+    resumed.state = from;
+    resumed.faulted_from = None;
+    let Some((deadline, _)) = next_timer(&resumed, settings) else {
+        return TimeDelta::zero();
+    };
+    let faulted_at = job.state_changed_at;
+    let left = (deadline - faulted_at).max(MIN_TIME_LEFT_AFTER_FAULT);
+    (now + left - deadline).max(TimeDelta::zero())
+}
+
+/// The least time a timer has left when its job is resolved out of `Faulted` (reference §8).
+pub const MIN_TIME_LEFT_AFTER_FAULT: TimeDelta = TimeDelta::days(1);
+
+/// Whether operations may report the job's return address wrong or missing now.
+pub fn can_report_return_address(job: &Job) -> Result<(), Rejection> {
+    require_job_state(
+        job,
+        &[JobState::Transferring, JobState::Packaging],
+        "report the return address",
+    )?;
+    if job.return_address_report.is_some() {
+        return Err(Rejection::not_allowed(
+            "The return address is already reported; ship-back waits for a corrected one",
+        ));
+    }
+    Ok(())
 }
 
 /// Data-center work on a job stops while it is `Faulted`, until an operator resolves it.
@@ -767,14 +924,29 @@ fn drive_id_errors(ids: &[String], field: &str) -> Vec<FieldError> {
     errors
 }
 
+/// The states in which a package for the job is taken in: its first package while `Shipping`, a later one
+/// while its drives are at the data center (reference §8, package intake).
+pub const INTAKE_STATES: [JobState; 4] = [
+    JobState::Shipping,
+    JobState::Received,
+    JobState::Transferring,
+    JobState::Packaging,
+];
+
 /// Whether a package that arrived for this job is recorded as an unmatched intake (noted on the job's
-/// timeline): for every job that is not `Shipping` (reference §8), `Faulted` included. A `Shipping` job's
-/// package is a package intake.
+/// timeline): for every job whose package cannot be taken in (reference §8), `Faulted` included, and a job
+/// whose drives were already shipped back (a drive that turns up then is linked to the job this way).
 pub fn can_note_unmatched_intake(job: &Job) -> Result<(), Rejection> {
-    if job.state == JobState::Shipping {
-        Err(Rejection::not_allowed(
-            "The job is Shipping: record a package intake instead of an unmatched intake",
-        ))
+    if INTAKE_STATES.contains(&job.state) {
+        Err(Rejection::not_allowed(format!(
+            "The job is {}: record a package intake instead of an unmatched intake{}",
+            job.state,
+            if job.state == JobState::Shipping {
+                ""
+            } else {
+                " (a later shipment for a job at the data center)"
+            }
+        )))
     } else {
         Ok(())
     }
@@ -782,11 +954,11 @@ pub fn can_note_unmatched_intake(job: &Job) -> Result<(), Rejection> {
 
 /// Whether a package for this job can be taken in now (otherwise: record an unmatched intake).
 pub fn can_take_intake(job: &Job) -> Result<(), Rejection> {
-    if job.state == JobState::Shipping {
+    if INTAKE_STATES.contains(&job.state) {
         Ok(())
     } else {
         Err(Rejection::not_allowed(format!(
-            "Package intake needs the job to be Shipping; it is {}. Record an unmatched intake instead",
+            "Package intake needs the job to be Shipping, or at the data center for a later shipment; it is {}. Record an unmatched intake instead",
             job.state
         )))
     }
@@ -796,6 +968,7 @@ fn package_intake(
     job: &Job,
     found: &[String],
     extra: &[String],
+    settings: &Settings,
 ) -> Result<Vec<EventKind>, Rejection> {
     can_take_intake(job)?;
     if found.is_empty() && extra.is_empty() {
@@ -818,6 +991,10 @@ fn package_intake(
         }
     }
     check(errors)?;
+    check_extras(job, extra, settings)?;
+    if job.state != JobState::Shipping {
+        return later_package_intake(job, found, extra);
+    }
     let found_ids: Vec<String>;
     let mut missing = Vec::new();
     match job.job_type {
@@ -835,17 +1012,6 @@ fn package_intake(
                             ),
                         ))
                     }
-                }
-            }
-            for (i, id) in extra.iter().enumerate() {
-                if job.drive(id.trim()).is_some() {
-                    return Err(Rejection::invalid(
-                        &format!("extra[{i}]"),
-                        format!(
-                            "Drive {} is on the job's drive list; tick it as found",
-                            id.trim()
-                        ),
-                    ));
                 }
             }
             missing = job
@@ -882,17 +1048,133 @@ fn package_intake(
     }])
 }
 
+/// The extra drives of a package fit the job: none listed, none recorded before, and at most
+/// `settings.max_extra_drives` over all its packages.
+fn check_extras(job: &Job, extra: &[String], settings: &Settings) -> Result<(), Rejection> {
+    let mut errors = Vec::new();
+    for (i, id) in extra.iter().enumerate() {
+        let id = id.trim();
+        if job.drive(id).is_some() {
+            errors.push(FieldError::new(
+                format!("extra[{i}]"),
+                format!("Drive {id} is on the job's drive list; tick it as found"),
+            ));
+        } else if job
+            .extra_drives
+            .iter()
+            .any(|e| e.serial.eq_ignore_ascii_case(id))
+        {
+            errors.push(FieldError::new(
+                format!("extra[{i}]"),
+                format!("Drive {id} is already recorded as an extra drive of this job"),
+            ));
+        }
+    }
+    check(errors)?;
+    let held = job.extra_drives.len();
+    let max = settings.max_extra_drives as usize;
+    if held + extra.len() > max {
+        return Err(Rejection::invalid(
+            "extra",
+            format!(
+                "A job can hold at most {max} extra drives; it holds {held} and this package has {}",
+                extra.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A second or later package for a job already at the data center: its listed drives must be ones still
+/// `NeverReceived`; unlisted drives are extras (reference §8).
+fn later_package_intake(
+    job: &Job,
+    found: &[String],
+    extra: &[String],
+) -> Result<Vec<EventKind>, Rejection> {
+    if job.job_type == JobType::Export && !found.is_empty() {
+        return Err(Rejection::invalid(
+            "found",
+            "An export job's drives were recorded when its first package arrived; record the drives of a later package as extra drives",
+        ));
+    }
+    let mut errors = Vec::new();
+    let mut ids = Vec::new();
+    for (i, id) in found.iter().enumerate() {
+        match job.drive(id.trim()) {
+            None => errors.push(FieldError::new(
+                format!("found[{i}]"),
+                format!(
+                    "Drive {} is not on the job's drive list; add it as an extra drive",
+                    id.trim()
+                ),
+            )),
+            Some(d) if d.state != DriveState::NeverReceived => errors.push(FieldError::new(
+                format!("found[{i}]"),
+                format!(
+                    "Drive {} is {}: only a drive never received can arrive in a later package",
+                    d.drive_id,
+                    d.state.label()
+                ),
+            )),
+            Some(d) => ids.push(d.drive_id.clone()),
+        }
+    }
+    check(errors)?;
+    Ok(vec![EventKind::LaterPackageReceived {
+        found: ids,
+        extra: extra.iter().map(|d| d.trim().to_string()).collect(),
+    }])
+}
+
+/// The states in which a drive that never arrived can still be received (its job's drives are at the data
+/// center).
+const LATE_ARRIVAL_STATES: [JobState; 3] = [
+    JobState::Received,
+    JobState::Transferring,
+    JobState::Packaging,
+];
+
+/// Whether a drive marked `NeverReceived` that turned up can be received now (reference §8, late drive
+/// arrival): while the job's drives are at the data center, and while it is `Faulted` from there (recorded,
+/// received on resolution). After ship-back it is an unmatched intake linked to the job.
 pub fn can_receive_late(job: &Job, drive_id: &str) -> Result<(), Rejection> {
-    require_job_state(
-        job,
-        &[JobState::Received, JobState::Transferring],
-        "receive a late drive",
-    )?;
-    require_drive_state(
-        listed(job, drive_id)?,
-        DriveState::NeverReceived,
-        "receive it late",
-    )
+    let faulted_at_data_center = job.state == JobState::Faulted
+        && job
+            .faulted_from
+            .is_some_and(|from| LATE_ARRIVAL_STATES.contains(&from));
+    if job.state.is_terminal() {
+        return Err(Rejection::not_allowed(format!(
+            "The job is {}: its drives were shipped back, so a drive that turns up now is recorded as an unmatched intake linked to the job",
+            job.state
+        )));
+    }
+    if !LATE_ARRIVAL_STATES.contains(&job.state) && !faulted_at_data_center {
+        return Err(Rejection::not_allowed(format!(
+            "Cannot receive a late drive while the job is {}; it must be Received, Transferring or Packaging{}",
+            job.state,
+            if job.state == JobState::Shipping {
+                " (a Shipping job's drives arrive with its package intake)"
+            } else {
+                ""
+            }
+        )));
+    }
+    let drive = listed(job, drive_id)?;
+    if job
+        .pending_arrivals
+        .iter()
+        .any(|id| id.eq_ignore_ascii_case(&drive.drive_id))
+    {
+        return Err(Rejection::not_allowed_field(
+            "driveId",
+            format!(
+                "Drive {}'s arrival is already recorded; it is received when the job is resolved",
+                drive.drive_id
+            ),
+        ));
+    }
+    require_drive_state(drive, DriveState::NeverReceived, "receive it late")
 }
 
 pub fn can_start_copy(job: &Job, drive_id: &str) -> Result<(), Rejection> {
@@ -1054,19 +1336,31 @@ pub fn can_ship_back(job: &Job) -> Result<(), Rejection> {
             "Ship back needs a return address: contact the customer and correct it",
         ));
     }
+    if let Some(report) = &job.return_address_report {
+        return Err(Rejection::not_allowed_field(
+            "returnAddress",
+            format!(
+                "Ship back is on hold: the return address was reported wrong ({}). Wait for the customer's corrected address, or correct it after contacting them; otherwise the drives are destroyed on {}",
+                report.reason,
+                crate::dates::date(report.destroy_deadline)
+            ),
+        ));
+    }
     Ok(())
 }
 
 fn ship_back(job: &Job, package: &ReturnPackage) -> Result<Vec<EventKind>, Rejection> {
     can_ship_back(job)?;
     check(validate::return_package(package))?;
+    // Every drive at the data center goes back: the listed ones that arrived and every extra drive.
     let expected = job.drives_to_return();
     if package.drive_count as usize != expected {
         let extras = job.extra_drives.iter().filter(|e| !e.returned).count();
         return Err(Rejection::invalid(
             "driveCount",
             format!(
-                "The return package holds {expected} drive(s): {} of the job and {extras} extra",
+                "The return package must hold {expected} drive(s), not {}: {} of the job and {extras} extra",
+                package.drive_count,
                 expected - extras
             ),
         ));
@@ -1105,6 +1399,7 @@ pub fn job_resolution_targets(job: &Job) -> Vec<JobState> {
     let Some(from) = job.faulted_from.filter(|_| job.state == JobState::Faulted) else {
         return Vec::new();
     };
+    // Valid once resolved, the drives that turned up meanwhile received (as `resolve_job` does).
     let valid_in = |to: JobState| {
         let mut after = job.clone();
         after.apply(&Event {
@@ -1112,12 +1407,22 @@ pub fn job_resolution_targets(job: &Job) -> Vec<JobState> {
             kind: EventKind::JobResolved {
                 to,
                 resolution: String::new(),
+                timer_shift_seconds: 0,
+                received: job.pending_arrivals.clone(),
             },
         });
         violations(&after).is_empty()
     };
     let mut targets = vec![from];
-    for next in job_graph().successors(from) {
+    // One step on along an unconditional edge: a conditional one (a late drive, a destruction) happens only
+    // by its own cause, never by a resolution.
+    let graph = job_graph();
+    let steps = graph
+        .edges
+        .iter()
+        .filter(|e| e.from == from && e.condition.is_none())
+        .map(|e| e.to);
+    for next in steps {
         if next != JobState::Faulted && !targets.contains(&next) && valid_in(next) {
             targets.push(next);
         }

@@ -1,7 +1,10 @@
 //! Events: the immutable facts a job's history is made of, and `apply`, which folds them into a snapshot.
 
 use crate::command::DriveOutcome;
-use crate::job::{DeletionReason, Drive, ExtraDrive, Job, JobPatch, NewJob, Timestamp};
+use crate::job::{
+    DeletionReason, Drive, ExtraDrive, Job, JobPatch, NewJob, ReturnAddressReport, ReturnProblem,
+    Timestamp,
+};
 use crate::shipping::{ReturnAddress, ReturnPackage};
 use crate::state::{DriveState, JobState, JobType};
 use serde::{Deserialize, Serialize};
@@ -26,9 +29,12 @@ pub enum EventKind {
         patch: JobPatch,
     },
     MarkedShipping,
-    /// `completed`: the job was still `Creating` and ended at once.
+    /// `completed`: the job was still `Creating` and ended at once. `reason`: an operator cancelled it, and why
+    /// (a customer's own request has none).
     CancellationRequested {
         completed: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
     },
     Deleted {
         reason: DeletionReason,
@@ -38,8 +44,21 @@ pub enum EventKind {
         missing: Vec<String>,
         extra: Vec<String>,
     },
+    /// A drive marked `NeverReceived` turned up: it is `Received` (a `Packaging` job that is not cancelled goes
+    /// back to `Transferring` to copy it).
     DriveArrived {
         drive_id: String,
+    },
+    /// A drive marked `NeverReceived` turned up while the job was `Faulted`: recorded now, received when the
+    /// job is resolved (`JobResolved::received`).
+    DriveArrivalHeld {
+        drive_id: String,
+    },
+    /// A second or later package for a job already at the data center: `found` drives (all `NeverReceived`)
+    /// are `Received`, `extra` are recorded.
+    LaterPackageReceived {
+        found: Vec<String>,
+        extra: Vec<String>,
     },
     CopyStarted {
         drive_id: String,
@@ -70,6 +89,13 @@ pub enum EventKind {
     JobResolved {
         to: JobState,
         resolution: String,
+        /// How far the deadline of the job's timer moves: timers do not run while a job is `Faulted`, and on
+        /// resolution the job gets back the time it had left (at least a day).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        timer_shift_seconds: i64,
+        /// Drives that arrived while the job was `Faulted`, received now (as a late arrival would be).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        received: Vec<String>,
     },
     DriveFaulted {
         drive_id: String,
@@ -99,8 +125,29 @@ pub enum EventKind {
         never_received: Vec<String>,
         abandon_deadline: Timestamp,
     },
-    /// Timer: no answer after the overdue notice; the job is `Closed`.
+    /// Timer: no answer after the overdue notice; the job is `Closed` (a cancelled job `Completed`).
     ShipmentAbandoned,
+    /// Operators found the return address wrong or missing: ship-back waits for a corrected one until
+    /// `destroy_deadline`.
+    ReturnAddressReported {
+        reason: String,
+        destroy_deadline: Timestamp,
+    },
+    /// Timer: the return address was never corrected; the drives were securely destroyed and the job is
+    /// `Closed`.
+    DrivesDestroyed,
+    /// The customer reports that the drives shipped back did not arrive or arrived damaged.
+    ReturnProblemReported {
+        description: String,
+    },
+    /// Staff dealt with the customer's report about the returned drives.
+    ReturnProblemResolved {
+        note: String,
+    },
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 impl EventKind {
@@ -115,6 +162,8 @@ impl EventKind {
             EventKind::Deleted { .. } => "deleted",
             EventKind::PackageReceived { .. } => "packageReceived",
             EventKind::DriveArrived { .. } => "driveArrived",
+            EventKind::DriveArrivalHeld { .. } => "driveArrivalHeld",
+            EventKind::LaterPackageReceived { .. } => "laterPackageReceived",
             EventKind::CopyStarted { .. } => "copyStarted",
             EventKind::ProgressReported { .. } => "progressReported",
             EventKind::DriveFinished { .. } => "driveFinished",
@@ -130,13 +179,25 @@ impl EventKind {
             EventKind::NoteAdded { .. } => "noteAdded",
             EventKind::ShippingOverdue { .. } => "shippingOverdue",
             EventKind::ShipmentAbandoned => "shipmentAbandoned",
+            EventKind::ReturnAddressReported { .. } => "returnAddressReported",
+            EventKind::DrivesDestroyed => "drivesDestroyed",
+            EventKind::ReturnProblemReported { .. } => "returnProblemReported",
+            EventKind::ReturnProblemResolved { .. } => "returnProblemResolved",
         }
+    }
+
+    /// Whether this event, applied to a job in `state_before`, restarts the `Creating` expiry: any accepted
+    /// update while `Creating` does (reference §8), one event per request.
+    pub fn renews_expiry(&self, state_before: Option<JobState>) -> bool {
+        matches!(self, EventKind::PropertiesUpdated { .. })
+            && state_before == Some(JobState::Creating)
     }
 
     /// The drive this event is about, for the timeline's job/drive filter.
     pub fn drive_id(&self) -> Option<&str> {
         match self {
             EventKind::DriveArrived { drive_id }
+            | EventKind::DriveArrivalHeld { drive_id }
             | EventKind::CopyStarted { drive_id }
             | EventKind::ProgressReported { drive_id, .. }
             | EventKind::DriveFinished { drive_id, .. }
@@ -179,18 +240,34 @@ impl EventKind {
                 if patch.tags.is_some() {
                     fields.push("tags");
                 }
-                let mut line = format!("Updated {}", fields.join(", "));
+                let mut line = if fields.is_empty() {
+                    "Update received that changes no field".to_string()
+                } else {
+                    format!("Updated {}", fields.join(", "))
+                };
                 if let Some(p) = &patch.delivery_package {
                     line.push_str(&format!(" (tracking number {} via {})", p.tracking_number, p.carrier_name));
                 }
                 line
             }
             EventKind::MarkedShipping => "Package marked as shipped".into(),
-            EventKind::CancellationRequested { completed: true } => {
-                "Cancelled before shipping; the job is complete".into()
-            }
-            EventKind::CancellationRequested { completed: false } => {
-                "Cancellation requested; drives will be returned without copying".into()
+            EventKind::CancellationRequested { completed, reason } => {
+                let mut line = match (completed, reason) {
+                    (true, None) => "Cancelled before shipping; the job is complete".to_string(),
+                    (true, Some(_)) => {
+                        "Cancelled by operations before shipping; the job is complete".to_string()
+                    }
+                    (false, None) => {
+                        "Cancellation requested; drives will be returned without copying".to_string()
+                    }
+                    (false, Some(_)) => {
+                        "Cancelled by operations; drives will be returned without copying".to_string()
+                    }
+                };
+                if let Some(reason) = reason {
+                    line.push_str(&format!(": {reason}"));
+                }
+                line
             }
             EventKind::Deleted { reason } => format!("Job {}", reason.describe()),
             EventKind::PackageReceived { found, missing, extra } => {
@@ -207,6 +284,19 @@ impl EventKind {
                 line
             }
             EventKind::DriveArrived { drive_id } => format!("Drive {drive_id} arrived late"),
+            EventKind::DriveArrivalHeld { drive_id } => format!(
+                "Drive {drive_id} arrived late while the job is Faulted; it is received when the job is resolved"
+            ),
+            EventKind::LaterPackageReceived { found, extra } => {
+                let mut line = format!("Later package received: {} drive(s) found", found.len());
+                if !found.is_empty() {
+                    line.push_str(&format!(" ({})", found.join(", ")));
+                }
+                if !extra.is_empty() {
+                    line.push_str(&format!(", extra {}", extra.join(", ")));
+                }
+                line
+            }
             EventKind::CopyStarted { drive_id } => format!("Drive {drive_id}: copy started"),
             EventKind::ProgressReported {
                 drive_id,
@@ -241,7 +331,27 @@ impl EventKind {
                 if *closed { "closed with errors" } else { "completed" }
             ),
             EventKind::JobFaulted { reason } => format!("Job faulted: {reason}"),
-            EventKind::JobResolved { to, resolution } => format!("Job resolved to {to}: {resolution}"),
+            EventKind::JobResolved {
+                to,
+                resolution,
+                timer_shift_seconds,
+                received,
+            } => {
+                let mut line = format!("Job resolved to {to}: {resolution}");
+                if !received.is_empty() {
+                    line.push_str(&format!(
+                        "; drive(s) {} that arrived meanwhile received",
+                        received.join(", ")
+                    ));
+                }
+                if *timer_shift_seconds > 0 {
+                    line.push_str(&format!(
+                        "; its deadline moves {} later (timers stop while Faulted)",
+                        crate::settings::Span::seconds(*timer_shift_seconds)
+                    ));
+                }
+                line
+            }
             EventKind::DriveFaulted { drive_id, reason } => format!("Drive {drive_id} faulted: {reason}"),
             EventKind::DriveResolved {
                 drive_id,
@@ -271,7 +381,26 @@ impl EventKind {
                 never_received.len(),
                 crate::dates::date(*abandon_deadline)
             ),
-            EventKind::ShipmentAbandoned => "Shipment abandoned; the job is closed".into(),
+            EventKind::ShipmentAbandoned => {
+                "Shipment abandoned: the package never arrived; the job ends".into()
+            }
+            EventKind::ReturnAddressReported {
+                reason,
+                destroy_deadline,
+            } => format!(
+                "Return address reported wrong: {reason}. Ship-back waits for a corrected address; the drives are destroyed on {} otherwise",
+                crate::dates::date(*destroy_deadline)
+            ),
+            EventKind::DrivesDestroyed => {
+                "The return address was never corrected: the drives were securely destroyed; the job is closed"
+                    .into()
+            }
+            EventKind::ReturnProblemReported { description } => {
+                format!("The customer reports a problem with the returned drives: {description}")
+            }
+            EventKind::ReturnProblemResolved { note } => {
+                format!("Returned-drives problem resolved: {note}")
+            }
         }
     }
 }
@@ -302,6 +431,10 @@ impl Job {
             encryption_key: new.encryption_key.clone(),
             incomplete_blob_list_uri: None,
             had_fault: false,
+            pending_arrivals: Vec::new(),
+            return_address_report: None,
+            drives_destroyed_at: None,
+            return_problem: None,
             created_at: at,
             updated_at: at,
             state_changed_at: at,
@@ -335,6 +468,44 @@ impl Job {
         }
     }
 
+    /// A drive that never arrived turned up: it is `Received`, and copied.
+    fn receive_late(&mut self, drive_id: &str, at: Timestamp) {
+        self.pending_arrivals
+            .retain(|id| !id.eq_ignore_ascii_case(drive_id));
+        self.with_drive(drive_id, at, |d| d.state = DriveState::Received);
+        self.reopen_for_copy(at);
+    }
+
+    /// A drive that arrived late is copied: a `Packaging` job that is not cancelled goes back to `Transferring`.
+    fn reopen_for_copy(&mut self, at: Timestamp) {
+        if self.state == JobState::Packaging && !self.cancel_requested {
+            self.set_state(JobState::Transferring, at);
+        }
+    }
+
+    /// Moves the deadline of the timer the job's (just resolved) state runs by `shift`.
+    fn shift_timer(&mut self, shift: chrono::TimeDelta) {
+        if shift.is_zero() {
+            return;
+        }
+        match self.state {
+            JobState::Creating => self.expiry_base += shift,
+            JobState::Shipping => match self.abandon_deadline.as_mut() {
+                Some(deadline) => *deadline += shift,
+                None => {
+                    if let Some(since) = self.shipping_since.as_mut() {
+                        *since += shift;
+                    }
+                }
+            },
+            _ => {
+                if let Some(report) = self.return_address_report.as_mut() {
+                    report.destroy_deadline += shift;
+                }
+            }
+        }
+    }
+
     /// Folds one event into the snapshot. Total: an event that does not fit changes nothing but the version.
     pub fn apply(&mut self, event: &Event) {
         let at = event.at;
@@ -353,6 +524,7 @@ impl Job {
             EventKind::PropertiesUpdated { patch } => {
                 if let Some(v) = &patch.return_address {
                     self.return_address = Some(v.clone());
+                    self.return_address_report = None;
                 }
                 if let Some(v) = &patch.return_shipping {
                     self.return_shipping = Some(v.clone());
@@ -380,7 +552,7 @@ impl Job {
                 self.set_state(JobState::Shipping, at);
                 self.shipping_since = Some(at);
             }
-            EventKind::CancellationRequested { completed } => {
+            EventKind::CancellationRequested { completed, .. } => {
                 self.cancel_requested = true;
                 if *completed {
                     self.set_state(JobState::Completed, at);
@@ -416,8 +588,23 @@ impl Job {
                     }));
                 self.set_state(JobState::Received, at);
             }
-            EventKind::DriveArrived { drive_id } => {
-                self.with_drive(drive_id, at, |d| d.state = DriveState::Received)
+            EventKind::DriveArrived { drive_id } => self.receive_late(drive_id, at),
+            EventKind::DriveArrivalHeld { drive_id } => {
+                self.pending_arrivals.push(drive_id.clone())
+            }
+            EventKind::LaterPackageReceived { found, extra } => {
+                for id in found {
+                    self.with_drive(id, at, |d| d.state = DriveState::Received);
+                }
+                self.extra_drives
+                    .extend(extra.iter().map(|serial| ExtraDrive {
+                        serial: serial.clone(),
+                        received_at: at,
+                        returned: false,
+                    }));
+                if !found.is_empty() {
+                    self.reopen_for_copy(at);
+                }
             }
             EventKind::CopyStarted { drive_id } => {
                 self.with_drive(drive_id, at, |d| {
@@ -486,17 +673,29 @@ impl Job {
                 );
             }
             EventKind::JobFaulted { reason } => {
+                // Only a fault after a package arrived is an error during processing.
+                if self.package_arrived() {
+                    self.had_fault = true;
+                }
                 if self.state != JobState::Faulted {
                     self.faulted_from = Some(self.state);
                 }
                 self.fault_reason = Some(reason.clone());
-                self.had_fault = true;
                 self.set_state(JobState::Faulted, at);
             }
-            EventKind::JobResolved { to, .. } => {
+            EventKind::JobResolved {
+                to,
+                timer_shift_seconds,
+                received,
+                ..
+            } => {
                 self.faulted_from = None;
                 self.fault_reason = None;
                 self.set_state(*to, at);
+                self.shift_timer(chrono::TimeDelta::seconds(*timer_shift_seconds));
+                for drive_id in received {
+                    self.receive_late(drive_id, at);
+                }
             }
             EventKind::DriveFaulted { drive_id, reason } => {
                 self.had_fault = true;
@@ -517,7 +716,8 @@ impl Job {
                 }
             }),
             EventKind::ReturnAddressCorrected { address } => {
-                self.return_address = Some(address.clone())
+                self.return_address = Some(address.clone());
+                self.return_address_report = None;
             }
             EventKind::ShippingWaitExtended {
                 abandon_deadline, ..
@@ -533,7 +733,36 @@ impl Job {
                 self.overdue_notice_at = Some(at);
                 self.abandon_deadline = Some(*abandon_deadline);
             }
-            EventKind::ShipmentAbandoned => self.set_state(JobState::Closed, at),
+            // Nothing was lost that a cancelled job's customer still wanted: it ends Completed.
+            EventKind::ShipmentAbandoned => self.set_state(
+                if self.cancel_requested {
+                    JobState::Completed
+                } else {
+                    JobState::Closed
+                },
+                at,
+            ),
+            EventKind::ReturnAddressReported {
+                reason,
+                destroy_deadline,
+            } => {
+                self.return_address_report = Some(ReturnAddressReport {
+                    reason: reason.clone(),
+                    reported_at: at,
+                    destroy_deadline: *destroy_deadline,
+                })
+            }
+            EventKind::DrivesDestroyed => {
+                self.drives_destroyed_at = Some(at);
+                self.set_state(JobState::Closed, at);
+            }
+            EventKind::ReturnProblemReported { description } => {
+                self.return_problem = Some(ReturnProblem {
+                    description: description.clone(),
+                    reported_at: at,
+                })
+            }
+            EventKind::ReturnProblemResolved { .. } => self.return_problem = None,
         }
         self.updated_at = at;
         self.version += 1;

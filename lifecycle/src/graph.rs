@@ -66,6 +66,17 @@ pub struct Edge<S> {
     pub label: &'static str,
     pub trigger: Trigger,
     pub kind: EdgeKind,
+    /// A step taken only in a particular situation (a late drive, a destruction), said for tooltips and the
+    /// text alternative. A resolution out of `Faulted` never stands in for a conditional step.
+    pub condition: Option<&'static str>,
+}
+
+impl<S> Edge<S> {
+    /// The same edge, taken only when `condition` holds.
+    fn when(mut self, condition: &'static str) -> Edge<S> {
+        self.condition = Some(condition);
+        self
+    }
 }
 
 /// A lifecycle: nodes in a `width` × `height` space, each `node_width` × `node_height`.
@@ -148,6 +159,7 @@ pub fn job_graph() -> Graph<JobState> {
         label,
         trigger,
         kind,
+        condition: None,
     };
     let mut edges = vec![
         edge(
@@ -208,6 +220,13 @@ pub fn job_graph() -> Graph<JobState> {
             EdgeKind::Cancel,
         ),
         edge(
+            Creating,
+            Completed,
+            "Cancelled by operations",
+            Trigger::Operator,
+            EdgeKind::Cancel,
+        ),
+        edge(
             Received,
             Packaging,
             "Cancelled: copy skipped",
@@ -229,6 +248,42 @@ pub fn job_graph() -> Graph<JobState> {
             Trigger::Timer,
             EdgeKind::Error,
         ),
+        edge(
+            Shipping,
+            Completed,
+            "Cancelled; package never arrived",
+            Trigger::Timer,
+            EdgeKind::Cancel,
+        )
+        .when(
+            "only for a cancelled job whose package is still overdue at the abandonment deadline",
+        ),
+        edge(
+            Packaging,
+            Transferring,
+            "Late drive arrived",
+            Trigger::Operator,
+            EdgeKind::Normal,
+        )
+        .when(
+            "only when a drive never received turns up and the job is not cancelled: it is copied",
+        ),
+        edge(
+            Transferring,
+            Closed,
+            "Drives destroyed",
+            Trigger::Timer,
+            EdgeKind::Error,
+        )
+        .when("only when the return address was reported wrong and never corrected in time"),
+        edge(
+            Packaging,
+            Closed,
+            "Drives destroyed",
+            Trigger::Timer,
+            EdgeKind::Error,
+        )
+        .when("only when the return address was reported wrong and never corrected in time"),
     ];
     let active = [Creating, Shipping, Received, Transferring, Packaging];
     for from in active {
@@ -288,6 +343,7 @@ pub fn drive_graph() -> Graph<DriveState> {
         label,
         trigger,
         kind,
+        condition: None,
     };
     let mut edges = vec![
         edge(
@@ -317,7 +373,8 @@ pub fn drive_graph() -> Graph<DriveState> {
             "Arrived later",
             Trigger::Operator,
             EdgeKind::Normal,
-        ),
+        )
+        .when("only when the drive turns up while the job's drives are still at the data center"),
         edge(
             Received,
             Transferring,
@@ -471,7 +528,43 @@ mod tests {
         assert_eq!(g.edge(Shipping, Closed).unwrap().trigger, Trigger::Timer);
         assert!(g.successors(Completed).is_empty());
         assert!(g.successors(Closed).is_empty());
-        assert_eq!(g.successors(Packaging), vec![Completed, Closed, Faulted]);
+        assert_eq!(
+            g.successors(Packaging),
+            vec![Completed, Closed, Transferring, Faulted]
+        );
+    }
+
+    #[test]
+    fn conditional_steps_say_their_condition_and_no_other_does() {
+        use JobState::*;
+        let g = job_graph();
+        let conditional: Vec<(JobState, JobState)> = g
+            .edges
+            .iter()
+            .filter(|e| e.condition.is_some())
+            .map(|e| (e.from, e.to))
+            .collect();
+        assert_eq!(
+            conditional,
+            vec![
+                (Shipping, Completed),
+                (Packaging, Transferring),
+                (Transferring, Closed),
+                (Packaging, Closed),
+            ]
+        );
+        let late = g.edge(Packaging, Transferring).unwrap();
+        assert!(late.condition.unwrap().contains("not cancelled"));
+        // The ship-back edges out of Packaging are unconditional; only the destruction is not.
+        assert!(g
+            .edges_between(Packaging, Closed)
+            .any(|e| e.condition.is_none() && e.trigger == Trigger::Operator));
+        let d = drive_graph();
+        assert!(d
+            .edge(DriveState::NeverReceived, DriveState::Received)
+            .unwrap()
+            .condition
+            .is_some());
     }
 
     #[test]

@@ -209,7 +209,9 @@ pub fn decide_intake(
 }
 
 impl UnmatchedIntake {
-    /// Whether the intake may be resolved with `outcome` now.
+    /// Whether the intake may be resolved with `outcome` now. Drives are destroyed only once the destruction
+    /// deadline has passed (error table row 1: "if neither works"); before it, the customer is reached or the
+    /// drives are returned.
     pub fn can_resolve(&self, outcome: IntakeOutcome) -> Result<(), Rejection> {
         match (self.status, outcome) {
             (IntakeStatus::Resolved, _) => {
@@ -219,6 +221,15 @@ impl UnmatchedIntake {
                 Err(Rejection::invalid(
                     "outcome",
                     "The destruction deadline has passed: the drives must be returned or destroyed",
+                ))
+            }
+            (IntakeStatus::AwaitingCustomer | IntakeStatus::ReturnDue, IntakeOutcome::Destroyed) => {
+                Err(Rejection::invalid(
+                    "outcome",
+                    format!(
+                        "Drives may be destroyed only after the destruction deadline, {}: until then reach the customer or return the drives",
+                        crate::dates::utc_minutes(self.destroy_deadline)
+                    ),
                 ))
             }
             _ => Ok(()),
@@ -417,10 +428,11 @@ mod tests {
     fn the_outcomes_offered_are_exactly_those_resolve_accepts() {
         let s = Settings::default();
         let mut intake = recorded();
-        assert_eq!(intake.outcomes(), IntakeOutcome::ALL.to_vec());
+        let before_destruction = vec![IntakeOutcome::CustomerReached, IntakeOutcome::Returned];
+        assert_eq!(intake.outcomes(), before_destruction);
         tick(&mut intake, 15);
         assert_eq!(intake.status, IntakeStatus::ReturnDue);
-        assert_eq!(intake.outcomes(), IntakeOutcome::ALL.to_vec());
+        assert_eq!(intake.outcomes(), before_destruction);
         tick(&mut intake, 91);
         assert_eq!(
             intake.outcomes(),

@@ -17,12 +17,22 @@ pub fn state_fits(job: &Job, state: JobState) -> Result<(), String> {
         },
         other => other,
     };
-    let cancelled_while_creating =
-        job.cancel_requested && job.shipping_since.is_none() && state == JobState::Completed;
+    // A cancelled job that ended without its package arriving (cancelled while Creating, or abandoned).
+    let cancelled_unshipped =
+        job.cancel_requested && job.return_package.is_none() && state == JobState::Completed;
+    let destroyed = job.drives_destroyed_at.is_some();
     let allowed: &[DriveState] = match state {
         JobState::Creating => &[D::Specified],
         JobState::Shipping => &[D::Specified, D::NeverReceived],
         JobState::Received => &[D::Received, D::NeverReceived],
+        // Destroyed wherever they were at the data center.
+        JobState::Closed if destroyed => &[
+            D::Received,
+            D::NeverReceived,
+            D::Transferring,
+            D::Completed,
+            D::CompletedMoreInfo,
+        ],
         JobState::Transferring => &[
             D::Received,
             D::NeverReceived,
@@ -37,7 +47,9 @@ pub fn state_fits(job: &Job, state: JobState) -> Result<(), String> {
             D::CompletedMoreInfo,
         ],
         JobState::Packaging => &[D::NeverReceived, D::Completed, D::CompletedMoreInfo],
-        JobState::Completed if cancelled_while_creating => &[D::Specified],
+        JobState::Completed if cancelled_unshipped => &[D::Specified, D::NeverReceived],
+        // Drives never received are no error for a cancelled job: it ends Completed without them.
+        JobState::Completed if job.cancel_requested => &[D::ShippedBack, D::NeverReceived],
         JobState::Completed => &[D::ShippedBack],
         JobState::Closed => &[D::ShippedBack, D::NeverReceived],
         JobState::Faulted => unreachable!("resolved above"),
@@ -69,20 +81,30 @@ pub fn state_fits(job: &Job, state: JobState) -> Result<(), String> {
             "a {state} job must hold a drive at the data center: its package was taken in"
         ));
     }
+    // A late drive can send a job back to Transferring before any copy started: it waits to be copied.
     if state == JobState::Transferring
         && !job.drives.iter().any(|d| {
             matches!(
                 d.effective_state(),
-                D::Transferring | D::Completed | D::CompletedMoreInfo
+                D::Received | D::Transferring | D::Completed | D::CompletedMoreInfo
             )
         })
     {
-        return Err("a Transferring job must have a drive whose copy started".into());
+        return Err("a Transferring job must have a drive copied or waiting to be copied".into());
     }
     if matches!(state, JobState::Creating | JobState::Shipping) && !job.extra_drives.is_empty() {
         return Err(format!("a {state} job cannot hold extra drives"));
     }
-    if state.is_terminal() && !cancelled_while_creating {
+    if state == JobState::Closed
+        && job.cancel_requested
+        && job.return_package.is_none()
+        && !destroyed
+    {
+        return Err(
+            "a cancelled job whose package never arrived ends Completed, not Closed".into(),
+        );
+    }
+    if state.is_terminal() && !cancelled_unshipped && !destroyed {
         if job.extra_drives.iter().any(|e| !e.returned) {
             return Err(format!(
                 "a {state} job cannot keep extra drives at the data center"
@@ -162,6 +184,31 @@ pub fn violations(job: &Job) -> Vec<String> {
         && !(job.cancel_requested && effective == JobState::Completed)
     {
         out.push(format!("a {effective} job must have been shipped"));
+    }
+    if job.drives_destroyed_at.is_some() && job.state != JobState::Closed {
+        out.push("only a Closed job has had its drives destroyed".into());
+    }
+    if job.return_address_report.is_some()
+        && !matches!(effective, JobState::Transferring | JobState::Packaging)
+        && job.drives_destroyed_at.is_none()
+    {
+        out.push(format!(
+            "a return address is reported wrong only while the drives are at the data center, not {effective}"
+        ));
+    }
+    if job.return_problem.is_some() && job.return_package.is_none() {
+        out.push("a problem with returned drives needs drives shipped back".into());
+    }
+    if !job.pending_arrivals.is_empty() && job.state != JobState::Faulted {
+        out.push("late drives wait for a resolution only while the job is Faulted".into());
+    }
+    for id in &job.pending_arrivals {
+        if job
+            .drive(id)
+            .is_none_or(|d| d.effective_state() != DriveState::NeverReceived)
+        {
+            out.push(format!("late drive {id} must be a drive never received"));
+        }
     }
     if job.abandon_deadline.is_some() && job.overdue_notice_at.is_none() {
         out.push("an abandonment deadline needs an overdue notice".into());

@@ -154,6 +154,26 @@ pub struct ExtraDrive {
     pub returned: bool,
 }
 
+/// Operators found the return address wrong or missing while the job was at the data center (reference §8,
+/// "report return address"): ship-back waits for a corrected address, and the drives are destroyed at
+/// `destroy_deadline` if none comes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnAddressReport {
+    pub reason: String,
+    pub reported_at: Timestamp,
+    pub destroy_deadline: Timestamp,
+}
+
+/// The customer's report that the drives shipped back did not arrive or arrived damaged; open until staff
+/// resolve it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnProblem {
+    pub description: String,
+    pub reported_at: Timestamp,
+}
+
 /// Why a job disappeared from the customer's view.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DeletionReason {
@@ -204,14 +224,28 @@ pub struct Job {
     /// (Default and skipped when absent, so snapshots written before the field existed still read.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incomplete_blob_list_uri: Option<String>,
-    /// A job or drive fault happened at some point: shipping back ends the job `Closed`.
+    /// A fault was raised after a package arrived (an error during processing): shipping back ends the job
+    /// `Closed`. A fault raised and resolved while `Creating` or `Shipping` does not count.
     pub had_fault: bool,
+    /// Drives that turned up while the job was `Faulted`: recorded, and moved to `Received` on resolution.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pending_arrivals: Vec<String>,
+    /// The return address was reported wrong or missing and not corrected yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_address_report: Option<ReturnAddressReport>,
+    /// When the drives were securely destroyed because the return address was never corrected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drives_destroyed_at: Option<Timestamp>,
+    /// An open report that the returned drives did not arrive or arrived damaged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub return_problem: Option<ReturnProblem>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub state_changed_at: Timestamp,
-    /// Start of the `Creating` expiry: creation or the last customer update while `Creating`.
+    /// Start of the `Creating` expiry: creation or the last customer update while `Creating`, later by the time
+    /// the job spent `Faulted` (timers do not run then).
     pub expiry_base: Timestamp,
-    /// When the job entered `Shipping`.
+    /// Start of the shipping wait: when the job entered `Shipping`, later by the time it spent `Faulted`.
     pub shipping_since: Option<Timestamp>,
     /// When the shipping-overdue notice went out.
     pub overdue_notice_at: Option<Timestamp>,
@@ -269,8 +303,11 @@ impl Job {
             .filter(move |d| d.effective_state() == state)
     }
 
-    /// The drives (listed and extra) that go back in the return package.
+    /// The drives (listed and extra) that go back in the return package: every drive at the data center.
     pub fn drives_to_return(&self) -> usize {
+        if self.drives_destroyed_at.is_some() {
+            return 0;
+        }
         let listed = self
             .drives
             .iter()
@@ -289,13 +326,29 @@ impl Job {
         }
     }
 
-    /// Drive errors, missing drives or faults make a shipped-back job end `Closed`.
+    /// Errors during processing make a shipped-back job end `Closed` (reference §8, ship back): a fault raised
+    /// after a package arrived, a drive still `NeverReceived` (unless the job was cancelled: drives never
+    /// received are then not a loss), or a copy that finished with errors.
     pub fn ends_with_errors(&self) -> bool {
         self.had_fault
             || self.drives.iter().any(|d| {
-                d.state == DriveState::NeverReceived
+                (d.state == DriveState::NeverReceived && !self.cancel_requested)
                     || (d.state == DriveState::CompletedMoreInfo
                         && d.severity == Some(Severity::Error))
             })
+    }
+
+    /// The overdue notice went out and the package has still not arrived.
+    pub fn is_overdue(&self) -> bool {
+        self.state == JobState::Shipping && self.overdue_notice_at.is_some()
+    }
+
+    /// Whether a package has arrived for this job (its state, or the state it faulted from, is one the data
+    /// center reaches by intake).
+    pub fn package_arrived(&self) -> bool {
+        matches!(
+            self.effective_state(),
+            JobState::Received | JobState::Transferring | JobState::Packaging
+        ) || self.return_package.is_some()
     }
 }

@@ -3,14 +3,14 @@
 //! The page only renders the list; which edges count is decided here.
 
 use crate::decide::{
-    can_cancel, can_mark_shipping, can_package, can_ship_back, can_start_copy, can_take_intake,
-    job_resolution_targets,
+    can_cancel, can_mark_shipping, can_package, can_receive_late, can_ship_back, can_start_copy,
+    can_take_intake, job_resolution_targets,
 };
 use crate::graph::{job_graph, EdgeKind, Trigger};
 use crate::job::Job;
 use crate::rejection::Rejection;
 use crate::settings::Settings;
-use crate::state::JobState;
+use crate::state::{DriveState, JobState};
 use serde::Serialize;
 
 /// One transition the job can still take from its current state.
@@ -56,10 +56,17 @@ pub fn next_steps(job: &Job, settings: &Settings) -> Vec<NextStep> {
             })
             .collect();
     }
+    // The operations' cancel path (the copy skipped) replaces the ordinary way on.
     let has_cancel_path = graph
         .edges
         .iter()
-        .any(|e| e.from == from && e.kind == EdgeKind::Cancel);
+        .any(|e| e.from == from && e.kind == EdgeKind::Cancel && e.trigger == Trigger::Operator);
+    let cancel_by = |trigger: Trigger| {
+        graph
+            .edges
+            .iter()
+            .any(|e| e.from == from && e.kind == EdgeKind::Cancel && e.trigger == trigger)
+    };
     let ship_back_ends = if job.ends_with_errors() {
         JobState::Closed
     } else {
@@ -73,9 +80,15 @@ pub fn next_steps(job: &Job, settings: &Settings) -> Vec<NextStep> {
             // A cancel path is taken by a cancelled job, or is the customer's own cancellation.
             EdgeKind::Cancel => job.cancel_requested || e.trigger == Trigger::Customer,
             EdgeKind::Normal if job.cancel_requested && has_cancel_path => false,
+            // A cancelled job takes the cancel path instead of the error path made by the same actor.
+            EdgeKind::Error if job.cancel_requested && cancel_by(e.trigger) => false,
             _ => true,
         })
-        .filter(|e| from != JobState::Packaging || e.to == ship_back_ends)
+        .filter(|e| e.condition.is_none() || condition_may_hold(job, from, e.to))
+        .filter(|e| {
+            let ship_back = from == JobState::Packaging && e.condition.is_none();
+            !ship_back || e.to == ship_back_ends
+        })
         // Moving a job to packaging by hand (nothing left to copy, or a cancelled job's remaining drives not
         // copied) is a next step only when it is possible now; otherwise the automatic step (or the cancel
         // path) says how the job gets there. A cancelled job's way there is its cancel path.
@@ -98,6 +111,23 @@ pub fn next_steps(job: &Job, settings: &Settings) -> Vec<NextStep> {
         .collect()
 }
 
+/// Whether a conditional step (a late drive, a destruction, a cancelled shipment's end) can still happen to this
+/// job: its situation is there.
+fn condition_may_hold(job: &Job, from: JobState, to: JobState) -> bool {
+    match (from, to) {
+        (JobState::Packaging, JobState::Transferring) => {
+            !job.cancel_requested
+                && job
+                    .drives
+                    .iter()
+                    .any(|d| d.state == DriveState::NeverReceived)
+        }
+        (_, JobState::Closed) => job.return_address_report.is_some(),
+        (JobState::Shipping, JobState::Completed) => job.cancel_requested,
+        _ => true,
+    }
+}
+
 /// Whether the step could be taken now: the same guard `decide` applies to the command that takes it.
 fn guard(
     job: &Job,
@@ -109,7 +139,28 @@ fn guard(
 ) -> Result<(), String> {
     let message = |r: Rejection| r.message;
     match (trigger, from, to) {
+        (Trigger::Timer, JobState::Transferring | JobState::Packaging, JobState::Closed) => {
+            Err(match &job.return_address_report {
+                Some(report) => format!(
+                    "Happens on {} unless the return address is corrected",
+                    crate::dates::date(report.destroy_deadline)
+                ),
+                None => "Happens only when a deadline passes".to_string(),
+            })
+        }
         (Trigger::Timer, ..) => Err("Happens only when a deadline passes".to_string()),
+        (Trigger::Operator, JobState::Packaging, JobState::Transferring) => {
+            let late = job
+                .drives
+                .iter()
+                .find(|d| d.state == DriveState::NeverReceived);
+            match late {
+                Some(d) => can_receive_late(job, &d.drive_id)
+                    .map_err(message)
+                    .and(Err("Happens if a drive never received turns up".to_string())),
+                None => Err("No drive is missing".to_string()),
+            }
+        }
         (Trigger::Automatic, _, JobState::Packaging) => Err(match can_package(job) {
             Err(r) => format!(
                 "Happens by itself when nothing is left to copy ({})",

@@ -166,6 +166,9 @@ pub struct TimerSettings {
     pub unmatched_return: Span,
     /// Unmatched intake: drives neither claimed nor returned are securely destroyed after this.
     pub unmatched_destroy: Span,
+    /// Return address reported wrong: the drives are securely destroyed this long after the report unless the
+    /// address is corrected.
+    pub wrong_return_address: Span,
 }
 
 impl Default for TimerSettings {
@@ -177,16 +180,32 @@ impl Default for TimerSettings {
             retention: Span::days(90),
             unmatched_return: Span::days(14),
             unmatched_destroy: Span::days(90),
+            wrong_return_address: Span::days(90),
         }
     }
 }
 
+/// How many extra drives (unlisted drives that arrived with a job's packages) one job may hold by default.
+pub const DEFAULT_MAX_EXTRA_DRIVES: u32 = 40;
+
 /// Everything `decide` needs besides the job, the command and the clock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]
 pub struct Settings {
     pub cancellation_window: CancellationWindow,
     pub timers: TimerSettings,
+    /// Extra drives per job, over all its packages: every count the ship-back checks stays bounded.
+    pub max_extra_drives: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            cancellation_window: CancellationWindow::default(),
+            timers: TimerSettings::default(),
+            max_extra_drives: DEFAULT_MAX_EXTRA_DRIVES,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -240,5 +259,7 @@ mod tests {
         assert_eq!(t.retention, Span::days(90));
         assert_eq!(t.unmatched_return, Span::days(14));
         assert_eq!(t.unmatched_destroy, Span::days(90));
+        assert_eq!(t.wrong_return_address, Span::days(90));
+        assert_eq!(Settings::default().max_extra_drives, 40);
     }
 }

@@ -84,6 +84,16 @@ impl Location {
     }
 }
 
+/// The name a location is stored and listed under, from what a client sent: ARM accepts a region's display
+/// name as well as its name, in any case and with spaces (`"West US"`, `"westus"`, `" WestUS "` are all
+/// `westus`).
+pub fn location_name(sent: &str) -> String {
+    sent.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// A drive as the customer lists it on an import job.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -16,6 +16,8 @@ pub enum TimerKind {
     ShipmentAbandoned,
     /// `Completed`/`Closed` long enough: the job is deleted.
     Retention,
+    /// The return address was reported wrong and never corrected: the drives are destroyed, the job `Closed`.
+    DrivesDestroyed,
 }
 
 impl TimerKind {
@@ -25,6 +27,7 @@ impl TimerKind {
             TimerKind::ShippingOverdue => "package overdue if nothing has arrived",
             TimerKind::ShipmentAbandoned => "closed as abandoned if nothing has arrived",
             TimerKind::Retention => "removed after the retention period",
+            TimerKind::DrivesDestroyed => "drives destroyed unless the return address is corrected",
         }
     }
 }
@@ -51,13 +54,18 @@ pub fn next_timer(job: &Job, settings: &Settings) -> Option<(Timestamp, TimerKin
             (Some(_), Some(deadline)) => Some((deadline, TimerKind::ShipmentAbandoned)),
             (Some(_), None) => None,
         },
+        // A job whose customer reported a problem with the returned drives is kept until staff resolve it.
+        JobState::Completed | JobState::Closed if job.return_problem.is_some() => None,
         JobState::Completed | JobState::Closed => job
             .finished_at
             .map(|at| (at + t.retention.delta(), TimerKind::Retention)),
-        // At the data center, or faulted: people are acting on the job; no clock runs.
-        JobState::Received | JobState::Transferring | JobState::Packaging | JobState::Faulted => {
-            None
-        }
+        // At the data center people act on the job; the only clock is a wrong return address's.
+        JobState::Received | JobState::Transferring | JobState::Packaging => job
+            .return_address_report
+            .as_ref()
+            .map(|report| (report.destroy_deadline, TimerKind::DrivesDestroyed)),
+        // No timer runs while a job is Faulted; on resolution it gets back the time it had left.
+        JobState::Faulted => None,
     }
 }
 
@@ -80,6 +88,7 @@ pub(crate) fn fire(job: &Job, kind: TimerKind, at: Timestamp, settings: &Setting
         TimerKind::Retention => EventKind::Deleted {
             reason: DeletionReason::RetentionExpired,
         },
+        TimerKind::DrivesDestroyed => EventKind::DrivesDestroyed,
     };
     Event { at, kind }
 }

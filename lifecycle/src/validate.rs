@@ -622,7 +622,8 @@ pub fn return_package(p: &ReturnPackage) -> Vec<FieldError> {
     if let Err(m) = tracking_number(&p.tracking_number) {
         errors.push(FieldError::new("trackingNumber", m));
     }
-    if p.drive_count == 0 || p.drive_count as usize > 2 * MAX_DRIVES {
+    // The exact number (every drive at the data center) is the lifecycle's check, which knows the job.
+    if p.drive_count == 0 {
         errors.push(FieldError::new(
             "driveCount",
             "Drive count must be at least 1",

@@ -41,17 +41,46 @@ fn sdk_defaults() -> UpdateRequest {
     }
 }
 
+/// The one command an update that changes nothing means while `Creating`: renew the expiry.
+fn renewal() -> Vec<CustomerCommand> {
+    vec![CustomerCommand::UpdateProperties(JobPatch::default())]
+}
+
 #[test]
-fn the_sdk_defaults_of_a_patch_change_nothing_not_even_a_backup_flag_set_at_creation() {
+fn the_sdk_defaults_of_a_patch_change_no_field_not_even_a_backup_flag_set_at_creation() {
     let mut new = import_job("backed-up");
     new.backup_drive_manifest = true;
     let mut run = Run::new(new);
-    assert_eq!(update_commands(&run.job, &sdk_defaults()).unwrap(), vec![]);
+    run.later(days(5));
+    assert_eq!(
+        update_commands(&run.job, &sdk_defaults()).unwrap(),
+        renewal()
+    );
     let events = apply_update(&mut run, &sdk_defaults()).unwrap();
-    assert!(events.is_empty());
+    // "Any update" restarts the Creating expiry (reference §8), recorded once.
+    assert_eq!(events.len(), 1);
+    assert_eq!(run.job.expiry_base, run.now);
     assert!(run.job.backup_drive_manifest);
     assert!(!run.job.cancel_requested);
     assert_eq!(run.job.state, Creating);
+    // Past Creating, the same PATCH is no change at all.
+    let mut run = run_in(Shipping);
+    assert_eq!(update_commands(&run.job, &sdk_defaults()).unwrap(), vec![]);
+    assert!(apply_update(&mut run, &sdk_defaults()).unwrap().is_empty());
+}
+
+#[test]
+fn a_patch_that_ships_or_cancels_renews_nothing_besides() {
+    let mut run = run_in(Creating);
+    let events = apply_update(&mut run, &state("Shipping")).unwrap();
+    assert_eq!(events.len(), 1, "only markedShipping: {events:?}");
+    let mut run = run_in(Creating);
+    let cancel = UpdateRequest {
+        cancel_requested: Some(true),
+        ..UpdateRequest::default()
+    };
+    let events = apply_update(&mut run, &cancel).unwrap();
+    assert_eq!(events.len(), 1, "only cancellationRequested: {events:?}");
 }
 
 #[test]
@@ -70,11 +99,12 @@ fn backup_drive_manifest_true_is_applied() {
 
 #[test]
 fn empty_creating_and_current_states_mean_no_change() {
+    // In Creating: no field changes, only the expiry's renewal.
     let creating = job_in(Creating);
     for s in ["", "  ", "Creating", "creating"] {
         assert_eq!(
             update_commands(&creating, &state(s)).unwrap(),
-            vec![],
+            renewal(),
             "{s:?}"
         );
     }

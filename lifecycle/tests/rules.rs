@@ -797,8 +797,24 @@ fn an_update_while_creating_resets_the_expiry_but_not_while_shipping() {
 }
 
 #[test]
-fn an_empty_update_changes_nothing() {
-    let run = run_in(Creating);
+fn an_update_that_changes_nothing_still_restarts_the_creating_expiry() {
+    // Reference §8: "in Creating any accepted update, even one that changes no field, restarts the expiry"
+    // (an SDK PATCH that sends only its defaults).
+    let mut run = run_in(Creating);
+    run.later(days(10));
+    let events = run.ok(update(JobPatch::default()));
+    assert_eq!(
+        kinds(&events),
+        vec!["propertiesUpdated"],
+        "one renewal per update"
+    );
+    assert_eq!(run.job.expiry_base, run.now);
+    assert_eq!(
+        next_timer(&run.job, &run.settings),
+        Some((run.now + days(14), TimerKind::CreatingExpiry))
+    );
+    // Past Creating there is no expiry to renew: an empty update records nothing.
+    let run = run_in(Shipping);
     assert_eq!(run.decide(&update(JobPatch::default())).unwrap(), vec![]);
 }
 
@@ -1170,7 +1186,8 @@ fn check_window(window: CancellationWindow) {
             assert_eq!(
                 events[0].kind,
                 EventKind::CancellationRequested {
-                    completed: state == Creating
+                    completed: state == Creating,
+                    reason: None
                 },
                 "{window} {state}"
             );
@@ -1282,11 +1299,21 @@ fn cancelling_while_transferring_with_no_copy_running_lets_the_operator_package(
 
 #[test]
 fn a_cancelled_job_that_hit_errors_ends_closed() {
-    // A drive missing from the package.
+    // A drive missing from the package is no loss for a cancelled job (reference §8, ship back): the
+    // customer no longer wanted it copied.
     let mut run = run_in(Shipping);
     run.ok(cancel());
     run.ok(intake(&[DRIVE_A], &[]));
     run.ok(package_job());
+    run.ok(ship_back(1));
+    assert_eq!(run.job.state, Completed);
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::NeverReceived);
+
+    // The same package for a job that was not cancelled: an error during processing.
+    let mut run = run_in(Shipping);
+    run.ok(intake(&[DRIVE_A], &[]));
+    run.ok(start(DRIVE_A));
+    run.ok(finish(DRIVE_A));
     run.ok(ship_back(1));
     assert_eq!(run.job.state, Closed);
 
@@ -1522,20 +1549,67 @@ fn no_timer_runs_while_the_job_is_at_the_data_center_or_faulted() {
 }
 
 #[test]
-fn a_deadline_that_passed_while_faulted_fires_after_the_resolution_never_before_it() {
-    // The reference is silent. Events carry their deadline as their time, except that a timer never fires
-    // before the job's latest event, so the history stays in order.
+fn the_shipping_wait_stops_while_faulted_and_resumes_with_the_time_it_had_left() {
+    // Reference §8: timers do not run while a job is Faulted; on resolution it gets back the time it had left.
     let mut run = run_in(Shipping);
     let since = run.job.shipping_since.unwrap();
     run.at(since + days(1)).ok(fault_job("Customs hold"));
     assert_eq!(run.tick_at(since + days(20)), vec![]);
     run.ok(resolve_job(None));
-    let resolved_at = run.job.updated_at;
-    assert!(resolved_at > since + days(14));
-    let events = run.tick_at(since + days(21));
+    // 13 days were left when it faulted.
+    assert_eq!(
+        next_timer(&run.job, &run.settings),
+        Some((since + days(33), TimerKind::ShippingOverdue))
+    );
+    assert_eq!(run.tick_at(since + days(33) - secs(1)), vec![]);
+    let events = run.tick_at(since + days(33));
     assert_eq!(kinds(&events), vec!["shippingOverdue"]);
-    assert_eq!(events[0].at, resolved_at);
-    assert_eq!(run.job.abandon_deadline, Some(resolved_at + days(30)));
+    assert_eq!(events[0].at, since + days(33));
+
+    // The abandonment wait pauses the same way.
+    run.later(days(10)).ok(fault_job("Customs hold again"));
+    let deadline = run.job.abandon_deadline.unwrap();
+    let left = deadline - run.now;
+    run.later(days(40)).ok(resolve_job(None));
+    assert_eq!(run.job.abandon_deadline, Some(run.now + left));
+}
+
+#[test]
+fn a_job_resolved_with_less_than_a_day_left_gets_a_day() {
+    let mut run = run_in(Shipping);
+    let since = run.job.shipping_since.unwrap();
+    run.at(since + days(14) - secs(3600))
+        .ok(fault_job("Customs hold"));
+    run.at(since + days(20)).ok(resolve_job(None));
+    assert_eq!(
+        next_timer(&run.job, &run.settings),
+        Some((since + days(21), TimerKind::ShippingOverdue))
+    );
+}
+
+#[test]
+fn the_creating_expiry_stops_while_faulted_and_resumes_with_the_time_it_had_left() {
+    let mut run = run_in(Creating);
+    run.at(t0() + days(10)).ok(fault_job("Payment check"));
+    assert_eq!(next_timer(&run.job, &run.settings), None);
+    assert_eq!(run.tick_at(t0() + days(30)), vec![]);
+    assert!(!run.job.is_deleted());
+    let events = run.ok(resolve_job(Some(Creating)));
+    let EventKind::JobResolved {
+        timer_shift_seconds,
+        ..
+    } = &events[0].kind
+    else {
+        panic!("{events:?}")
+    };
+    assert_eq!(*timer_shift_seconds, days(20).num_seconds());
+    assert!(events[0].kind.describe().contains("20d later"));
+    assert_eq!(
+        next_timer(&run.job, &run.settings),
+        Some((t0() + days(34), TimerKind::CreatingExpiry))
+    );
+    assert_eq!(run.tick_at(t0() + days(34) - secs(1)), vec![]);
+    assert_eq!(kinds(&run.tick_at(t0() + days(34))), vec!["deleted"]);
 }
 
 #[test]
@@ -1649,19 +1723,107 @@ fn package_intake_of_an_export_job_needs_one_to_ten_drives() {
 }
 
 #[test]
-fn package_intake_is_refused_for_a_job_that_is_not_shipping() {
-    for state in [
-        Creating,
-        Received,
-        Transferring,
-        Packaging,
-        Completed,
-        Closed,
-        Faulted,
-    ] {
+fn package_intake_is_refused_for_a_job_neither_shipping_nor_at_the_data_center() {
+    for state in [Creating, Completed, Closed, Faulted] {
         let r = run_in(state).reject(intake(&[DRIVE_A, DRIVE_B], &[]));
         assert_rejection(&r, NotAllowedNow, None);
     }
+    // At the data center a package is a later shipment, whose listed drives must be ones never received.
+    for state in [Received, Transferring, Packaging] {
+        let r = run_in(state).reject(intake(&[DRIVE_A], &[]));
+        assert_rejection(&r, InvalidInput, Some("found[0]"));
+        assert!(r.message.contains("never received"), "{}", r.message);
+    }
+}
+
+#[test]
+fn a_later_shipment_brings_missing_drives_and_extras() {
+    // Error table row 5 and drive table row 2: a second package for a job already Transferring.
+    let mut run = run_in(Shipping);
+    run.ok(intake(&[DRIVE_A], &[]));
+    run.ok(start(DRIVE_A));
+    assert_eq!(run.job.state, Transferring);
+    let events = run.ok(intake(&[DRIVE_B], &["OTHERJOB-7"]));
+    assert_eq!(kinds(&events), vec!["laterPackageReceived"]);
+    assert_eq!(run.job.state, Transferring);
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::Received);
+    assert_eq!(run.job.extra_drives.len(), 1);
+    // The same extra cannot be recorded twice, nor a drive already here found again.
+    let r = run.reject(intake(&[], &["OTHERJOB-7"]));
+    assert_rejection(&r, InvalidInput, Some("extra[0]"));
+    let r = run.reject(intake(&[DRIVE_B], &[]));
+    assert_rejection(&r, InvalidInput, Some("found[0]"));
+    // Unlisted drives of a later package of a Packaging job are extras; the job stays Packaging.
+    run.ok(start(DRIVE_B));
+    run.ok(finish(DRIVE_A));
+    run.ok(finish(DRIVE_B));
+    assert_eq!(run.job.state, Packaging);
+    run.ok(intake(&[], &["STRAY-2"]));
+    assert_eq!(run.job.state, Packaging);
+    run.ok(ship_back(4));
+    assert_eq!(run.job.state, Completed);
+}
+
+#[test]
+fn a_later_package_with_a_missing_drive_reopens_a_packaging_job() {
+    let mut run = run_in(Shipping);
+    run.ok(intake(&[DRIVE_A], &[]));
+    run.ok(start(DRIVE_A));
+    run.ok(finish(DRIVE_A));
+    assert_eq!(run.job.state, Packaging);
+    run.ok(intake(&[DRIVE_B], &[]));
+    assert_eq!(run.job.state, Transferring);
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::Received);
+}
+
+#[test]
+fn an_export_job_takes_only_extras_in_a_later_package() {
+    let mut run = export_run_in(Received);
+    let r = run.reject(intake(&["EXP-0009"], &[]));
+    assert_rejection(&r, InvalidInput, Some("found"));
+    run.ok(intake(&[], &["EXP-0009"]));
+    assert_eq!(run.job.extra_drives.len(), 1);
+}
+
+#[test]
+fn extra_drives_per_job_are_capped_by_the_setting() {
+    let settings = Settings {
+        max_extra_drives: 3,
+        ..Settings::default()
+    };
+    let mut run = run_in_with(Shipping, settings);
+    let r = run.reject(intake(&[DRIVE_A, DRIVE_B], &["X1", "X2", "X3", "X4"]));
+    assert_rejection(&r, InvalidInput, Some("extra"));
+    assert!(r.message.contains("at most 3"), "{}", r.message);
+    run.ok(intake(&[DRIVE_A], &["X1", "X2"]));
+    let r = run.reject(intake(&[DRIVE_B], &["X3", "X4"]));
+    assert!(r.message.contains("holds 2"), "{}", r.message);
+    run.ok(intake(&[DRIVE_B], &["X3"]));
+}
+
+#[test]
+fn ship_back_carries_every_drive_at_the_data_center_with_no_fixed_cap() {
+    // Ten listed drives and eleven extras go back as 21 (the old fixed cap was 20).
+    let ids: Vec<String> = (0..10).map(|i| format!("DRIVE-{i:02}")).collect();
+    let mut new = with_shipping_info(import_job("ten-drives"));
+    new.drives = ids.iter().map(|id| drive_spec(id)).collect();
+    let mut run = Run::new(new);
+    run.ok(mark_shipping());
+    let extras: Vec<String> = (0..11).map(|i| format!("EXTRA-{i:02}")).collect();
+    run.ok(operator(OperatorCommand::PackageIntake {
+        found: ids.clone(),
+        extra: extras,
+    }));
+    for id in &ids {
+        run.ok(start(id));
+        run.ok(finish(id));
+    }
+    assert_eq!(run.job.state, Packaging);
+    let r = run.reject(ship_back(20));
+    assert_rejection(&r, InvalidInput, Some("driveCount"));
+    assert!(r.message.contains("must hold 21"), "{}", r.message);
+    run.ok(ship_back(21));
+    assert_eq!(run.job.state, Completed);
 }
 
 // --- late arrival ---------------------------------------------------------------------------------------
@@ -1692,18 +1854,87 @@ fn late_drive_arrival_is_refused_for_a_drive_that_is_not_never_received() {
 }
 
 #[test]
-fn late_drive_arrival_is_refused_outside_received_and_transferring() {
-    // Packaging: the last drive finished while B was still missing.
+fn a_late_drive_in_packaging_sends_the_job_back_to_transferring_to_be_copied() {
+    // Packaging: the last drive finished while B was still missing (drive table, row 1).
     let mut run = run_in(Shipping);
     run.ok(intake(&[DRIVE_A], &[]));
     run.ok(start(DRIVE_A));
     run.ok(finish(DRIVE_A));
     assert_eq!(run.job.state, Packaging);
-    assert_rejection(&run.reject(arrived(DRIVE_B)), NotAllowedNow, None);
+    run.ok(arrived(DRIVE_B));
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::Received);
+    assert_eq!(run.job.state, Transferring);
+    run.ok(start(DRIVE_B));
+    run.ok(finish(DRIVE_B));
+    assert_eq!(run.job.state, Packaging);
+    run.ok(ship_back(2));
+    // Both drives arrived in the end: no error.
+    assert_eq!(run.job.state, Completed);
+}
+
+#[test]
+fn a_late_drive_of_a_cancelled_packaging_job_is_only_returned() {
+    let mut run = run_in(Shipping);
+    run.ok(cancel());
+    run.ok(intake(&[DRIVE_A], &[]));
+    run.ok(package_job());
+    assert_eq!(run.job.state, Packaging);
+    run.ok(arrived(DRIVE_B));
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::Received);
+    assert_eq!(run.job.state, Packaging);
+    assert_rejection(&run.reject(start(DRIVE_B)), NotAllowedNow, None);
+    run.ok(ship_back(2));
+    assert_eq!(run.job.state, Completed);
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::ShippedBack);
+}
+
+#[test]
+fn a_late_drive_while_faulted_is_recorded_and_received_on_resolution() {
+    let mut run = run_in(Shipping);
+    run.ok(intake(&[DRIVE_A], &[]));
+    run.ok(start(DRIVE_A));
+    run.ok(finish(DRIVE_A));
+    assert_eq!(run.job.state, Packaging);
+    run.ok(fault_job("Shelf inventory"));
+    let events = run.ok(arrived(DRIVE_B));
+    assert_eq!(kinds(&events), vec!["driveArrivalHeld"]);
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::NeverReceived);
+    assert_eq!(run.job.pending_arrivals, vec![DRIVE_B.to_string()]);
+    let again = run.reject(arrived(DRIVE_B));
+    assert!(
+        again.message.contains("already recorded"),
+        "{}",
+        again.message
+    );
+    assert!(
+        lifecycle::attention::customer_notices(&run.job, run.now, &run.settings)
+            .iter()
+            .any(|n| n.key == "faulted" && n.message.contains(DRIVE_B))
+    );
+    let events = run.ok(resolve_job(None));
+    assert!(events[0].kind.describe().contains(DRIVE_B));
+    assert_eq!(run.drive_state(DRIVE_B), DriveState::Received);
+    assert!(run.job.pending_arrivals.is_empty());
+    // Resolved to Packaging, it goes on to copy the drive that arrived.
+    assert_eq!(run.job.state, Transferring);
+}
+
+#[test]
+fn late_drive_arrival_is_refused_before_intake_and_after_ship_back() {
     // Shipping, after the overdue notice: the drive comes with the package intake instead.
     let mut run = run_in(Shipping);
     run.tick_at(run.job.shipping_since.unwrap() + days(14));
     assert_rejection(&run.reject(arrived(DRIVE_B)), NotAllowedNow, None);
+    // Shipped back without B: a drive that turns up now is an unmatched intake linked to the job.
+    let mut run = run_in(Shipping);
+    run.ok(intake(&[DRIVE_A], &[]));
+    run.ok(start(DRIVE_A));
+    run.ok(finish(DRIVE_A));
+    run.ok(ship_back(1));
+    assert_eq!(run.job.state, Closed);
+    let r = run.reject(arrived(DRIVE_B));
+    assert!(r.message.contains("unmatched intake"), "{}", r.message);
+    run.ok(note_unmatched("intake-late", &[DRIVE_B]));
 }
 
 // --- start copy -----------------------------------------------------------------------------------------
@@ -2128,8 +2359,37 @@ fn fault_job_is_accepted_in_every_non_terminal_state() {
         run.ok(fault_job("Needs attention"));
         assert_eq!(run.job.state, Faulted);
         assert_eq!(run.job.faulted_from, Some(state));
-        assert!(run.job.had_fault);
+        // Only a fault after the package arrived is an error during processing (reference §8).
+        assert_eq!(
+            run.job.had_fault,
+            matches!(state, Received | Transferring | Packaging),
+            "{state}"
+        );
     }
+}
+
+#[test]
+fn a_fault_before_the_package_arrived_does_not_close_a_clean_job() {
+    let mut run = run_in(Shipping);
+    run.ok(fault_job("Customs paperwork"));
+    run.ok(resolve_job(None));
+    run.ok(intake(&[DRIVE_A, DRIVE_B], &[]));
+    for d in [DRIVE_A, DRIVE_B] {
+        run.ok(start(d));
+        run.ok(finish(d));
+    }
+    run.ok(ship_back(2));
+    assert_eq!(run.job.state, Completed);
+    // After arrival, the same fault closes it.
+    let mut run = run_in(Received);
+    run.ok(fault_job("Shelf mix-up"));
+    run.ok(resolve_job(None));
+    for d in [DRIVE_A, DRIVE_B] {
+        run.ok(start(d));
+        run.ok(finish(d));
+    }
+    run.ok(ship_back(2));
+    assert_eq!(run.job.state, Closed);
 }
 
 #[test]
@@ -2412,11 +2672,17 @@ fn note_unmatched_intake_is_refused_for_a_shipping_job_or_bad_input() {
 }
 
 #[test]
-fn note_unmatched_intake_goes_on_the_timeline_of_a_job_past_shipping() {
-    for state in [Received, Completed] {
+fn note_unmatched_intake_goes_on_the_timeline_of_a_job_not_shipping_nor_at_the_data_center() {
+    for state in [Creating, Completed, Closed] {
         let mut run = run_in(state);
         run.ok(note_unmatched("intake-9", &["OTHER1"]));
         assert_eq!(run.job.state, state);
+    }
+    // A package for a job at the data center is a later shipment: a package intake.
+    for state in [Received, Transferring, Packaging] {
+        let r = run_in(state).reject(note_unmatched("intake-9", &["OTHER1"]));
+        assert_rejection(&r, NotAllowedNow, None);
+        assert!(r.message.contains("later shipment"), "{}", r.message);
     }
 }
 
@@ -2445,7 +2711,11 @@ fn the_record_unmatched_intake_query_agrees_with_decide_in_every_state() {
             &run.settings,
         );
         assert_eq!(offered.allowed, decided.is_ok(), "{state}");
-        assert_eq!(offered.allowed, state != Shipping, "{state}");
+        assert_eq!(
+            offered.allowed,
+            !lifecycle::decide::INTAKE_STATES.contains(&state),
+            "{state}"
+        );
         assert_eq!(
             offered.reason,
             decided.err().map(|r| r.message),
@@ -2502,7 +2772,10 @@ fn customer_actions_explain_what_is_missing_to_mark_shipped() {
     let run = run_in(Creating);
     let actions = customer_actions(&run.job, &run.settings);
     assert_eq!(actions.len(), CustomerAction::ALL.len());
-    assert!(actions.iter().all(|a| a.allowed && a.reason.is_none()));
+    // Everything but reporting a problem with returned drives, which have not been sent yet.
+    assert!(actions
+        .iter()
+        .all(|a| (a.action == CustomerAction::ReportReturnProblem) != a.allowed));
 }
 
 #[test]
@@ -2600,14 +2873,21 @@ fn customer_and_operator_queries_allow_exactly_what_decide_accepts() {
 #[test]
 fn operator_queries_list_the_expected_operations_for_a_transferring_job() {
     let job = job_in(Transferring);
-    let allowed: Vec<JobOperation> = job_operations(&job)
+    let allowed: Vec<JobOperation> = job_operations(&job, &Settings::default())
         .into_iter()
         .filter(|a| a.allowed)
         .map(|a| a.action)
         .collect();
     assert_eq!(
         allowed,
-        vec![JobOperation::FaultJob, JobOperation::CorrectReturnAddress]
+        vec![
+            // A later shipment can still arrive.
+            JobOperation::PackageIntake,
+            JobOperation::FaultJob,
+            JobOperation::CorrectReturnAddress,
+            JobOperation::CancelJob,
+            JobOperation::ReportReturnAddress,
+        ]
     );
     let ops = |id: &str| -> Vec<DriveOperation> {
         drive_operations(&job, job.drive(id).unwrap())
@@ -2712,6 +2992,31 @@ fn every_edge_of_the_graphs_is_taken_with_its_trigger() {
     r.ok(fault_drive(DRIVE_A));
     r.ok(resolve_drive(DRIVE_A, None));
     runs.push(r);
+    // Operations cancel a job before anything shipped.
+    let mut r = run_in(Creating);
+    r.ok(operator_cancel("The customer phoned to cancel"));
+    runs.push(r);
+    // A cancelled job whose package never arrives ends Completed at the abandonment deadline.
+    let mut r = run_in(Shipping);
+    r.ok(cancel());
+    r.tick_at(r.job.shipping_since.unwrap() + days(44));
+    assert_eq!(r.job.state, Completed);
+    runs.push(r);
+    // A late drive reopens a Packaging job.
+    let mut r = run_in(Shipping);
+    r.ok(intake(&[DRIVE_A], &[]));
+    r.ok(start(DRIVE_A));
+    r.ok(finish(DRIVE_A));
+    r.ok(arrived(DRIVE_B));
+    runs.push(r);
+    // Drives destroyed after a wrong return address, from Transferring and from Packaging.
+    for state in [Transferring, Packaging] {
+        let mut r = run_in(state);
+        r.ok(report_address("No such street"));
+        r.later(days(90)).ok(Command::Tick);
+        assert_eq!(r.job.state, Closed);
+        runs.push(r);
+    }
     let taken: std::collections::HashSet<Taken> =
         runs.iter().flat_map(|r| r.taken.iter().copied()).collect();
     for edge in job_graph().edges {

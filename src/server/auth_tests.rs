@@ -482,9 +482,11 @@ fn staff_tokens_run_console_operations_under_the_staff_members_name() {
             )
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        // A refusal is the console's: the lifecycle's reason with its status.
+        // A refusal is the console's: the lifecycle's reason with its status (the same drives again are no
+        // later shipment: they are already here).
         let r = app.call(&ops, "/api/staff_package_intake", &intake).await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains("never received"), "{}", r.body);
 
         let staff = app.staff().await;
         let r = app
@@ -528,7 +530,7 @@ fn staff_tokens_run_console_operations_under_the_staff_members_name() {
             "the fields are recorded: {}",
             mine[2]
         );
-        assert!(mine[0].ends_with("\u{2192} refused (409)"), "{}", mine[0]);
+        assert!(mine[0].ends_with("\u{2192} refused (400)"), "{}", mine[0]);
         assert!(
             audit.iter().all(|e| !e.actor_label.contains("ci")),
             "refused callers did no staff action"

@@ -460,9 +460,14 @@ impl Vary<'_> {
                 self.drives(missing);
                 self.drives(extra);
             }
-            EventKind::DriveArrived { drive_id } | EventKind::CopyStarted { drive_id } => {
-                *drive_id = self.drive(drive_id)
+            EventKind::DriveArrived { drive_id }
+            | EventKind::DriveArrivalHeld { drive_id }
+            | EventKind::CopyStarted { drive_id } => *drive_id = self.drive(drive_id),
+            EventKind::LaterPackageReceived { found, extra } => {
+                self.drives(found);
+                self.drives(extra);
             }
+            EventKind::JobResolved { received, .. } => self.drives(received),
             EventKind::ProgressReported { drive_id, .. } => *drive_id = self.drive(drive_id),
             EventKind::DriveFinished {
                 drive_id, outcome, ..

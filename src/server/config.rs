@@ -105,6 +105,7 @@ struct PortalFile {
     request_timeout: Option<Span>,
     max_body_bytes: Option<usize>,
     trusted_proxies: Option<Vec<String>>,
+    max_extra_drives: Option<u32>,
     timers: Option<TimerSettings>,
     limits: Option<Limits>,
 }
@@ -276,6 +277,10 @@ impl Limits {
     }
 }
 
+/// The largest `max-extra-drives` a configuration may set: every count derived from it (a return package's
+/// drives, an intake form's rows) stays small.
+const MAX_EXTRA_DRIVES_CEILING: u32 = 1000;
+
 /// Reads one environment variable; a lookup function keeps tests independent of the process environment.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -368,7 +373,22 @@ impl Config {
         let mut settings = Settings {
             cancellation_window: p.cancellation_window.unwrap_or_default(),
             timers: p.timers.unwrap_or_default(),
+            max_extra_drives: p
+                .max_extra_drives
+                .unwrap_or(lifecycle::settings::DEFAULT_MAX_EXTRA_DRIVES),
         };
+        if let Some(v) = env("PORTAL_MAX_EXTRA_DRIVES") {
+            settings.max_extra_drives = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("PORTAL_MAX_EXTRA_DRIVES: '{v}' is not a whole number"))?;
+        }
+        if !(1..=MAX_EXTRA_DRIVES_CEILING).contains(&settings.max_extra_drives) {
+            return Err(format!(
+                "max-extra-drives must be between 1 and {MAX_EXTRA_DRIVES_CEILING}, not {}",
+                settings.max_extra_drives
+            ));
+        }
         if let Some(v) = env("PORTAL_CANCELLATION_WINDOW") {
             settings.cancellation_window = parse_window("PORTAL_CANCELLATION_WINDOW", &v)?;
         }
@@ -394,6 +414,10 @@ impl Config {
             (
                 "PORTAL_TIMER_UNMATCHED_DESTROY",
                 &mut timers.unmatched_destroy,
+            ),
+            (
+                "PORTAL_TIMER_WRONG_RETURN_ADDRESS",
+                &mut timers.wrong_return_address,
             ),
         ] {
             if let Some(v) = env(name) {
@@ -628,6 +652,41 @@ mod tests {
         assert_eq!(c.settings.timers.creating_expiry, Span::days(2));
         assert_eq!(c.settings.timers.retention, Span::seconds(12 * 3600));
         assert_eq!(c.settings.timers.shipping_overdue, Span::days(14));
+    }
+
+    #[test]
+    fn the_extra_drive_limit_and_the_wrong_address_timer_come_from_the_file_and_the_environment() {
+        let c = load("", &[], ServeArgs::default()).unwrap();
+        assert_eq!(c.settings.max_extra_drives, 40);
+        assert_eq!(c.settings.timers.wrong_return_address, Span::days(90));
+        let file =
+            "[portal]\nmax-extra-drives = 12\n[portal.timers]\nwrong-return-address = \"30d\"\n";
+        let c = load(file, &[], ServeArgs::default()).unwrap();
+        assert_eq!(c.settings.max_extra_drives, 12);
+        assert_eq!(c.settings.timers.wrong_return_address, Span::days(30));
+        let c = load(
+            file,
+            &[
+                ("PORTAL_MAX_EXTRA_DRIVES", "7"),
+                ("PORTAL_TIMER_WRONG_RETURN_ADDRESS", "2d"),
+            ],
+            ServeArgs::default(),
+        )
+        .unwrap();
+        assert_eq!(c.settings.max_extra_drives, 7);
+        assert_eq!(c.settings.timers.wrong_return_address, Span::days(2));
+        for bad in ["0", "100000", "many"] {
+            let e = load(
+                "",
+                &[("PORTAL_MAX_EXTRA_DRIVES", bad)],
+                ServeArgs::default(),
+            )
+            .unwrap_err();
+            assert!(
+                e.contains("max-extra-drives") || e.contains("PORTAL_MAX_EXTRA_DRIVES"),
+                "{e}"
+            );
+        }
     }
 
     #[test]

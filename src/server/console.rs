@@ -39,7 +39,11 @@ pub fn timeline_entry(e: &StoredEvent) -> TimelineEntry {
         actor_kind: e.actor.kind,
         actor: e.actor.label.clone(),
         kind: e.event.kind.name().to_string(),
-        what: e.event.kind.describe(),
+        what: if e.event.kind.renews_expiry(e.state_before) {
+            format!("{}; the Creating expiry restarts", e.event.kind.describe())
+        } else {
+            e.event.kind.describe()
+        },
         state_before: e.state_before,
         state_after: e.state_after,
         drive_id: e.event.kind.drive_id().map(str::to_string),

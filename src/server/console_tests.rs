@@ -49,9 +49,10 @@ pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
         ("/api/staff_advance_clock", ("days=x&hours=0".into(), row(400))),
         ("/api/staff_run_timers", (String::new(), row(200))),
         ("/api/staff_dev_create_job", ("scenario=nope".into(), row(400))),
+        // A later shipment for a Transferring job may hold only drives never received: refused, nothing changes.
         (
             "/api/staff_package_intake",
-            (format!("id={job}&found[]={d}"), row(409)),
+            (format!("id={job}&found[]={d}"), row(400)),
         ),
         (
             "/api/staff_drive_arrived",
@@ -105,6 +106,15 @@ pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
             (format!("id={job}&days=x"), row(400)),
         ),
         ("/api/staff_add_note", (format!("id={job}&text="), row(400))),
+        ("/api/staff_cancel_job", (format!("id={job}&reason="), row(400))),
+        (
+            "/api/staff_report_return_address",
+            (format!("id={job}&reason="), row(400)),
+        ),
+        (
+            "/api/staff_resolve_return_problem",
+            (format!("id={job}&note=Handled"), row(409)),
+        ),
         (
             "/api/staff_record_intake",
             (
@@ -1555,4 +1565,313 @@ async fn the_customer_is_told_about_a_job_the_creating_expiry_deleted() {
     let later: Vec<crate::model::RemovalNotice> =
         serde_json::from_str(&app.call(&me, "/api/removal_notices", "").await.body).unwrap();
     assert!(!later.iter().any(|n| n.job_id == id));
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The documentation's error tables, through the router
+// ---------------------------------------------------------------------------------------------------------
+
+/// A dev job taken to `Packaging` with both drives copied, or (with `missing`) with its second drive never
+/// received. Returns the job and its two drive ids.
+async fn packaging_job(app: &TestApp, staff: &Browser, missing: bool) -> (i64, String, String) {
+    let id = dev_job(app, "shipping").await;
+    let v = view(app, staff, id).await;
+    let a = v.job.drives[0].drive_id.clone();
+    let b = v.job.drives[1].drive_id.clone();
+    let found = if missing {
+        format!("found[]={a}")
+    } else {
+        format!("found[]={a}&found[]={b}")
+    };
+    ok(
+        app,
+        staff,
+        "/api/staff_package_intake",
+        &format!("id={id}&{found}"),
+    )
+    .await;
+    let copied: Vec<&String> = if missing { vec![&a] } else { vec![&a, &b] };
+    for d in copied {
+        ok(
+            app,
+            staff,
+            "/api/staff_start_copy",
+            &format!("id={id}&drive_id={d}"),
+        )
+        .await;
+        ok(
+            app,
+            staff,
+            "/api/staff_finish_drive",
+            &format!("id={id}&drive_id={d}&outcome=Completed"),
+        )
+        .await;
+    }
+    assert_eq!(view(app, staff, id).await.job.state, JobState::Packaging);
+    (id, a, b)
+}
+
+async fn customer_page(app: &TestApp, me: &Browser, id: i64) -> crate::job_page::JobPageView {
+    let r = app.call(me, "/api/get_job", &format!("id={id}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    serde_json::from_str(&r.body).expect("job page")
+}
+
+#[tokio::test]
+async fn a_wrong_return_address_holds_ship_back_until_the_customer_corrects_it() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let me = app.customer().await;
+    let (id, ..) = packaging_job(&app, &staff, false).await;
+
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_report_return_address",
+            &format!("id={id}&reason=+"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("\"reason\""), "{}", r.body);
+    ok(
+        &app,
+        &staff,
+        "/api/staff_report_return_address",
+        &format!("id={id}&reason=No+such+street+in+Redmond"),
+    )
+    .await;
+    // Ship-back is refused, with the reason.
+    let ship = format!(
+        "id={id}&carrier_name=FedEx&tracking_number=RET9&drive_count=2&ship_date=2026-12-01"
+    );
+    let r = app.call(&staff, "/api/staff_ship_back", &ship).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("No such street"), "{}", r.body);
+    // The queue lists it with its destruction deadline.
+    let q: AttentionQueue =
+        serde_json::from_str(&app.call(&staff, "/api/staff_attention", "").await.body).unwrap();
+    let entry = q
+        .entries
+        .iter()
+        .find(|e| e.job_id == Some(id) && e.item.kind.as_str() == "return-address-reported")
+        .expect("in the queue");
+    assert!(entry.item.deadline.is_some());
+    // The customer is asked, and only the return address form unlocks.
+    let page = customer_page(&app, &me, id).await;
+    assert!(page
+        .notices
+        .iter()
+        .any(|n| n.key == "return-address-reported" && n.message.contains("No such street")));
+    assert!(page.shipping.address_lock.allowed);
+    assert!(!page.shipping.delivery_lock.allowed);
+    assert!(!page.shipping.return_shipping_lock.allowed);
+    let address = "address[recipient_name]=Ada+Lovelace&address[street_address1]=1+Analytical+Way&address[street_address2]=&address[city]=Redmond&address[state_or_province]=WA&address[postal_code]=98052&address[country_or_region]=USA&address[phone]=%2B1+425+555+0100&address[email]=ada%40example.com";
+    let r = app
+        .call(
+            &me,
+            "/api/update_return_address",
+            &format!("id={id}&{address}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = customer_page(&app, &me, id).await;
+    assert!(!page.shipping.address_lock.allowed);
+    assert!(!page
+        .notices
+        .iter()
+        .any(|n| n.key == "return-address-reported"));
+    ok(&app, &staff, "/api/staff_ship_back", &ship).await;
+    let v = view(&app, &staff, id).await;
+    assert_eq!(v.job.state, JobState::Completed);
+    let kinds: Vec<&str> = v.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert!(kinds.ends_with(&["returnAddressReported", "propertiesUpdated", "shippedBack"]));
+}
+
+#[tokio::test]
+async fn staff_cancel_an_overdue_job_whatever_the_window_and_say_why() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let me = app.customer().await;
+    let id = dev_job(&app, "shipping").await;
+    let r = app
+        .call(&staff, "/api/staff_cancel_job", &format!("id={id}&reason="))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("\"reason\""), "{}", r.body);
+    let r = app
+        .call(&staff, "/api/staff_advance_clock", "days=14&hours=1")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    ok(
+        &app,
+        &staff,
+        "/api/staff_cancel_job",
+        &format!("id={id}&reason=Customer+phoned%3A+package+lost+in+transit"),
+    )
+    .await;
+    let v = view(&app, &staff, id).await;
+    assert!(v.job.cancel_requested);
+    let last = v.timeline.last().unwrap();
+    assert_eq!(last.kind, "cancellationRequested");
+    assert_eq!(last.actor, "Sam Staff");
+    assert!(
+        last.what.contains("package lost in transit"),
+        "{}",
+        last.what
+    );
+    // Already cancelled: neither staff nor the customer can cancel again.
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_cancel_job",
+            &format!("id={id}&reason=again"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let r = app
+        .call(&me, "/api/cancel_job", &format!("id={id}&confirm=yes"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    // At the abandonment deadline the cancelled job ends Completed, not Closed.
+    let r = app
+        .call(&staff, "/api/staff_advance_clock", "days=31&hours=0")
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(view(&app, &staff, id).await.job.state, JobState::Completed);
+    // Customers cannot call the operation; a Packaging job cannot be cancelled, with the reason.
+    let r = app
+        .call(&me, "/api/staff_cancel_job", &format!("id={id}&reason=x"))
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (packaging, ..) = packaging_job(&app, &staff, false).await;
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_cancel_job",
+            &format!("id={packaging}&reason=Too+late"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("Packaging"), "{}", r.body);
+}
+
+#[tokio::test]
+async fn a_later_shipment_brings_the_missing_drive_back_to_transferring() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let (id, a, b) = packaging_job(&app, &staff, true).await;
+    // A drive already here cannot come again; an unknown one is an extra.
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_package_intake",
+            &format!("id={id}&found[]={a}"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("never received"), "{}", r.body);
+    ok(
+        &app,
+        &staff,
+        "/api/staff_package_intake",
+        &format!("id={id}&found[]={b}&extra=OTHER-JOB-1"),
+    )
+    .await;
+    let v = view(&app, &staff, id).await;
+    assert_eq!(v.job.state, JobState::Transferring);
+    assert_eq!(v.job.drive(&b).unwrap().state, DriveState::Received);
+    assert_eq!(v.job.extra_drives[0].serial, "OTHER-JOB-1");
+    assert_eq!(v.timeline.last().unwrap().kind, "laterPackageReceived");
+    for path in ["/api/staff_start_copy", "/api/staff_finish_drive"] {
+        ok(
+            &app,
+            &staff,
+            path,
+            &format!("id={id}&drive_id={b}&outcome=Completed"),
+        )
+        .await;
+    }
+    // Two listed drives and the extra go back: the count says so.
+    let ship = |n: u32| {
+        format!(
+            "id={id}&carrier_name=FedEx&tracking_number=RET7&drive_count={n}&ship_date=2026-12-01"
+        )
+    };
+    let r = app.call(&staff, "/api/staff_ship_back", &ship(2)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("must hold 3"), "{}", r.body);
+    ok(&app, &staff, "/api/staff_ship_back", &ship(3)).await;
+    assert_eq!(view(&app, &staff, id).await.job.state, JobState::Completed);
+}
+
+#[tokio::test]
+async fn the_customer_reports_a_problem_with_returned_drives_and_staff_resolve_it() {
+    let app = test_app().await;
+    let staff = app.staff().await;
+    let me = app.customer().await;
+    let (id, ..) = packaging_job(&app, &staff, false).await;
+    let r = app
+        .call(
+            &me,
+            "/api/report_return_problem",
+            &format!("id={id}&description=Lost"),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "not shipped back yet: {}",
+        r.body
+    );
+    ok(
+        &app,
+        &staff,
+        "/api/staff_ship_back",
+        &format!(
+            "id={id}&carrier_name=FedEx&tracking_number=RET5&drive_count=2&ship_date=2026-12-01"
+        ),
+    )
+    .await;
+    let page = customer_page(&app, &me, id).await;
+    assert!(page.actions.report_problem.allowed);
+    let r = app
+        .call(
+            &me,
+            "/api/report_return_problem",
+            &format!("id={id}&description=+"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("description"), "{}", r.body);
+    let r = app
+        .call(
+            &me,
+            "/api/report_return_problem",
+            &format!("id={id}&description=One+drive+arrived+cracked"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let page = customer_page(&app, &me, id).await;
+    assert_eq!(
+        page.actions.return_problem.as_deref(),
+        Some("One drive arrived cracked")
+    );
+    let q: AttentionQueue =
+        serde_json::from_str(&app.call(&staff, "/api/staff_attention", "").await.body).unwrap();
+    assert!(q
+        .entries
+        .iter()
+        .any(|e| e.job_id == Some(id) && e.item.kind.as_str() == "return-problem"));
+    ok(
+        &app,
+        &staff,
+        "/api/staff_resolve_return_problem",
+        &format!("id={id}&note=Carrier+claim+filed"),
+    )
+    .await;
+    let page = customer_page(&app, &me, id).await;
+    assert!(page.actions.return_problem.is_none());
+    let q: AttentionQueue =
+        serde_json::from_str(&app.call(&staff, "/api/staff_attention", "").await.body).unwrap();
+    assert!(!q.entries.iter().any(|e| e.job_id == Some(id)));
 }

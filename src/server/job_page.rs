@@ -97,6 +97,8 @@ fn actions(job: &Job, settings: &Settings) -> ActionsView {
         cancel_effect: cancellation_effect(job).to_string(),
         cancel_rule: rule(CustomerAction::Cancel),
         delete_rule: rule(CustomerAction::Delete),
+        report_problem: permission(job, CustomerAction::ReportReturnProblem, settings),
+        return_problem: job.return_problem.as_ref().map(|p| p.description.clone()),
     }
 }
 

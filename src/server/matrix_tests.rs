@@ -150,6 +150,14 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
                 tokens_as_owners([401, 400, 404, 403]),
             ),
         ),
+        // Nothing was shipped back yet: the owner gets the lifecycle's answer.
+        (
+            "/api/report_return_problem",
+            (
+                format!("id={creating_job}&description=Lost"),
+                tokens_as_owners([401, 409, 404, 403]),
+            ),
+        ),
         (
             "/api/update_delivery_package",
             (

@@ -296,6 +296,28 @@ pub fn add_note(text: &str) -> Command {
     operator(OperatorCommand::AddNote { text: text.into() })
 }
 
+pub fn operator_cancel(reason: &str) -> Command {
+    operator(OperatorCommand::CancelJob {
+        reason: reason.into(),
+    })
+}
+
+pub fn report_address(reason: &str) -> Command {
+    operator(OperatorCommand::ReportReturnAddress {
+        reason: reason.into(),
+    })
+}
+
+pub fn resolve_return_problem(note: &str) -> Command {
+    operator(OperatorCommand::ResolveReturnProblem { note: note.into() })
+}
+
+pub fn report_return_problem(description: &str) -> Command {
+    customer(CustomerCommand::ReportReturnProblem {
+        description: description.into(),
+    })
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Checks
 // ---------------------------------------------------------------------------------------------------------
@@ -661,12 +683,36 @@ pub fn customer_command(action: CustomerAction) -> Command {
         CustomerAction::MarkShipping => CustomerCommand::MarkShipping,
         CustomerAction::Cancel => CustomerCommand::RequestCancellation,
         CustomerAction::Delete => CustomerCommand::Delete,
+        CustomerAction::ReportReturnProblem => CustomerCommand::ReportReturnProblem {
+            description: "The package arrived with a cracked drive".into(),
+        },
     })
 }
 
 /// The valid command that carries out a job operation.
 pub fn job_operation_command(job: &Job, op: JobOperation) -> Command {
     match op {
+        // A later shipment: the drives still missing, or else one extra drive.
+        JobOperation::PackageIntake if job.state != JobState::Shipping => {
+            let missing: Vec<String> = job
+                .drives
+                .iter()
+                .filter(|d| d.state == DriveState::NeverReceived)
+                .map(|d| d.drive_id.clone())
+                .collect();
+            let extra = vec![format!("EXTRA-{}", job.extra_drives.len() + 1)];
+            operator(if missing.is_empty() {
+                OperatorCommand::PackageIntake {
+                    found: Vec::new(),
+                    extra,
+                }
+            } else {
+                OperatorCommand::PackageIntake {
+                    found: missing,
+                    extra: Vec::new(),
+                }
+            })
+        }
         JobOperation::PackageIntake => match job.job_type {
             JobType::Import => {
                 let ids: Vec<String> = job.drives.iter().map(|d| d.drive_id.clone()).collect();
@@ -683,6 +729,9 @@ pub fn job_operation_command(job: &Job, op: JobOperation) -> Command {
         JobOperation::ResolveJob => resolve_job(None),
         JobOperation::CorrectReturnAddress => correct_address(other_address()),
         JobOperation::ExtendShippingWait => extend_wait(7),
+        JobOperation::CancelJob => operator_cancel("The customer asked support to cancel"),
+        JobOperation::ReportReturnAddress => report_address("The street does not exist"),
+        JobOperation::ResolveReturnProblem => resolve_return_problem("Carrier found the package"),
     }
 }
 
@@ -736,7 +785,7 @@ pub fn assert_queries_agree_with_decide(job: &Job, settings: &Settings, now: Tim
             customer_command(a.action),
         );
     }
-    for a in job_operations(job) {
+    for a in job_operations(job, settings) {
         check(
             format!("{:?}", a.action),
             a.allowed,

@@ -1775,3 +1775,55 @@ async fn every_page_links_to_the_api_guide_in_its_footer() {
         assert!(footer.contains("API for programs"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_location_may_be_named_by_its_display_name_as_in_arm() {
+    let api = api().await;
+    for (name, sent) in [
+        ("api-loc-display", "West US"),
+        ("api-loc-upper", "WESTUS"),
+        ("api-loc-spaced", " west us "),
+    ] {
+        let mut body = import_body();
+        body["location"] = json!(sent);
+        let r = api.put(name, body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{sent}: {}", r.body);
+        assert_eq!(body_json(&r)["location"], "westus", "{sent}");
+    }
+    let mut body = import_body();
+    body["location"] = json!("West Atlantis");
+    let r = api.put("api-loc-unknown", body).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        arm_error(&r),
+        ("InvalidLocation".to_string(), Some("location".to_string()))
+    );
+}
+
+#[tokio::test]
+async fn a_patch_that_changes_nothing_still_renews_the_creating_expiry_once() {
+    let api = api().await;
+    let r = api.put("api-renewed", import_body()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = api.app.job_id("api-renewed").await;
+    let before = api.app.state.store.job(id).await.unwrap().unwrap().job;
+    // What the SDK sends when the caller sets nothing.
+    let r = api
+        .patch(
+            "api-renewed",
+            json!({"properties": {"cancelRequested": false, "backupDriveManifest": false}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let after = api.app.state.store.job(id).await.unwrap().unwrap().job;
+    assert_eq!(after.version, before.version + 1, "one event per request");
+    assert!(after.expiry_base >= before.expiry_base);
+    assert!(
+        after.backup_drive_manifest,
+        "the SDK's default did not reset it"
+    );
+    let events = api.app.state.store.events(id).await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.event.kind.name(), "propertiesUpdated");
+    assert!(last.event.kind.renews_expiry(last.state_before));
+}

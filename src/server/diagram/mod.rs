@@ -109,7 +109,11 @@ fn facts<S: Copy + PartialEq>(
         if !drawn(e.from) || !drawn(e.to) {
             continue;
         }
-        let way = format!("{} ({})", e.label, e.trigger.as_str());
+        // A conditional step says when it happens (a late drive, a destruction).
+        let way = match e.condition {
+            Some(condition) => format!("{} ({}; {condition})", e.label, e.trigger.as_str()),
+            None => format!("{} ({})", e.label, e.trigger.as_str()),
+        };
         let is_taken = marked.taken.contains(&(e.from, e.to));
         let same = groups.iter_mut().find(|(from, to, view)| {
             view.kind == e.kind
@@ -119,6 +123,7 @@ fn facts<S: Copy + PartialEq>(
             if !view.label.split("; ").any(|w| w == way) {
                 view.label = format!("{}; {way}", view.label);
             }
+            view.conditional &= e.condition.is_some();
             if *from == e.from {
                 view.taken |= is_taken;
             } else {
@@ -137,6 +142,7 @@ fn facts<S: Copy + PartialEq>(
                 taken: is_taken,
                 both_ways: false,
                 taken_back: false,
+                conditional: e.condition.is_some(),
             },
         ));
     }
@@ -341,8 +347,22 @@ mod tests {
         let paths = &JOB_DRAWING.layouts[0].1.paths;
         assert_ne!(paths[cancel.first], paths[none_arrived.first]);
         assert_eq!(none_arrived.kind, EdgeKind::Error);
-        assert!(edges
+        // Transferring and Packaging share one line, drawn both ways: the late drive's way back says when.
+        let line = edges
             .iter()
-            .any(|e| e.label == "All drives finished (automatic); Moved to packaging (operator)"));
+            .find(|e| {
+                e.label
+                    .starts_with("All drives finished (automatic); Moved to packaging (operator)")
+            })
+            .unwrap();
+        assert!(line.both_ways);
+        assert!(!line.conditional);
+        assert!(
+            line.label.contains(
+                "Late drive arrived (operator; only when a drive never received turns up"
+            ),
+            "{}",
+            line.label
+        );
     }
 }

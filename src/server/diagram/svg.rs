@@ -54,6 +54,8 @@ pub struct EdgeView {
     /// The line also runs backwards (an arrowhead at its start too), and whether that way was taken.
     pub both_ways: bool,
     pub taken_back: bool,
+    /// Every way along the line happens only in a particular situation: drawn dashed.
+    pub conditional: bool,
 }
 
 fn kind_class(kind: NodeKind) -> &'static str {
@@ -126,9 +128,10 @@ pub fn svg_markup(
         } else {
             ""
         };
+        let conditional = if e.conditional { " conditional" } else { "" };
         let _ = write!(
             out,
-            r#"<path class="edge {}{taken}" d="{path}""#,
+            r#"<path class="edge {}{taken}{conditional}" d="{path}""#,
             edge_class(e.kind)
         );
         if e.both_ways {

@@ -888,7 +888,14 @@ fn touches_drives(events: &[Event]) -> bool {
                 | EventKind::UnmatchedIntakeNoted { .. }
                 | EventKind::NoteAdded { .. }
                 | EventKind::PackagingStarted { .. }
+                | EventKind::DriveArrivalHeld { .. }
+                | EventKind::ReturnAddressReported { .. }
+                | EventKind::DrivesDestroyed
+                | EventKind::ReturnProblemReported { .. }
+                | EventKind::ReturnProblemResolved { .. }
         ) || matches!(&e.kind, EventKind::PropertiesUpdated { patch } if patch.drive_list.is_some())
+            // Drives that arrived while the job was Faulted are received on resolution.
+            || matches!(&e.kind, EventKind::JobResolved { received, .. } if !received.is_empty())
     })
 }
 

@@ -31,9 +31,10 @@ impl Store {
             .collect()
     }
 
+    /// The location a client names, by its name or its display name (ARM accepts `"West US"` for `westus`).
     pub async fn location(&self, name: &str) -> StoreResult<Option<Location>> {
         let row = sqlx::query("SELECT body FROM locations WHERE name = $1")
-            .bind(name.trim().to_ascii_lowercase())
+            .bind(lifecycle::shipping::location_name(name))
             .fetch_optional(&self.pool)
             .await?;
         match row {

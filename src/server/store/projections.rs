@@ -15,7 +15,7 @@ use sqlx::{Any, Transaction};
 
 /// Revision of the attention rules the stored `attention_from` (and `removal_notice_until`) was computed with.
 /// Bump it when `lifecycle::attention` changes: rows of an older revision are recomputed at start-up.
-pub const ATTENTION_REV: i64 = 2;
+pub const ATTENTION_REV: i64 = 3;
 
 /// The `meta` key of the timer settings' fingerprint.
 const TIMER_SETTINGS: &str = "timer-settings";

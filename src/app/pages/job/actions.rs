@@ -2,6 +2,7 @@
 //! would accept it, and says why not otherwise (`server::job_page` asks it).
 
 use super::JobActions;
+use crate::app::components::form::{FormError, FormMessage, TextAreaField};
 use crate::app::components::post_form::PostForm;
 use crate::error::AppError;
 use crate::job_page::ActionsView;
@@ -70,6 +71,24 @@ pub async fn cancel_job(id: i64, confirm: Option<String>) -> Result<(), AppError
     .await
 }
 
+/// The drives shipped back did not arrive, or arrived damaged: support follows it up (a portal action; ARM has
+/// no such operation).
+#[server(endpoint = "report_return_problem")]
+pub async fn report_return_problem(id: i64, description: String) -> Result<(), AppError> {
+    let echo = [("description", description.as_str())];
+    customer_command(
+        id,
+        lifecycle::CustomerCommand::ReportReturnProblem {
+            description: description.clone(),
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Rejected(r) => AppError::form(r, &echo),
+        other => other,
+    })
+}
+
 #[server(endpoint = "delete_job")]
 pub async fn delete_job(id: i64, confirm: Option<String>) -> Result<(), AppError> {
     customer_command_with(id, || {
@@ -96,10 +115,14 @@ pub fn ActionsCard(id: i64, view: ActionsView, actions: JobActions) -> impl Into
         cancel_effect: effect,
         cancel_rule,
         delete_rule,
+        report_problem,
+        return_problem,
     } = view;
     let mark = actions.mark;
     let cancel_action = actions.cancel;
     let delete_action = actions.delete;
+    let report_action = actions.report_problem;
+    let report_error: FormError = Signal::derive(move || error_of(report_action.value().get()));
     view! {
         <section class="card" aria-labelledby="actions-heading">
             <h2 id="actions-heading">"Actions"</h2>
@@ -161,6 +184,27 @@ pub fn ActionsCard(id: i64, view: ActionsView, actions: JobActions) -> impl Into
                 }}
                 {move || error_of(delete_action.value().get()).map(|e| view! { <p class="error" role="alert">{e.to_string()}</p> })}
             </details>
+
+            {match return_problem {
+                Some(report) => Some(view! {
+                    <div class="action-row" data-testid="return-problem">
+                        <h3>"Returned drives"</h3>
+                        <p>"You reported: "<q>{report}</q>" Support will contact you."</p>
+                    </div>
+                }.into_any()),
+                None => report_problem.allowed.then(|| view! {
+                    <details class="action-row" data-testid="report-problem-section" open=move || report_error.get().is_some()>
+                        <summary>"Report a problem with the returned drives"</summary>
+                        <p class="hint">"If the drives did not arrive, or arrived damaged, tell us what happened: support follows it up with the carrier and contacts you."</p>
+                        <PostForm action=report_action attr:class="stack">
+                            <input type="hidden" name="id" value=id/>
+                            <FormMessage error=report_error/>
+                            <TextAreaField name="description" label="What happened" error=report_error error_prefix="description" echo=true/>
+                            <div><button type="submit" class="button primary" data-testid="report-problem">"Report the problem"</button></div>
+                        </PostForm>
+                    </details>
+                }.into_any()),
+            }}
         </section>
     }
 }

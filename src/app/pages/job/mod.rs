@@ -15,7 +15,7 @@ use crate::app::pages::not_found::NotFound;
 use crate::app::resource::resource;
 use crate::error::AppError;
 use crate::job_page::JobPageView;
-use actions::{ActionsCard, CancelJob, DeleteJob, MarkShipped};
+use actions::{ActionsCard, CancelJob, DeleteJob, MarkShipped, ReportReturnProblem};
 use drives::DrivesCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -69,6 +69,7 @@ pub struct JobActions {
     pub delivery: FormAction<UpdateDeliveryPackage>,
     pub address: FormAction<UpdateReturnAddress>,
     pub shipping: FormAction<UpdateReturnShipping>,
+    pub report_problem: FormAction<ReportReturnProblem>,
 }
 
 impl JobActions {
@@ -80,6 +81,7 @@ impl JobActions {
             delivery: FormAction::new(),
             address: FormAction::new(),
             shipping: FormAction::new(),
+            report_problem: FormAction::new(),
         }
     }
 
@@ -90,6 +92,7 @@ impl JobActions {
             + self.delivery.version().get()
             + self.address.version().get()
             + self.shipping.version().get()
+            + self.report_problem.version().get()
     }
 }
 

@@ -112,6 +112,7 @@ fn StaffJobBody(
 ) -> impl IntoView {
     let id = data.id;
     let now = data.now;
+    let settings = data.settings;
     let job = data.job.clone();
     let deleted = job.deleted;
     let timer = timer_line(&data);
@@ -191,7 +192,7 @@ fn StaffJobBody(
         {deleted.is_none().then(|| view! {
             <section class="card" aria-labelledby="ops-heading">
                 <h2 id="ops-heading">"Operations"</h2>
-                <JobOperations id job=job.clone() now ops/>
+                <JobOperations id job=job.clone() now settings ops/>
             </section>
         })}
 

@@ -9,7 +9,7 @@ use leptos::prelude::*;
 use lifecycle::actions::{drive_operations, job_operations, DriveOperation, JobOperation};
 use lifecycle::decide::{drive_resolution_targets, job_resolution_targets};
 use lifecycle::shipping::KNOWN_CARRIERS;
-use lifecycle::{Drive, Job, JobType, Timestamp};
+use lifecycle::{Drive, Job, JobType, Settings, Timestamp};
 use std::collections::BTreeSet;
 
 /// Drive serials typed in one box: separated by commas, semicolons, spaces or new lines.
@@ -392,6 +392,40 @@ pub async fn staff_add_note(id: i64, text: String) -> Result<(), AppError> {
     .await
 }
 
+#[server(endpoint = "staff_cancel_job")]
+pub async fn staff_cancel_job(id: i64, reason: String) -> Result<(), AppError> {
+    operate(
+        id,
+        &op(OperatorCommand::CancelJob {
+            reason: reason.clone(),
+        }),
+        &[("reason", &reason)],
+    )
+    .await
+}
+
+#[server(endpoint = "staff_report_return_address")]
+pub async fn staff_report_return_address(id: i64, reason: String) -> Result<(), AppError> {
+    operate(
+        id,
+        &op(OperatorCommand::ReportReturnAddress {
+            reason: reason.clone(),
+        }),
+        &[("reason", &reason)],
+    )
+    .await
+}
+
+#[server(endpoint = "staff_resolve_return_problem")]
+pub async fn staff_resolve_return_problem(id: i64, note: String) -> Result<(), AppError> {
+    operate(
+        id,
+        &op(OperatorCommand::ResolveReturnProblem { note: note.clone() }),
+        &[("note", &note)],
+    )
+    .await
+}
+
 /// Every operation's action, created once per page (so a plain form post's error comes back to its form).
 #[derive(Clone, Copy)]
 pub struct Ops {
@@ -409,6 +443,9 @@ pub struct Ops {
     pub correct_return_address: ServerAction<StaffCorrectReturnAddress>,
     pub extend_shipping_wait: ServerAction<StaffExtendShippingWait>,
     pub add_note: ServerAction<StaffAddNote>,
+    pub cancel_job: ServerAction<StaffCancelJob>,
+    pub report_return_address: ServerAction<StaffReportReturnAddress>,
+    pub resolve_return_problem: ServerAction<StaffResolveReturnProblem>,
     /// The operation forms the user has opened: they stay open when the page re-renders after a change.
     pub open: RwSignal<BTreeSet<String>>,
 }
@@ -430,6 +467,9 @@ impl Ops {
             correct_return_address: ServerAction::new(),
             extend_shipping_wait: ServerAction::new(),
             add_note: ServerAction::new(),
+            cancel_job: ServerAction::new(),
+            report_return_address: ServerAction::new(),
+            resolve_return_problem: ServerAction::new(),
             open: RwSignal::new(BTreeSet::new()),
         }
     }
@@ -451,6 +491,9 @@ impl Ops {
             self.correct_return_address.version().get(),
             self.extend_shipping_wait.version().get(),
             self.add_note.version().get(),
+            self.cancel_job.version().get(),
+            self.report_return_address.version().get(),
+            self.resolve_return_problem.version().get(),
         ]
         .iter()
         .sum()
@@ -491,6 +534,9 @@ pub fn job_operation_key(op: JobOperation) -> &'static str {
         JobOperation::ResolveJob => "resolve-job",
         JobOperation::CorrectReturnAddress => "correct-return-address",
         JobOperation::ExtendShippingWait => "extend-shipping-wait",
+        JobOperation::CancelJob => "cancel-job",
+        JobOperation::ReportReturnAddress => "report-return-address",
+        JobOperation::ResolveReturnProblem => "resolve-return-problem",
     }
 }
 
@@ -503,6 +549,9 @@ pub fn job_operation_label(op: JobOperation) -> &'static str {
         JobOperation::ResolveJob => "Resolve the job",
         JobOperation::CorrectReturnAddress => "Correct the return address",
         JobOperation::ExtendShippingWait => "Extend the shipping wait",
+        JobOperation::CancelJob => "Cancel the job",
+        JobOperation::ReportReturnAddress => "Report the return address wrong",
+        JobOperation::ResolveReturnProblem => "Resolve the returned-drives problem",
     }
 }
 
@@ -537,8 +586,14 @@ fn carriers() -> Vec<(String, String)> {
 
 /// The operations on the whole job.
 #[component]
-pub fn JobOperations(id: i64, job: Job, now: Timestamp, ops: Ops) -> impl IntoView {
-    let availability = job_operations(&job);
+pub fn JobOperations(
+    id: i64,
+    job: Job,
+    now: Timestamp,
+    settings: Settings,
+    ops: Ops,
+) -> impl IntoView {
+    let availability = job_operations(&job, &settings);
     view! {
         <ul class="ops" data-testid="job-operations">
             {availability
@@ -559,7 +614,7 @@ pub fn JobOperations(id: i64, job: Job, now: Timestamp, ops: Ops) -> impl IntoVi
                         }
                         .into_any();
                     }
-                    let form = job_form(a.action, id, &job, now, ops);
+                    let form = job_form(a.action, id, &job, now, &settings, ops);
                     let error = job_error(a.action, ops);
                     view! {
                         <li class="op" data-testid=format!("op-{key}") data-allowed="true">
@@ -586,10 +641,20 @@ fn job_error(op: JobOperation, ops: Ops) -> FormError {
         JobOperation::ResolveJob => error_of(ops.resolve_job),
         JobOperation::CorrectReturnAddress => error_of(ops.correct_return_address),
         JobOperation::ExtendShippingWait => error_of(ops.extend_shipping_wait),
+        JobOperation::CancelJob => error_of(ops.cancel_job),
+        JobOperation::ReportReturnAddress => error_of(ops.report_return_address),
+        JobOperation::ResolveReturnProblem => error_of(ops.resolve_return_problem),
     }
 }
 
-fn job_form(op: JobOperation, id: i64, job: &Job, now: Timestamp, ops: Ops) -> AnyView {
+fn job_form(
+    op: JobOperation,
+    id: i64,
+    job: &Job,
+    now: Timestamp,
+    settings: &Settings,
+    ops: Ops,
+) -> AnyView {
     let error = job_error(op, ops);
     match op {
         JobOperation::PackageIntake => {
@@ -718,6 +783,48 @@ fn job_form(op: JobOperation, id: i64, job: &Job, now: Timestamp, ops: Ops) -> A
             </ActionForm>
         }
         .into_any(),
+        JobOperation::CancelJob => {
+            let effect = lifecycle::decide::cancellation_effect(job);
+            view! {
+                <ActionForm action=ops.cancel_job attr:class="stack narrow">
+                    <input type="hidden" name="id" value=id/>
+                    <p class="hint" data-testid="cancel-effect">{effect}</p>
+                    <OpTextArea id="cancel-job-reason" name="reason" label="Reason" hint="On the timeline, e.g. the customer asked by phone or never answered about the overdue package" required=true error/>
+                    <button type="submit" class="button danger">"Cancel the job"</button>
+                </ActionForm>
+            }
+            .into_any()
+        }
+        JobOperation::ReportReturnAddress => {
+            let period = settings.timers.wrong_return_address;
+            view! {
+                <ActionForm action=ops.report_return_address attr:class="stack narrow">
+                    <input type="hidden" name="id" value=id/>
+                    <p class="hint">{format!(
+                        "Ship-back waits for a corrected address; the customer is asked for one on their job page. If none arrives within {period}, the drives are securely destroyed and the job is closed."
+                    )}</p>
+                    <OpTextArea id="report-address-reason" name="reason" label="What is wrong with the address" hint="Shown to the customer" required=true error/>
+                    <button type="submit" class="button danger">"Report the return address"</button>
+                </ActionForm>
+            }
+            .into_any()
+        }
+        JobOperation::ResolveReturnProblem => {
+            let report = job
+                .return_problem
+                .as_ref()
+                .map(|p| p.description.clone())
+                .unwrap_or_default();
+            view! {
+                <ActionForm action=ops.resolve_return_problem attr:class="stack narrow">
+                    <input type="hidden" name="id" value=id/>
+                    <p class="hint">"The customer wrote: "<q data-testid="return-problem-report">{report}</q></p>
+                    <OpTextArea id="resolve-return-problem-note" name="note" label="What was done" hint="On the timeline and shown to the customer" required=true error/>
+                    <button type="submit" class="button primary">"Resolve the report"</button>
+                </ActionForm>
+            }
+            .into_any()
+        }
     }
 }
 
