@@ -188,6 +188,10 @@ impl Default for TimerSettings {
 /// How many extra drives (unlisted drives that arrived with a job's packages) one job may hold by default.
 pub const DEFAULT_MAX_EXTRA_DRIVES: u32 = 40;
 
+/// The largest `max_extra_drives` a deployment may configure: every count derived from it (a return package's
+/// drives, an intake form's rows) stays small.
+pub const MAX_EXTRA_DRIVES_CEILING: u32 = 1000;
+
 /// Everything `decide` needs besides the job, the command and the clock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case")]

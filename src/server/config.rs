@@ -277,9 +277,7 @@ impl Limits {
     }
 }
 
-/// The largest `max-extra-drives` a configuration may set: every count derived from it (a return package's
-/// drives, an intake form's rows) stays small.
-const MAX_EXTRA_DRIVES_CEILING: u32 = 1000;
+use lifecycle::settings::MAX_EXTRA_DRIVES_CEILING;
 
 /// Reads one environment variable; a lookup function keeps tests independent of the process environment.
 pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;

@@ -21,9 +21,11 @@ pub fn split_ids(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The most drive serials one package form takes: a job's drives (the lifecycle's `MAX_DRIVES`) and as many
-/// again that arrived without being declared. A typed list is read whole only within it.
-pub const MAX_PACKAGE_DRIVES: usize = 2 * lifecycle::validate::MAX_DRIVES;
+/// The most drive serials one package form takes: a job's drives (the lifecycle's `MAX_DRIVES`) and the most
+/// undeclared extras any configuration allows. A typed list is read whole only within it; the job's own
+/// extras limit (a setting) is the lifecycle's to apply.
+pub const MAX_PACKAGE_DRIVES: usize =
+    lifecycle::validate::MAX_DRIVES + lifecycle::settings::MAX_EXTRA_DRIVES_CEILING as usize;
 
 /// Why a list of `n` serials is refused, if it is longer than a package holds.
 pub fn too_many_drives(n: usize) -> Option<String> {
