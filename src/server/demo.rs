@@ -56,7 +56,12 @@ async fn accounts(store: &Store, now: Timestamp) -> Result<(i64, i64), StoreErro
                 crate::server::accounts::create_account(
                     store,
                     &Default::default(),
-                    role, name, email, password, sub, now,
+                    role,
+                    name,
+                    email,
+                    password,
+                    sub,
+                    now,
                 )
                 .await
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?

@@ -628,7 +628,10 @@ fn a_refused_mark_shipped_explains_why_in_both_modes() {
             .await;
         assert_eq!(r.status, StatusCode::FOUND);
         let location = r.headers[header::LOCATION].to_str().unwrap();
-        assert_eq!(location, referer, "back to the page, with nothing in its URL");
+        assert_eq!(
+            location, referer,
+            "back to the page, with nothing in its URL"
+        );
         // Following the redirect (with the flash cookie) renders the page with the error shown.
         let page = app.follow(&me, &r).await;
         assert!(page
