@@ -4,6 +4,9 @@
 //!
 //! The binary is `PORTAL_BIN` if set, else the one cargo built for this test.
 
+// Test code: a failed step is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

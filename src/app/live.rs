@@ -5,10 +5,11 @@
 //! `ready` (the first event of every connection) unless the page already shows what `ready` describes: a job
 //! stream's `ready` carries the job's version at the moment the stream opened, so a change made between the
 //! page's render and the stream opening (or during a gap before a reconnection) is never missed. A job list
-//! cannot tell from one version, so it re-reads on each `ready`.
+//! cannot tell from one version, so it re-reads on each `ready`. A job page also skips a `job` event for the
+//! version it already shows (the tab that made the change re-read it with the change's own answer).
 //!
-//! The browser's EventSource reconnects by itself after a dropped connection, but gives up for good
-//! (`CLOSED`) on an HTTP error, e.g. a proxy's 502 while the server restarts; then this module reopens it with
+//! The stream is `gloo-net`'s EventSource. The browser reconnects by itself after a dropped connection, but
+//! gives up for good (`CLOSED`) on an HTTP error, e.g. a proxy's 502 while the server restarts; then this module reopens it with
 //! a growing delay. `data-live` on `<body>` says where the stream is: `connecting`, `open`, `closed` (waiting
 //! to reopen), `signed-out` (the server ended the stream because the session is gone; nothing reopens it).
 
@@ -38,16 +39,25 @@ pub fn reopen_delay_ms(attempts: u32) -> u32 {
 
 /// Follows `/events` (every job the caller may see) while the calling component lives.
 pub fn use_live_updates(job: Option<i64>) -> ReadSignal<u32> {
-    follow(job, Signal::derive(|| None))
+    follow(job, Signal::derive(|| None), || false)
 }
 
-/// Follows one job's events; `shown` is the version of the job the page shows, so that a `ready` for the same
-/// version costs no re-read.
-pub fn use_live_job(job: Option<i64>, shown: Signal<Option<u64>>) -> ReadSignal<u32> {
-    follow(job, shown)
+/// Follows one job's events; `shown` is the version of the job the page shows, so that a `ready` or `job` event
+/// for the same version costs no re-read; while `own_change_pending` says the page's own action awaits its
+/// answer, `job` events are left to the re-read that follows that answer.
+pub fn use_live_job(
+    job: Option<i64>,
+    shown: Signal<Option<u64>>,
+    own_change_pending: impl Fn() -> bool + 'static,
+) -> ReadSignal<u32> {
+    follow(job, shown, own_change_pending)
 }
 
-fn follow(job: Option<i64>, shown: Signal<Option<u64>>) -> ReadSignal<u32> {
+fn follow(
+    job: Option<i64>,
+    shown: Signal<Option<u64>>,
+    own_change_pending: impl Fn() -> bool + 'static,
+) -> ReadSignal<u32> {
     let (tick, set_tick) = signal(0u32);
     #[cfg(feature = "hydrate")]
     {
@@ -55,39 +65,37 @@ fn follow(job: Option<i64>, shown: Signal<Option<u64>>) -> ReadSignal<u32> {
             Some(id) => format!("/events?job={id}"),
             None => "/events".to_string(),
         };
-        let stream = browser::Stream::start(url, set_tick, shown);
+        let stream = browser::Stream::start(url, set_tick, shown, Box::new(own_change_pending));
         let keep = send_wrapper::SendWrapper::new(stream);
         on_cleanup(move || keep.take().stop());
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (job, set_tick, shown);
+    let _ = (job, set_tick, shown, own_change_pending);
     tick
 }
 
 #[cfg(feature = "hydrate")]
 mod browser {
     use super::{reopen_delay_ms, Ready};
+    use futures_util::future::{select, Either};
+    use futures_util::stream::{select_all, StreamExt};
+    use gloo_net::eventsource::futures::EventSource;
+    use gloo_net::eventsource::State;
     use leptos::prelude::*;
     use std::cell::RefCell;
     use std::rc::Rc;
     use std::time::Duration;
-    use wasm_bindgen::closure::Closure;
-    use wasm_bindgen::JsCast;
-    use web_sys::{EventSource, MessageEvent};
 
-    type Callback = Closure<dyn FnMut(web_sys::Event)>;
-
-    /// One open EventSource and the callbacks it calls (kept alive as long as it is open).
-    struct Open {
-        source: EventSource,
-        _callbacks: Vec<Callback>,
-    }
+    /// The events a page reacts to. `intake` events reach staff streams only (unmatched intakes changed).
+    const EVENTS: [&str; 5] = ["ready", "job", "intake", "resync", "signed-out"];
 
     struct Inner {
         url: String,
         set_tick: WriteSignal<u32>,
         shown: Signal<Option<u64>>,
-        open: Option<Open>,
+        own_change_pending: Box<dyn Fn() -> bool>,
+        /// The open EventSource, and the sender that ends the task reading it.
+        open: Option<(EventSource, futures_channel::oneshot::Sender<()>)>,
         reopen: Option<TimeoutHandle>,
         /// Reopenings since the stream was last open.
         attempts: u32,
@@ -97,17 +105,16 @@ mod browser {
     #[derive(Clone)]
     pub struct Stream(Rc<RefCell<Inner>>);
 
-    /// Closes a stream. Its callbacks may be running right now (this is called from them), so they are dropped
-    /// on the next turn of the event loop, not from inside one.
-    fn retire(open: Open) {
-        open.source.close();
-        set_timeout(move || drop(open), Duration::from_millis(0));
-    }
-
     fn mark(value: &str) {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-live", value);
         }
+    }
+
+    /// What an event's data says about the job's version (`{}` and unreadable data say nothing).
+    fn said(data: Option<String>) -> Ready {
+        data.and_then(|d| serde_json::from_str::<Ready>(&d).ok())
+            .unwrap_or_default()
     }
 
     impl Stream {
@@ -115,11 +122,13 @@ mod browser {
             url: String,
             set_tick: WriteSignal<u32>,
             shown: Signal<Option<u64>>,
+            own_change_pending: Box<dyn Fn() -> bool>,
         ) -> Stream {
             let stream = Stream(Rc::new(RefCell::new(Inner {
                 url,
                 set_tick,
                 shown,
+                own_change_pending,
                 open: None,
                 reopen: None,
                 attempts: 0,
@@ -140,95 +149,100 @@ mod browser {
             if let Some(handle) = inner.reopen.take() {
                 handle.clear();
             }
-            if let Some(open) = inner.open.take() {
-                retire(open);
+            if let Some((source, stop)) = inner.open.take() {
+                let _ = stop.send(());
+                source.close();
             }
             mark(live);
         }
 
         fn open(&self) {
             let url = self.0.borrow().url.clone();
-            let Ok(source) = EventSource::new(&url) else {
+            let Ok(mut source) = EventSource::new(&url) else {
                 self.schedule_reopen();
                 return;
             };
+            let subscriptions: Vec<_> = EVENTS
+                .iter()
+                .filter_map(|name| source.subscribe(*name).ok())
+                .collect();
             mark("connecting");
-            let bump = {
-                let set_tick = self.0.borrow().set_tick;
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| set_tick.update(|t| *t += 1))
-            };
-            let ready = {
-                let stream = self.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |event: web_sys::Event| {
-                    let said = event
-                        .dyn_ref::<MessageEvent>()
-                        .and_then(|m| m.data().as_string())
-                        .and_then(|d| serde_json::from_str::<Ready>(&d).ok())
-                        .unwrap_or_default();
-                    let (shown, set_tick) = {
-                        let mut inner = stream.0.borrow_mut();
-                        inner.attempts = 0;
-                        (inner.shown, inner.set_tick)
+            let (stop, stopped) = futures_channel::oneshot::channel::<()>();
+            self.0.borrow_mut().open = Some((source.clone(), stop));
+            let stream = self.clone();
+            leptos::task::spawn_local(async move {
+                let mut events = select_all(subscriptions);
+                let mut stopped = stopped;
+                loop {
+                    let next = match select(events.next(), stopped).await {
+                        Either::Left((next, pending_stop)) => {
+                            stopped = pending_stop;
+                            next
+                        }
+                        // Stopped, or the stream was replaced: its subscriptions go with this task.
+                        Either::Right(_) => return,
                     };
+                    match next {
+                        Some(Ok((name, message))) => {
+                            if !stream.received(&name, said(message.data().as_string())) {
+                                return;
+                            }
+                        }
+                        // Every subscription reports the same `error` event; the first one decides.
+                        Some(Err(_)) => {
+                            if source.state() == State::Closed {
+                                stream.schedule_reopen();
+                                return;
+                            }
+                            mark("connecting");
+                        }
+                        None => return,
+                    }
+                }
+            });
+        }
+
+        /// Reacts to one event; false when the stream has ended.
+        fn received(&self, name: &str, said: Ready) -> bool {
+            let (shown, set_tick, own_change_pending) = {
+                let inner = self.0.borrow();
+                (inner.shown, inner.set_tick, (inner.own_change_pending)())
+            };
+            match name {
+                "signed-out" => {
+                    self.finish("signed-out");
+                    return false;
+                }
+                "ready" => {
+                    self.0.borrow_mut().attempts = 0;
                     mark("open");
                     if said.is_stale(shown.get_untracked()) {
                         set_tick.update(|t| *t += 1);
                     }
-                })
-            };
-            let signed_out = {
-                let stream = self.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| stream.finish("signed-out"))
-            };
-            let opened = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| mark("open"));
-            let failed = {
-                let stream = self.clone();
-                Closure::<dyn FnMut(web_sys::Event)>::new(move |_| stream.failed())
-            };
-            // `intake` events reach staff streams only (unmatched intakes changed).
-            for name in ["job", "intake", "resync"] {
-                let _ =
-                    source.add_event_listener_with_callback(name, bump.as_ref().unchecked_ref());
+                }
+                // A job's change the page already shows (the clicking tab re-read it with its own answer)
+                // costs no second read; other changes, intakes and resyncs always re-read.
+                "job" => {
+                    if !own_change_pending && said.is_stale(shown.get_untracked()) {
+                        set_tick.update(|t| *t += 1);
+                    }
+                }
+                _ => set_tick.update(|t| *t += 1),
             }
-            let _ =
-                source.add_event_listener_with_callback("ready", ready.as_ref().unchecked_ref());
-            let _ = source.add_event_listener_with_callback(
-                "signed-out",
-                signed_out.as_ref().unchecked_ref(),
-            );
-            source.set_onopen(Some(opened.as_ref().unchecked_ref()));
-            source.set_onerror(Some(failed.as_ref().unchecked_ref()));
-            self.0.borrow_mut().open = Some(Open {
-                source,
-                _callbacks: vec![bump, ready, signed_out, opened, failed],
-            });
+            true
         }
 
-        /// The connection failed. While the browser retries by itself (`CONNECTING`) there is nothing to do but
-        /// say so; once it has given up (`CLOSED`), reopen later.
-        fn failed(&self) {
-            let closed = {
-                let inner = self.0.borrow();
-                inner
-                    .open
-                    .as_ref()
-                    .is_some_and(|o| o.source.ready_state() == EventSource::CLOSED)
-            };
-            if closed {
-                self.schedule_reopen();
-            } else {
-                mark("connecting");
-            }
-        }
-
+        /// The browser gave up on the connection (`CLOSED`, e.g. a proxy's 502 while the server restarts):
+        /// reopen it later. (While it retries by itself, `CONNECTING`, there is nothing to do.)
         fn schedule_reopen(&self) {
             let delay = {
                 let mut inner = self.0.borrow_mut();
                 if inner.stopped || inner.reopen.is_some() {
                     return;
                 }
-                if let Some(open) = inner.open.take() {
-                    retire(open);
+                if let Some((source, stop)) = inner.open.take() {
+                    let _ = stop.send(());
+                    source.close();
                 }
                 let delay = reopen_delay_ms(inner.attempts);
                 inner.attempts += 1;

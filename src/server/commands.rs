@@ -40,14 +40,14 @@ pub async fn visible_job(
     }
 }
 
-/// Runs `commands` on the job as `identity`, all or nothing.
+/// Runs `commands` on the job as `identity`, all or nothing. Roles are checked first (they need no job);
+/// tenancy where the job is read, in the command's transaction.
 pub async fn run(
     app: &AppState,
     identity: &Identity,
     job_id: i64,
     commands: &[Command],
 ) -> Result<(StoredJob, Vec<Event>), AppError> {
-    let job = visible_job(app, identity, job_id).await?;
     // Operator commands are the data center's; customer commands are the customer's own (staff correct a
     // customer's details through operator commands such as CorrectReturnAddress).
     let operator = commands.iter().any(|c| matches!(c, Command::Operator(_)));
@@ -59,9 +59,18 @@ pub async fn run(
         return Err(AppError::CustomerOnly);
     }
     let now = app.clock.now();
+    // The job is read once, in the command's transaction; another customer's job is "not found" there.
+    let visible = |subscription: &str| identity.can_access(subscription);
     let (stored, events) = app
         .store
-        .execute(job.id, commands, &identity.actor(), now, app.settings())
+        .execute_visible(
+            job_id,
+            &visible,
+            commands,
+            &identity.actor(),
+            now,
+            app.settings(),
+        )
         .await?;
     if !events.is_empty() {
         announce(app, &stored);

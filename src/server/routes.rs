@@ -27,6 +27,9 @@ impl PlainRoute {
         H: Handler<T, AppState>,
         T: 'static,
     {
+        // Routes are declared in code and built once at start-up: a method axum cannot route is a programming
+        // error that the first test run shows, not a request's failure.
+        #[allow(clippy::expect_used)]
         let filter = MethodFilter::try_from(method.clone()).expect("a method axum can route");
         PlainRoute {
             method,

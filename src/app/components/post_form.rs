@@ -21,6 +21,8 @@ use std::marker::PhantomData;
 struct Submissions {
     value: RwSignal<Option<Result<(), AppError>>>,
     version: RwSignal<usize>,
+    /// Submissions sent and not yet answered.
+    pending: RwSignal<usize>,
 }
 
 /// A server function's submissions through a [`PostForm`]: what the last one returned, and how many completed.
@@ -61,6 +63,7 @@ where
             state: Submissions {
                 value: RwSignal::new(refused),
                 version: RwSignal::new(0),
+                pending: RwSignal::new(0),
             },
             function: PhantomData,
         }
@@ -76,6 +79,11 @@ impl<S> FormAction<S> {
     /// How many submissions have completed.
     pub fn version(&self) -> ReadSignal<usize> {
         self.state.version.read_only()
+    }
+
+    /// Whether a submission is on its way (its answer will be followed by a re-read of the page's data).
+    pub fn is_pending(&self) -> bool {
+        self.state.pending.get_untracked() > 0
     }
 }
 
@@ -105,11 +113,13 @@ fn submit(ev: leptos::ev::SubmitEvent, path: &'static str, state: Submissions) {
         .ok()
         .and_then(|data| web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data).ok())
         .map(|params| String::from(params.to_string()));
+    state.pending.update(|n| *n += 1);
     leptos::task::spawn_local(async move {
         let result = match body {
             Some(body) => post(path, body).await,
             None => Err(AppError::Internal("the form could not be read".into())),
         };
+        state.pending.update(|n| *n = n.saturating_sub(1));
         state.value.set(Some(result));
         state.version.update(|v| *v += 1);
     });

@@ -42,11 +42,18 @@ impl HistoryMemo {
 }
 
 impl Store {
+    /// The memo, even if a thread panicked while holding it: it only ever holds complete entries.
+    fn history_memo(&self) -> std::sync::MutexGuard<'_, HistoryMemo> {
+        self.history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// The paths of job `job_id` as of `version`: from the events up to that version only, so a change
     /// committed after the caller read the snapshot never shows in the history of the snapshot's version.
     pub async fn paths(&self, job_id: i64, version: u64) -> StoreResult<Paths> {
         let key = (job_id, version);
-        if let Some(found) = self.history.lock().expect("history memo").get(key) {
+        if let Some(found) = self.history_memo().get(key) {
             return Ok(found);
         }
         let rows =
@@ -64,10 +71,7 @@ impl Store {
             })
             .collect::<StoreResult<Vec<_>>>()?;
         let paths: Paths = Arc::new(lifecycle::history::paths(&events));
-        self.history
-            .lock()
-            .expect("history memo")
-            .insert(key, paths.clone());
+        self.history_memo().insert(key, paths.clone());
         Ok(paths)
     }
 }

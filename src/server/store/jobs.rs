@@ -374,6 +374,22 @@ impl Store {
         now: Timestamp,
         settings: &Settings,
     ) -> StoreResult<(StoredJob, Vec<Event>)> {
+        self.execute_visible(id, &|_| true, commands, actor, now, settings)
+            .await
+    }
+
+    /// `execute` for a caller who may only see some subscriptions' jobs: the job read in the transaction is
+    /// checked with `visible(subscription_id)`, and one that fails it is `NotFound`, as a missing one is. The
+    /// job is read once per command (no separate read before the transaction).
+    pub async fn execute_visible(
+        &self,
+        id: i64,
+        visible: &(dyn Fn(&str) -> bool + Sync),
+        commands: &[Command],
+        actor: &Actor,
+        now: Timestamp,
+        settings: &Settings,
+    ) -> StoreResult<(StoredJob, Vec<Event>)> {
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 self.retry(attempt).await;
@@ -390,6 +406,9 @@ impl Store {
                 return Err(StoreError::NotFound);
             };
             let stored = stored_job(&row)?;
+            if !visible(&stored.subscription_id) {
+                return Err(StoreError::NotFound);
+            }
             let events = decide_all(Some(&stored.job), commands, now, settings)?;
             if events.is_empty() {
                 if commands.contains(&Command::Tick) {

@@ -20,7 +20,6 @@ pub(super) async fn customer_command_with(
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let identity = require_user()?;
-    crate::server::commands::visible_job(&app, &identity, id).await?;
     if identity.is_staff() {
         return Err(AppError::CustomerOnly);
     }

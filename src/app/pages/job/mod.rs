@@ -94,6 +94,17 @@ impl JobActions {
             + self.shipping.version().get()
             + self.report_problem.version().get()
     }
+
+    /// Whether one of the page's own actions awaits its answer (the page re-reads after it anyway).
+    fn any_pending(&self) -> bool {
+        self.mark.is_pending()
+            || self.cancel.is_pending()
+            || self.delete.is_pending()
+            || self.delivery.is_pending()
+            || self.address.is_pending()
+            || self.shipping.is_pending()
+            || self.report_problem.is_pending()
+    }
 }
 
 #[component]
@@ -105,7 +116,11 @@ pub fn JobPage() -> impl IntoView {
     let actions = JobActions::new();
     // The version of the job on screen: a live stream opening on the same version needs no re-read.
     let shown = RwSignal::new(None::<u64>);
-    let live = crate::app::live::use_live_job(id.get_untracked(), shown.into());
+    // The clicking tab reads its own change once: the live event for it arrives while the action awaits its
+    // answer (the server announces before answering), and the answer's re-read covers it.
+    let live = crate::app::live::use_live_job(id.get_untracked(), shown.into(), move || {
+        actions.any_pending()
+    });
     let selected_drive = Memo::new(move |_| query.read().get("drive"));
     let detail = resource(
         move || {
