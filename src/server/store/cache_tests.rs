@@ -217,21 +217,6 @@ async fn account_and_subscription_changes_reach_cached_identities() {
     assert_eq!(found.principal.display_name, "Casey Renamed");
 }
 
-#[tokio::test]
-async fn sqlite_watches_its_wal_index_so_unchanged_credentials_need_no_query() {
-    let (server, _other, _dir) = two_stores().await;
-    if server.backend() != Backend::Sqlite {
-        return;
-    }
-    assert!(server.credentials.watches_wal_index());
-    let (_, token, _) = customer(&server, "a@example.com").await;
-    assert!(server.token_identity(&token).await.unwrap().is_some());
-    // With the pool closed, only the cache can answer: it does while nothing was committed.
-    server.pool().close().await;
-    assert!(server.token_identity(&token).await.unwrap().is_some());
-    assert!(server.token_identity(&token).await.unwrap().is_some());
-}
-
 fn customer_actor() -> Actor {
     Actor {
         kind: ActorKind::Customer,

@@ -132,12 +132,9 @@ impl Store {
                 crate::server::config::redacted_url(url)
             )));
         };
-        let (url, sqlite_path) = match backend {
-            Backend::Sqlite => {
-                let (url, path) = prepare_sqlite(url)?;
-                (url, Some(path))
-            }
-            Backend::Postgres => (url.to_string(), None),
+        let url = match backend {
+            Backend::Sqlite => prepare_sqlite(url)?.0,
+            Backend::Postgres => url.to_string(),
         };
         let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         if backend == Backend::Sqlite {
@@ -167,7 +164,7 @@ impl Store {
             writer,
             retries: Default::default(),
             history: Default::default(),
-            credentials: std::sync::Arc::new(credentials::CredentialCache::every_request()),
+            credentials: std::sync::Arc::new(credentials::CredentialCache::new()),
             documents: Default::default(),
         };
         match backend {
@@ -181,12 +178,6 @@ impl Store {
                 .map_err(|e| StoreError::Database(e.into()))?,
         }
         store.seed_locations().await?;
-        if let Some(path) = sqlite_path.filter(|p| !p.is_empty() && !p.contains(":memory:")) {
-            // A connection of the cache's own, out of the pool for good (see `credentials.rs`).
-            let connection = store.pool.acquire().await?.detach();
-            store.credentials =
-                std::sync::Arc::new(credentials::CredentialCache::sqlite(&path, connection).await);
-        }
         Ok(store)
     }
 
