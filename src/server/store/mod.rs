@@ -158,7 +158,7 @@ impl Store {
                 .await?;
         }
         let writer = (backend == Backend::Sqlite).then(Default::default);
-        let mut store = Store {
+        let store = Store {
             pool,
             backend,
             writer,
