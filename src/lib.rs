@@ -6,6 +6,9 @@
 pub mod account_rules;
 pub mod api_guide;
 pub mod app;
+/// Benchmark tooling (the `portal-bench` binary): data sets, the reference handler. Never in the server.
+#[cfg(feature = "ssr")]
+pub mod bench;
 pub mod console;
 pub mod error;
 pub mod job_page;

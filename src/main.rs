@@ -140,21 +140,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    // The benchmark reference endpoints store and serve any bytes: never on the portal's origin (they would
-    // be the portal's content, without its policy), only on a loopback port of their own.
-    let bench = if args.bench_endpoints {
-        let listener = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-            .await
-            .map_err(|e| format!("cannot listen for the benchmark endpoints: {e}"))?;
-        let bench_addr = listener.local_addr().map_err(|e| e.to_string())?;
-        if let Some(path) = &args.bench_addr_file {
-            std::fs::write(path, bench_addr.to_string())
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
-        Some((listener, bench_addr))
-    } else {
-        None
-    };
     if let Some(path) = &config.addr_file {
         std::fs::write(path, addr.to_string())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -204,23 +189,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             "  Development clock ON: staff can move time forward. Never use this in production."
         );
     }
-    if let Some((_, bench_addr)) = &bench {
-        println!(
-            "  Benchmark reference endpoints ON at http://{bench_addr}/__bench/ (loopback only). Never use this in production."
-        );
-    }
     println!();
     let live = state.live.clone();
     let app = router::build(state);
-    if let Some((listener, _)) = bench {
-        // Outside every layer of the portal's router: the bare reference of scripts/bench.
-        let reference = portal::server::bench::router();
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, reference).await {
-                tracing::error!(error = %e, "the benchmark listener failed");
-            }
-        });
-    }
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

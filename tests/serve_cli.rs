@@ -1,5 +1,6 @@
 //! `portal` (serve) as operators start it, for what only the binary decides: demo mode refuses a database
-//! with real accounts unless forced, the benchmark endpoints never share the portal's origin, and a database
+//! with real accounts unless forced, the server has no benchmark endpoints (the benchmark binary serves the
+//! reference, on loopback), and a database
 //! URL's password never reaches the output.
 //!
 //! The binary is `PORTAL_BIN` if set, else the one cargo built for this test.
@@ -142,38 +143,48 @@ fn demo_mode_refuses_a_database_with_other_accounts_unless_forced() {
 }
 
 #[test]
-fn benchmark_endpoints_listen_apart_on_loopback_only() {
+fn the_server_has_no_benchmark_endpoints_and_the_reference_lives_apart() {
     let dir = tempfile::tempdir().expect("tempdir");
     let database = format!("sqlite://{}", dir.path().join("bench.db").display());
+    // The server binary knows no benchmark flag...
+    let refused = portal(&["--bench-endpoints", "--database-url", &database])
+        .output()
+        .expect("serve");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--bench-endpoints"));
+    // ...and its origin stores and serves nobody's bytes.
     let addr_file = dir.path().join("addr");
-    let bench_file = dir.path().join("bench-addr");
     let mut server = Running(
-        portal(&[
-            "--bench-endpoints",
-            "--listen",
-            "127.0.0.1:0",
-            "--database-url",
-            &database,
-        ])
-        .arg("--addr-file")
-        .arg(&addr_file)
-        .arg("--bench-addr-file")
-        .arg(&bench_file)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("serve"),
+        portal(&["--listen", "127.0.0.1:0", "--database-url", &database])
+            .arg("--addr-file")
+            .arg(&addr_file)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("serve"),
     );
     let portal_addr = wait_for_address(&mut server.0, &addr_file);
-    let bench_addr = wait_for_address(&mut server.0, &bench_file);
-    assert!(bench_addr.starts_with("127.0.0.1:"), "{bench_addr}");
-    assert_ne!(bench_addr, portal_addr);
-    // The portal's origin does not store or serve anyone's bytes.
     let page = "<script>alert(document.cookie)</script>";
-    let (status, _) = request(&portal_addr, "PUT", "/__bench/reference/x", page);
-    assert_ne!(status, 204);
-    let (status, _) = request(&portal_addr, "GET", "/__bench/reference/x", "");
-    assert_ne!(status, 200);
-    // The benchmark's own listener does.
+    assert_ne!(
+        request(&portal_addr, "PUT", "/__bench/reference/x", page).0,
+        204
+    );
+    assert_ne!(
+        request(&portal_addr, "GET", "/__bench/reference/x", "").0,
+        200
+    );
+    // The reference handler is the benchmark binary's, on loopback.
+    let bench_file = dir.path().join("bench-addr");
+    let mut reference = Running(
+        Command::new(env!("CARGO_BIN_EXE_portal-bench"))
+            .arg("reference")
+            .arg("--addr-file")
+            .arg(&bench_file)
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("portal-bench reference"),
+    );
+    let bench_addr = wait_for_address(&mut reference.0, &bench_file);
+    assert!(bench_addr.starts_with("127.0.0.1:"), "{bench_addr}");
     assert_eq!(
         request(&bench_addr, "PUT", "/__bench/reference/x", page).0,
         204

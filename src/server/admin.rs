@@ -47,40 +47,6 @@ pub enum AdminCommand {
     },
     /// Check that every job's stored snapshot equals the replay of its events (exit status 1 when one does not)
     Verify,
-    /// Benchmarks: fill a NEW SQLite database with generated jobs, customers, tokens and sessions
-    GenerateData(GenerateDataArgs),
-    /// Benchmarks: run one timer sweep as of --at and print how long it took. Fires timers early: never on a
-    /// database that matters
-    BenchSweep {
-        /// The sweep's "now" (RFC 3339), e.g. the manifest's sweep_at
-        #[arg(long)]
-        at: String,
-    },
-}
-
-#[derive(clap::Args, Debug)]
-pub struct GenerateDataArgs {
-    /// How many jobs (besides the benchmark's own extra jobs)
-    #[arg(long, default_value_t = 10_000)]
-    pub jobs: u64,
-    /// Customer accounts [default: one per 200 jobs, at least 10]
-    #[arg(long)]
-    pub customers: Option<u64>,
-    /// Ready-to-ship jobs of the benchmark customer for the write-path benchmark
-    #[arg(long, default_value_t = 30_000)]
-    pub write_jobs: u64,
-    /// Jobs of the benchmark customer for the live fan-out benchmark
-    #[arg(long, default_value_t = 10)]
-    pub live_jobs: u64,
-    /// Draft jobs whose expiry falls due at the manifest's sweep_at
-    #[arg(long, default_value_t = 1_000)]
-    pub sweep_jobs: u64,
-    /// Seed of the generator (the same seed makes the same data)
-    #[arg(long, default_value_t = 8)]
-    pub seed: u64,
-    /// Write the manifest (logins, tokens, job names for the benchmark) here as JSON [default: stdout]
-    #[arg(long, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -119,10 +85,6 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         ..ServeArgs::default()
     };
     let config = Config::load(&serve, &|k| std::env::var(k).ok())?;
-    if let AdminCommand::GenerateData(a) = args.command {
-        // Before anything opens the database: the generator needs the new file to itself.
-        return generate_data(&config, a).await;
-    }
     let store = Store::open(&config.database_url).await.map_err(|e| {
         format!(
             "cannot open the database {}: {e}",
@@ -198,35 +160,6 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                     if bad.len() > 20 { ", …" } else { "" }
                 ))
             }
-        }
-        AdminCommand::GenerateData(_) => Err("generate-data runs before the store opens".into()),
-        AdminCommand::BenchSweep { at } => {
-            let at = chrono::DateTime::parse_from_rfc3339(&at)
-                .map_err(|e| format!("--at: {e}"))?
-                .to_utc();
-            let clock = super::clock::Clock::development();
-            if at > clock.now() {
-                clock.advance(at - clock.now()).map_err(|e| e.to_string())?;
-            }
-            let state = super::state::AppState::new(super::state::Shared {
-                leptos_options: config.leptos.clone(),
-                static_files: super::static_files::StaticFiles::for_site(&config.leptos),
-                store,
-                clock,
-                config: std::sync::Arc::new(config.clone()),
-                sign_in_limiter: Default::default(),
-                hashing: Default::default(),
-                live: Default::default(),
-            });
-            let started = std::time::Instant::now();
-            let changed = super::timers::sweep_once(&state)
-                .await
-                .map_err(|e| e.to_string())?;
-            println!(
-                "{{\"jobs\": {changed}, \"seconds\": {:.6}}}",
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
         }
         AdminCommand::ResetPassword { email, password } => {
             let account = store
@@ -304,30 +237,5 @@ async fn create(
     if generated {
         println!("password: {password}");
     }
-    Ok(())
-}
-
-async fn generate_data(config: &Config, a: GenerateDataArgs) -> Result<(), String> {
-    let options = super::bench_data::Options {
-        jobs: a.jobs,
-        customers: a.customers,
-        write_jobs: a.write_jobs,
-        live_jobs: a.live_jobs,
-        sweep_jobs: a.sweep_jobs,
-        seed: a.seed,
-        ..Default::default()
-    };
-    let manifest =
-        super::bench_data::generate(&config.database_url, &options, &config.settings).await?;
-    let json = serde_json::to_string_pretty(&manifest).map_err(|e| e.to_string())?;
-    match a.manifest {
-        Some(path) => std::fs::write(&path, json)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?,
-        None => println!("{json}"),
-    }
-    eprintln!(
-        "generated {} jobs ({} events, {} drives) in {:.1} s",
-        manifest.total_jobs, manifest.events, manifest.drives, manifest.seconds
-    );
     Ok(())
 }

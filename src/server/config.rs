@@ -38,13 +38,6 @@ pub struct ServeArgs {
     /// Write the bound address to this file once listening (used by the test harness with port 0)
     #[arg(long, value_name = "PATH")]
     pub addr_file: Option<PathBuf>,
-    /// Benchmarks only: also serve the /__bench/ reference endpoints (scripts/bench), on a listener of their
-    /// own on a free loopback port (never the portal's). Never in production.
-    #[arg(long)]
-    pub bench_endpoints: bool,
-    /// With --bench-endpoints: write that listener's address to this file
-    #[arg(long, value_name = "PATH", requires = "bench_endpoints")]
-    pub bench_addr_file: Option<PathBuf>,
 }
 
 /// Everything the running server needs to know.

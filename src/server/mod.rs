@@ -6,8 +6,6 @@ pub mod api;
 pub mod auth;
 #[cfg(test)]
 mod auth_tests;
-pub mod bench;
-pub mod bench_data;
 #[cfg(test)]
 mod cache_router_tests;
 pub mod clock;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The benchmark of issue #8, driven by scripts/bench (which builds the release server first).
 
-Generates the data sets, starts the release server on loopback with --bench-endpoints, drives it with wrk,
+Generates the data sets (portal-bench), starts the release server and the reference handler on loopback, drives it with wrk,
 measures every budget as a ratio against a reference measured in the same run (a bare axum handler in the same
 binary that returns the same bytes from memory), prints the table and writes the results into BENCHMARKS.md.
 Python standard library only.
@@ -45,8 +45,9 @@ class Server:
         self.binary, self.db, self.work, self.name = binary, db, Path(work), name
         self.proc = None
         self.base = None
-        # The reference endpoints' own loopback listener (never the portal's origin).
+        # The reference handler: `portal-bench reference`, beside the server binary (never the portal's origin).
         self.bench = None
+        self.reference = None
 
     def start(self):
         addr_file = self.work / f"{self.name}.addr"
@@ -58,15 +59,18 @@ class Server:
         env.setdefault("RUST_LOG", "info,sqlx=warn")
         self.log_file = open(self.work / f"{self.name}.log", "wb")
         self.proc = subprocess.Popen(
-            [str(self.binary), "--bench-endpoints", "--bench-addr-file", str(bench_file),
-             "--listen", "127.0.0.1:0", "--addr-file", str(addr_file),
+            [str(self.binary), "--listen", "127.0.0.1:0", "--addr-file", str(addr_file),
              "--database-url", f"sqlite://{self.db}"],
+            cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
+        self.reference = subprocess.Popen(
+            [str(bench_binary(self.binary)), "reference", "--addr-file", str(bench_file)],
             cwd=ROOT, env=env, stdout=self.log_file, stderr=subprocess.STDOUT)
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server {self.name} exited; see {self.work / (self.name + '.log')}")
-            if addr_file.exists() and addr_file.read_text().strip():
+            if (addr_file.exists() and addr_file.read_text().strip()
+                    and bench_file.exists() and bench_file.read_text().strip()):
                 self.base = "http://" + addr_file.read_text().strip()
                 self.bench = "http://" + bench_file.read_text().strip()
                 try:
@@ -78,6 +82,10 @@ class Server:
         raise RuntimeError(f"server {self.name} did not start")
 
     def stop(self):
+        if self.reference and self.reference.poll() is None:
+            self.reference.kill()
+            self.reference.wait()
+        self.reference = None
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
@@ -91,6 +99,11 @@ class Server:
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
         get = lambda key: int(re.search(rf"^{key}:\s+(\d+) kB", status, re.M).group(1)) / 1024
         return get("VmRSS"), get("VmHWM")
+
+
+def bench_binary(server_binary):
+    """`portal-bench`, built beside the server binary (scripts/bench builds both)."""
+    return Path(server_binary).parent / "portal-bench"
 
 
 def http(method, url, headers=None, body=None):
@@ -241,7 +254,7 @@ class Bench:
         if not db.exists():
             log(f"generating {jobs:,} jobs into {db}")
             started = time.time()
-            subprocess.run([str(self.bin), "admin", "--database-url", f"sqlite://{db}", "generate-data",
+            subprocess.run([str(bench_binary(self.bin)), "--database-url", f"sqlite://{db}", "generate-data",
                             "--jobs", str(jobs), "--manifest", str(manifest), *extra], check=True, cwd=ROOT)
             took = time.time() - started
             log(f"generated {jobs:,} jobs in {took:.1f} s ({db.stat().st_size / 2**20:,.0f} MiB)")
@@ -429,7 +442,7 @@ class Bench:
         # Budget 2: the timer sweep with exactly sweep_jobs due, servers stopped.
         sweeps = {}
         for key, m in (("small", small), ("large", large)):
-            out = subprocess.run([str(self.bin), "admin", "--database-url", f"sqlite://{m['db']}", "bench-sweep",
+            out = subprocess.run([str(bench_binary(self.bin)), "--database-url", f"sqlite://{m['db']}", "sweep",
                                   "--at", m["sweep_at"]], check=True, capture_output=True, text=True, cwd=ROOT).stdout
             sweeps[key] = json.loads(out.strip().splitlines()[-1])
             if sweeps[key]["jobs"] != m["sweep_jobs"]:

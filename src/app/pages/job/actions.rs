@@ -23,7 +23,15 @@ pub(super) async fn customer_command_with(
     if identity.is_staff() {
         return Err(AppError::CustomerOnly);
     }
-    let command = build()?;
+    // The job is read once, in the command's transaction. Only a refused form reads it here, so that another
+    // customer's job is "not found" before anything about the form is said.
+    let command = match build() {
+        Ok(command) => command,
+        Err(e) => {
+            crate::server::commands::visible_job(&app, &identity, id).await?;
+            return Err(e);
+        }
+    };
     crate::server::commands::run(
         &app,
         &identity,

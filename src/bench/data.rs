@@ -20,11 +20,11 @@
 //! live fan-out benchmark changes them), and `sweep_jobs` draft jobs whose creation expiry falls 1 hour after T
 //! (the timer benchmark runs a sweep as of T + 2 h; no other deadline falls before T + 3 h).
 
-use super::auth::tokens::sha256_hex;
-use super::store::{millis, Store};
 use crate::model::ActorKind;
 #[cfg(test)]
 use crate::model::Role;
+use crate::server::auth::tokens::sha256_hex;
+use crate::server::store::{millis, Store};
 use chrono::TimeDelta;
 use lifecycle::{
     Command, CustomerCommand, DeliveryPackage, DriveLogs, DriveOutcome, DriveSpec, Event,
@@ -173,7 +173,7 @@ fn template_new_job(job_type: JobType, drives: usize, location: &Location, ready
             JobType::Import => (0..drives)
                 .map(|k| DriveSpec {
                     drive_id: format!("{T_DRIVE}{k}"),
-                    bit_locker_key: super::demo::demo_bitlocker_key(k as u32),
+                    bit_locker_key: crate::server::demo::demo_bitlocker_key(k as u32),
                     manifest_file: "\\DriveManifest.xml".into(),
                     manifest_hash: format!("{:032X}", 0x109B_2110_8597_EF36_u128 * (k as u128 + 1)),
                     drive_header_hash: String::new(),
@@ -436,8 +436,9 @@ impl Vary<'_> {
         job.storage_account_id = self.storage.clone();
         for (k, d) in job.drives.iter_mut().enumerate() {
             d.drive_id = self.drive(&d.drive_id);
-            d.bit_locker_key =
-                super::demo::demo_bitlocker_key((self.serial_base % 400_000) as u32 + k as u32);
+            d.bit_locker_key = crate::server::demo::demo_bitlocker_key(
+                (self.serial_base % 400_000) as u32 + k as u32,
+            );
             d.manifest_hash = format!(
                 "{:032X}",
                 (self.serial_base as u128 + 1) * 0x9E37_79B9_7F4A_7C15
@@ -724,7 +725,7 @@ pub async fn generate(
             .map_err(|e| format!("{pragma} (generate-data needs a new database file): {e}"))?;
     }
     // The schema, exactly as the server makes it.
-    super::store::SQLITE_MIGRATIONS
+    crate::server::store::SQLITE_MIGRATIONS
         .run(&mut conn)
         .await
         .map_err(|e| e.to_string())?;
@@ -939,7 +940,7 @@ pub async fn generate(
     let staff_token = format!("iep_{}", hex::encode(rng.gen::<[u8; 32]>()));
     let customer_session = hex::encode(rng.gen::<[u8; 32]>());
     let staff_session = hex::encode(rng.gen::<[u8; 32]>());
-    let password_hash = super::auth::passwords::hash(PASSWORD.to_string())
+    let password_hash = crate::server::auth::passwords::hash(PASSWORD.to_string())
         .await
         .map_err(|e| format!("cannot hash the bench password: {e}"))?;
 
@@ -1399,7 +1400,7 @@ async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<(), 
                 .bind(j.deleted)
                 .bind(j.next_timer)
                 .bind(j.attention_from)
-                .bind(super::store::ATTENTION_REV)
+                .bind(crate::server::store::ATTENTION_REV)
                 .bind(j.created_at)
                 .bind(j.updated_at)
                 .bind(j.version)
@@ -1505,7 +1506,7 @@ mod tests {
             );
             assert_eq!(
                 row.get::<i64, _>("attention_rev"),
-                super::super::store::ATTENTION_REV
+                crate::server::store::ATTENTION_REV
             );
             needing += usize::from(stored.is_some());
         }

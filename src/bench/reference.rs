@@ -1,13 +1,14 @@
-//! Benchmark-only endpoints, mounted only with `portal --bench-endpoints` (never in normal runs): the
-//! reference every throughput budget is measured against, a bare axum handler that returns bytes from memory.
+//! The reference every throughput budget is measured against (`portal-bench reference`, never the portal
+//! server): a bare axum handler that returns bytes from memory.
 //!
 //! - `PUT /__bench/reference/{name}` stores the request body (and its `Content-Type`) under `name`;
 //! - `GET /__bench/reference/{name}` returns exactly those bytes.
 //!
-//! The routes are served on a listener of their own on a free loopback port (`--bench-addr-file` says which),
-//! never on the portal's: what they store would otherwise be served from the portal's origin without its
+//! The routes are served by the benchmark binary on a loopback port (`--addr-file` says which), never by the
+//! portal: what they store would otherwise be served from the portal's origin without its
 //! Content-Security-Policy, to anyone. Without any of the portal's layers (no identification, access checks,
-//! timeout or security headers) they measure what axum, hyper and tokio alone cost in this binary.
+//! timeout or security headers) they measure what axum, hyper and tokio alone cost, built from the same
+//! crates and profile as the server.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
