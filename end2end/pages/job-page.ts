@@ -24,6 +24,18 @@ export class JobPage {
   markShippedReason(): Locator {
     return this.page.getByTestId('mark-shipped-reason');
   }
+
+  /** The guided Mark as shipped form: the dialog (JavaScript) or its own page (without). */
+  shipForm(): Locator {
+    return this.page.locator('[data-testid="ship-dialog"][open], [data-testid="ship-page"]');
+  }
+
+  /** Opens the guided form and submits it as it comes (a job that already has everything). */
+  async markShipped(): Promise<void> {
+    await this.markShippedButton().click();
+    await expect(this.shipForm()).toBeVisible();
+    await this.shipForm().getByTestId('ship-submit').click();
+  }
 }
 
 /** The job page's forms and actions. */
@@ -43,6 +55,13 @@ export class JobActionsPage {
       await card.locator(`[name="address[${k}]"]`).fill(v);
     }
     await card.getByTestId('save-address').click();
+  }
+
+  async saveReturnShipping(carrier: string, account: string): Promise<void> {
+    const card = this.page.getByTestId('return-shipping-card');
+    await card.locator('[name="shipping[carrier_name]"]').selectOption(carrier);
+    await card.locator('[name="shipping[carrier_account_number]"]').fill(account);
+    await card.getByTestId('save-return-shipping').click();
   }
 
   async cancel(): Promise<void> {

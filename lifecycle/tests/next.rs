@@ -44,7 +44,7 @@ fn marking_shipped_is_not_possible_yet_without_a_package_and_says_why() {
     assert!(!mark.allowed_now);
     assert_eq!(
         mark.reason.as_deref(),
-        Some("Mark as shipped needs a delivery package tracking number")
+        Some("Mark as shipped needs a delivery package tracking number, a return address and return shipping (carrier and carrier account number)")
     );
 }
 

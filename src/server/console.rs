@@ -390,6 +390,8 @@ pub async fn create_dev_job(app: &AppState, scenario: &str) -> Result<(i64, Stri
             })
             .collect()
     };
+    // Export jobs' drives are counted at intake: any plausible count; import jobs' is their drives.
+    let drive_count = drives.len().max(1) as u32;
     let name = format!("dev-{scenario}-{stamp}");
     let new = NewJob {
         name: name.clone(),
@@ -413,7 +415,7 @@ pub async fn create_dev_job(app: &AppState, scenario: &str) -> Result<(i64, Stri
         delivery_package: Some(DeliveryPackage {
             carrier_name: location.supported_carriers[0].clone(),
             tracking_number: format!("DEV{}", stamp.to_uppercase()),
-            drive_count: Some(2),
+            drive_count: Some(drive_count),
             ship_date: None,
         }),
         location,

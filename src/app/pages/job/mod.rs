@@ -3,6 +3,7 @@
 
 mod actions;
 mod drives;
+pub mod ship;
 mod shipping;
 
 use crate::app::components::diagram::{DiagramFigure, DrivePicker, NextSteps};
@@ -70,6 +71,9 @@ pub struct JobActions {
     pub address: FormAction<UpdateReturnAddress>,
     pub shipping: FormAction<UpdateReturnShipping>,
     pub report_problem: FormAction<ReportReturnProblem>,
+    pub ship: FormAction<ship::ShipPackage>,
+    /// Whether the guided *Mark as shipped* dialog is open (it survives the page's live redraws).
+    pub ship_open: RwSignal<bool>,
 }
 
 impl JobActions {
@@ -82,6 +86,8 @@ impl JobActions {
             address: FormAction::new(),
             shipping: FormAction::new(),
             report_problem: FormAction::new(),
+            ship: FormAction::new(),
+            ship_open: RwSignal::new(false),
         }
     }
 
@@ -93,6 +99,7 @@ impl JobActions {
             + self.address.version().get()
             + self.shipping.version().get()
             + self.report_problem.version().get()
+            + self.ship.version().get()
     }
 }
 
@@ -129,6 +136,13 @@ pub fn JobPage() -> impl IntoView {
     let drafts = FormDrafts::new();
     provide_context(drafts);
     // A form's drafts are done with once it saved; the redraw that follows shows the stored values.
+    let ship_value = actions.ship.value();
+    Effect::new(move |_| {
+        if matches!(ship_value.get(), Some(Ok(()))) {
+            drafts.clear("ship[");
+            actions.ship_open.set(false);
+        }
+    });
     for (action_value, prefix) in [
         (actions.delivery.value(), "pkg["),
         (actions.address.value(), "address["),
@@ -181,6 +195,7 @@ fn JobView(
         diagram,
         next_steps,
         actions: permissions,
+        ship,
         mut drives,
         shipping,
         properties: p,
@@ -208,7 +223,7 @@ fn JobView(
             <NextSteps steps=next_steps/>
         </section>
 
-        <ActionsCard id view=permissions actions/>
+        <ActionsCard id view=permissions ship_form=ship actions/>
 
         // Taken out, not copied: the drives card has no use for the diagram's markup.
         {drives.diagram.take().map(|diagram| view! {

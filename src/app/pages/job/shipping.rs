@@ -198,7 +198,7 @@ pub fn ShippingCard(
                         <Field name="shipping[carrier_account_number]" label="Carrier account number" value=ret.carrier_account_number.clone()
                             echo=true required=true error=shipping_error error_key="returnShipping.carrierAccountNumber" check=validate::carrier_account_number/>
                     </div>
-                    <div><button type="submit" class="button primary">"Save return shipping"</button></div>
+                    <div><button type="submit" class="button primary" data-testid="save-return-shipping">"Save return shipping"</button></div>
                 </fieldset>
             </PostForm>
         </section>
