@@ -99,11 +99,17 @@ fn demo_mode_refuses_a_database_with_other_accounts_unless_forced() {
     assert!(made.status.success(), "{made:?}");
 
     let addr_file = dir.path().join("addr");
-    let refused = portal(&["--demo", "--listen", "127.0.0.1:0", "--database-url", &database])
-        .arg("--addr-file")
-        .arg(&addr_file)
-        .output()
-        .expect("serve");
+    let refused = portal(&[
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &database,
+    ])
+    .arg("--addr-file")
+    .arg(&addr_file)
+    .output()
+    .expect("serve");
     assert!(!refused.status.success(), "demo mode refused");
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(
@@ -165,7 +171,10 @@ fn benchmark_endpoints_listen_apart_on_loopback_only() {
     let (status, _) = request(&portal_addr, "GET", "/__bench/reference/x", "");
     assert_ne!(status, 200);
     // The benchmark's own listener does.
-    assert_eq!(request(&bench_addr, "PUT", "/__bench/reference/x", page).0, 204);
+    assert_eq!(
+        request(&bench_addr, "PUT", "/__bench/reference/x", page).0,
+        204
+    );
     let (status, response) = request(&bench_addr, "GET", "/__bench/reference/x", "");
     assert_eq!(status, 200);
     assert!(response.ends_with(page));
@@ -189,5 +198,8 @@ fn a_database_password_never_reaches_the_output() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!all.contains("s3cret-Pa55"), "{all}");
-    assert!(all.contains("postgres://portal:***@127.0.0.1:1/portal"), "{all}");
+    assert!(
+        all.contains("postgres://portal:***@127.0.0.1:1/portal"),
+        "{all}"
+    );
 }

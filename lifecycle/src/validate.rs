@@ -185,6 +185,16 @@ pub fn drive_limit_reached() -> String {
     format!("A job can have at most {MAX_DRIVES} drives; put the others in a second job")
 }
 
+/// Why a job with `n` drives (more than `MAX_DRIVES`) is refused.
+pub fn too_many_drives(n: usize) -> String {
+    format!("A job can have at most {MAX_DRIVES} drives (got {n})")
+}
+
+/// Why an export with `n` blob paths and prefixes (more than `MAX_EXPORT_ENTRIES`) is refused.
+pub fn too_many_export_entries(n: usize) -> String {
+    format!("At most {MAX_EXPORT_ENTRIES} blob paths and prefixes (got {n})")
+}
+
 /// An import job's drive list: 1 to 10 drives with distinct ids (paths under `driveList`).
 pub fn drive_list(drives: &[DriveSpec]) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -195,13 +205,7 @@ pub fn drive_list(drives: &[DriveSpec]) -> Vec<FieldError> {
         ));
     }
     if drives.len() > MAX_DRIVES {
-        errors.push(FieldError::new(
-            "driveList",
-            format!(
-                "A job can have at most {MAX_DRIVES} drives (got {})",
-                drives.len()
-            ),
-        ));
+        errors.push(FieldError::new("driveList", too_many_drives(drives.len())));
     }
     let mut seen = HashSet::new();
     for (i, drive) in drives.iter().enumerate() {
@@ -312,7 +316,7 @@ pub fn export_spec(export: &ExportSpec) -> Vec<FieldError> {
     if entries > MAX_EXPORT_ENTRIES {
         errors.push(FieldError::new(
             "export.blobList",
-            format!("At most {MAX_EXPORT_ENTRIES} blob paths and prefixes (got {entries})"),
+            too_many_export_entries(entries),
         ));
     }
     for (i, p) in export.blob_paths.iter().enumerate() {

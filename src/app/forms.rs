@@ -341,12 +341,14 @@ impl JobForm {
     /// rows are converted and validated one by one (a crafted post could hold tens of thousands, and the work
     /// and the refusal's size would grow with them). Counted without copying anything.
     pub fn over_limits(&self) -> Option<FieldError> {
-        use lifecycle::validate::{drive_limit_reached, MAX_DRIVES, MAX_EXPORT_ENTRIES};
+        use lifecycle::validate::{
+            too_many_drives, too_many_export_entries, MAX_DRIVES, MAX_EXPORT_ENTRIES,
+        };
         match self.job_type() {
             JobType::Import => {
                 let drives = self.drives.iter().filter(|d| !d.is_blank()).count();
                 (drives > MAX_DRIVES)
-                    .then(|| FieldError::new("properties.driveList", drive_limit_reached()))
+                    .then(|| FieldError::new("properties.driveList", too_many_drives(drives)))
             }
             JobType::Export => {
                 let count = |text: &str| text.lines().filter(|l| !l.trim().is_empty()).count();
@@ -355,8 +357,8 @@ impl JobForm {
                     FieldError::new(
                         "properties.export",
                         format!(
-                            "At most {MAX_EXPORT_ENTRIES} blob paths and prefixes (got {entries}); \
-                             list them in a blob list blob instead"
+                            "{}; list them in a blob list blob instead",
+                            too_many_export_entries(entries)
                         ),
                     )
                 })

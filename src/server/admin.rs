@@ -123,14 +123,12 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
         // Before anything opens the database: the generator needs the new file to itself.
         return generate_data(&config, a).await;
     }
-    let store = Store::open(&config.database_url)
-        .await
-        .map_err(|e| {
-            format!(
-                "cannot open the database {}: {e}",
-                super::config::redacted_url(&config.database_url)
-            )
-        })?;
+    let store = Store::open(&config.database_url).await.map_err(|e| {
+        format!(
+            "cannot open the database {}: {e}",
+            super::config::redacted_url(&config.database_url)
+        )
+    })?;
     let now = chrono::Utc::now();
     match args.command {
         AdminCommand::CreateStaff(a) | AdminCommand::CreateCustomer(a) if a.email.is_empty() => {
@@ -217,7 +215,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 clock,
                 config: std::sync::Arc::new(config.clone()),
                 sign_in_limiter: Default::default(),
-        hashing: Default::default(),
+                hashing: Default::default(),
                 live: Default::default(),
             });
             let started = std::time::Instant::now();
@@ -272,10 +270,18 @@ async fn create(
 ) -> Result<(), String> {
     let generated = a.password.is_none();
     let password = a.password.unwrap_or_else(generated_password);
-    let (account, subscription) =
-        accounts::create_account(store, &Default::default(), role, &a.name, &a.email, &password, None, now)
-            .await
-            .map_err(explain)?;
+    let (account, subscription) = accounts::create_account(
+        store,
+        &Default::default(),
+        role,
+        &a.name,
+        &a.email,
+        &password,
+        None,
+        now,
+    )
+    .await
+    .map_err(explain)?;
     let _ = store
         .audit(
             now,

@@ -244,7 +244,10 @@ impl Limits {
     /// Every limit must let something through (a zero would lock everyone out); the queue may be empty.
     fn check(&self) -> Result<(), String> {
         for (name, value) in [
-            ("sign-in-per-account-address", self.sign_in_per_account_address),
+            (
+                "sign-in-per-account-address",
+                self.sign_in_per_account_address,
+            ),
             ("sign-in-per-address", self.sign_in_per_address),
             (
                 "sign-in-account-backoff-after",
@@ -796,8 +799,12 @@ mod tests {
         assert_eq!(c.limits.live_streams_total, 50);
         assert_eq!(c.limits.live_streams_per_address, 7);
         assert!(c.sources.contains(&"environment".to_string()));
-        let e = load("[portal.limits]\nsign-in-per-address = 0\n", &[], ServeArgs::default())
-            .unwrap_err();
+        let e = load(
+            "[portal.limits]\nsign-in-per-address = 0\n",
+            &[],
+            ServeArgs::default(),
+        )
+        .unwrap_err();
         assert!(e.contains("sign-in-per-address"), "{e}");
         let e = load(
             "",

@@ -141,7 +141,10 @@ fn is_page(req: &Request) -> bool {
         && !path.starts_with("/api/")
         && !path.starts_with("/pkg/")
         && policy::access(path) != policy::Access::Api
-        && !matches!(path, "/events" | "/healthz" | "/favicon.svg" | "/openapi.json")
+        && !matches!(
+            path,
+            "/events" | "/healthz" | "/favicon.svg" | "/openapi.json"
+        )
 }
 
 /// Whether a request is a server function called by a plain HTML form (JavaScript off).
@@ -259,7 +262,11 @@ async fn take(
     if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(Taken::Nothing);
     }
-    let Some(flash) = app.store.take_flash(&sha256_hex(key), app.clock.now()).await? else {
+    let Some(flash) = app
+        .store
+        .take_flash(&sha256_hex(key), app.clock.now())
+        .await?
+    else {
         return Ok(Taken::Nothing);
     };
     if flash.session_hash.as_deref() != session {

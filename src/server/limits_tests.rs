@@ -61,7 +61,11 @@ fn sign_in_is_rate_limited_per_account_with_a_clear_message() {
             .await;
         assert_eq!(r.status, StatusCode::FOUND);
         let page = app.follow(&anon, &r).await;
-        assert!(page.body.contains("Too many failed sign-ins"), "{}", page.body);
+        assert!(
+            page.body.contains("Too many failed sign-ins"),
+            "{}",
+            page.body
+        );
         let failures = app
             .state
             .store

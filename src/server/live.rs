@@ -160,7 +160,11 @@ impl StreamCounts {
             Via::Session { id_hash } => format!("session:{id_hash}"),
             Via::Token { token_id, .. } => format!("token:{token_id}"),
         };
-        let mut keys = vec![(caller, limits.live_streams_per_session, StreamCap::PerSession)];
+        let mut keys = vec![(
+            caller,
+            limits.live_streams_per_session,
+            StreamCap::PerSession,
+        )];
         if let Some(ip) = address {
             keys.push((
                 format!("address:{ip}"),

@@ -75,10 +75,8 @@ async fn portal_layers(State(app): State<AppState>, req: Request, next: Next) ->
                     auth::middleware::guard(req, async |req| {
                         auth::staff_audit::record(app, req, async |req| {
                             auth::middleware::error_status(req, async |req| {
-                                super::page_cache::serve(app, req, async |req| {
-                                    next.run(req).await
-                                })
-                                .await
+                                super::page_cache::serve(app, req, async |req| next.run(req).await)
+                                    .await
                             })
                             .await
                         })

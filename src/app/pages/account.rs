@@ -31,7 +31,11 @@ pub async fn account_overview() -> Result<AccountData, AppError> {
     // `server::flash`, for this session only).
     let new_token = match &identity.via {
         Via::Session { .. } => use_context::<axum::http::request::Parts>()
-            .and_then(|p| p.extensions.get::<crate::server::flash::FreshToken>().cloned())
+            .and_then(|p| {
+                p.extensions
+                    .get::<crate::server::flash::FreshToken>()
+                    .cloned()
+            })
             .map(|t| t.0),
         Via::Token { .. } => None,
     };
@@ -54,7 +58,8 @@ impl PasswordChanged {
     pub fn message(&self) -> String {
         match self.tokens_revoked {
             0 => "Password changed. Other sessions were signed out.".to_string(),
-            1 => "Password changed. Other sessions were signed out and 1 API token was revoked.".to_string(),
+            1 => "Password changed. Other sessions were signed out and 1 API token was revoked."
+                .to_string(),
             n => format!(
                 "Password changed. Other sessions were signed out and {n} API tokens were revoked."
             ),

@@ -183,8 +183,7 @@ pub async fn sign_up(
         ("email", email.as_str()),
     ];
     // Input checks first: they cost nothing and count against no limit.
-    validate_new_account(&display_name, &email, &password)
-        .map_err(|r| AppError::form(r, &echo))?;
+    validate_new_account(&display_name, &email, &password).map_err(|r| AppError::form(r, &echo))?;
     if password != password_confirm {
         return Err(AppError::form(
             Rejection::invalid("password_confirm", "The two passwords differ"),
@@ -368,11 +367,17 @@ mod tests {
         assert_eq!(safe_next(Some("/%zz")), "/jobs");
         assert_eq!(safe_next(Some("/jobs/é")), "/jobs");
         assert_eq!(safe_next(Some("/jobs#top")), "/jobs");
-        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(NEXT_MAX)))), "/jobs");
+        assert_eq!(
+            safe_next(Some(&format!("/{}", "a".repeat(NEXT_MAX)))),
+            "/jobs"
+        );
         assert_eq!(
             safe_next(Some("/jobs?state=Shipping&q=a%20b")),
             "/jobs?state=Shipping&q=a%20b"
         );
-        assert_eq!(safe_next(Some("/staff/jobs/3?events=all")), "/staff/jobs/3?events=all");
+        assert_eq!(
+            safe_next(Some("/staff/jobs/3?events=all")),
+            "/staff/jobs/3?events=all"
+        );
     }
 }

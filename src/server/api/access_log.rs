@@ -125,7 +125,11 @@ mod tests {
             ),
             "{line}"
         );
-        assert_eq!(line.matches(" status=").count(), 2, "the forged one stays inside the quotes");
+        assert_eq!(
+            line.matches(" status=").count(),
+            2,
+            "the forged one stays inside the quotes"
+        );
         assert!(line.ends_with("status=401 ms=2\n"));
         assert_eq!(line.lines().count(), 1, "{line}");
     }

@@ -1534,7 +1534,10 @@ async fn both_request_ids_are_logged_with_the_outcome() {
         .find(|l| l.contains(&format!("request_id={server_id}")))
         .unwrap_or_else(|| panic!("no line with the server's request id {server_id}:\n{log}"));
     assert!(line.contains("portal::api"), "{line}");
-    assert!(line.contains("client_request_id=test-request-1"), "{line}");
+    assert!(
+        line.contains("client_request_id=\"test-request-1\""),
+        "{line}"
+    );
     assert!(line.contains("status=200"), "{line}");
     assert!(line.contains("API request"), "{line}");
 }
@@ -1573,7 +1576,10 @@ async fn a_server_failure_answers_a_generic_message_with_the_request_id_and_logs
         .find(|l| l.contains("API request failed"))
         .unwrap_or_else(|| panic!("the failure is logged:\n{log}"));
     assert!(line.contains(&format!("request_id={server_id}")), "{line}");
-    assert!(line.contains("client_request_id=test-request-1"), "{line}");
+    assert!(
+        line.contains("client_request_id=\"test-request-1\""),
+        "{line}"
+    );
     assert!(line.contains("stored data is unreadable"), "{line}");
     // The router's own failure line, which pages and server functions rely on, names the request too.
     let failure = log
@@ -1582,7 +1588,7 @@ async fn a_server_failure_answers_a_generic_message_with_the_request_id_and_logs
         .unwrap_or_else(|| panic!("the router logs the 500:\n{log}"));
     assert!(failure.contains("ERROR"), "{failure}");
     assert!(failure.contains("status=500"), "{failure}");
-    assert!(failure.contains("path=/subscriptions/"), "{failure}");
+    assert!(failure.contains("path=\"/subscriptions/"), "{failure}");
 }
 
 // ---------------------------------------------------------------------------------------------------------

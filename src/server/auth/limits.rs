@@ -194,7 +194,10 @@ fn wait_text(wait: TimeDelta) -> String {
 
 /// What the sign-in form says while attempts wait.
 pub fn wait_message(wait: TimeDelta) -> String {
-    format!("Too many failed sign-ins. Try again in {}.", wait_text(wait))
+    format!(
+        "Too many failed sign-ins. Try again in {}.",
+        wait_text(wait)
+    )
 }
 
 /// What the sign-up form says when the address has made its accounts for now.

@@ -34,7 +34,11 @@ impl Store {
     }
 
     /// Reads and deletes the message under `key_hash`, if one is there and has not expired.
-    pub async fn take_flash(&self, key_hash: &str, now: Timestamp) -> StoreResult<Option<StoredFlash>> {
+    pub async fn take_flash(
+        &self,
+        key_hash: &str,
+        now: Timestamp,
+    ) -> StoreResult<Option<StoredFlash>> {
         let row = sqlx::query(
             "DELETE FROM flashes WHERE key_hash = $1 \
              RETURNING session_hash, kind, form, payload, expires_at",

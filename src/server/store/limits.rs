@@ -32,7 +32,9 @@ impl Backoff {
         if over <= 0 {
             return TimeDelta::zero();
         }
-        let seconds = 1i64.checked_shl((over - 1).min(40) as u32).unwrap_or(i64::MAX);
+        let seconds = 1i64
+            .checked_shl((over - 1).min(40) as u32)
+            .unwrap_or(i64::MAX);
         TimeDelta::seconds(seconds).min(self.max)
     }
 }

@@ -23,8 +23,8 @@ pub use credentials::{Principal, SessionIdentity, TokenIdentity};
 pub use flashes::StoredFlash;
 pub use history::Paths;
 pub use intakes::{StoredIntake, StoredIntakeEvent};
-pub use limits::{Backoff, Bucket};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
+pub use limits::{Backoff, Bucket};
 pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
 
 use lifecycle::{Rejection, Timestamp};

@@ -58,7 +58,10 @@ pub async fn staff_package_intake(
     let mut found = found;
     found.extend(split_ids(&found_text));
     let extra_ids = split_ids(&extra);
-    let echo = [("found_text", found_text.as_str()), ("extra", extra.as_str())];
+    let echo = [
+        ("found_text", found_text.as_str()),
+        ("extra", extra.as_str()),
+    ];
     if let Some(m) = too_many_drives(found.len() + extra_ids.len()) {
         return Err(invalid("found_text", &m, &echo));
     }
