@@ -65,6 +65,9 @@ export class JobActionsPage {
   }
 
   async cancel(): Promise<void> {
+    // The cancel section is collapsed until opened.
+    const section = this.page.getByTestId('cancel-section');
+    if ((await section.getAttribute('open')) === null) await section.locator('summary').click();
     await this.page.getByLabel('Yes, cancel this job').check();
     await this.page.getByTestId('cancel-job').click();
   }

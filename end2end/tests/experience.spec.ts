@@ -125,3 +125,48 @@ test('a delivery drive count above the job\'s drives is refused in the UI and th
   expect(late.status()).toBe(400);
   expect(JSON.stringify(await late.json())).toContain('properties.deliveryPackage.shipDate');
 });
+
+test('errors name fields by their labels, link to each one and never widen the page', async ({ page }, testInfo) => {
+  await page.setViewportSize({ width: 360, height: 800 });
+  const form = new NewJobPage(page, testInfo);
+  await form.open('import');
+  await form.addDrives(2);
+  await form.field('job[name]').fill(uniqueName('labels', testInfo));
+  // A long value without spaces: its error must wrap inside the page.
+  await form.field('job[storage_account_id]').fill(`/subscriptions/${'x'.repeat(180)}`);
+  await form.fillDrive(0, `LBL0-${Date.now() % 100000}-${testInfo.project.name}`);
+  await form.fillDrive(1, `LBL1-${Date.now() % 100000}-${testInfo.project.name}`);
+  await form.field('job[drives][1][bit_locker_key]').fill('1234');
+  await form.fillReturnAddress();
+  await form.submit();
+
+  const summary = page.getByTestId('form-error');
+  await expect(summary).toBeVisible();
+  await expect(summary).toContainText('Drive 2 — BitLocker key: must be 48 digits');
+  await expect(summary).toContainText('Storage account id must look like');
+  // No API path anywhere in what the customer reads.
+  const text = await summary.innerText();
+  expect(text).not.toMatch(/driveList|bitLockerKey|properties\.|storageAccountId/);
+  await expect(form.errorOf('job[drives][1][bit_locker_key]')).toContainText('BitLocker key must be 48 digits');
+  // Each problem links to its field.
+  const links = summary.getByTestId('error-link');
+  await expect(links).toHaveCount(2);
+  const keyLink = links.filter({ hasText: 'Drive 2 — BitLocker key' });
+  const href = await keyLink.getAttribute('href');
+  expect(href).toMatch(/^#problem-/);
+  await expect(page.locator(href!).locator('[name="job[drives][1][bit_locker_key]"]')).toHaveCount(1);
+  // The page is as wide as the screen, long error included.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+
+  if (hasJs(testInfo)) {
+    // Focus went to the first invalid field; a summary link focuses its field.
+    const first = await links.first().getAttribute('href');
+    await expect(page.locator(`${first} input`).first()).toBeFocused();
+    await keyLink.click();
+    await expect(form.field('job[drives][1][bit_locker_key]')).toBeFocused();
+  } else {
+    await keyLink.click();
+    await expect(page).toHaveURL(new RegExp(`${href}$`));
+    await expect(page.locator(href!)).toBeInViewport();
+  }
+});

@@ -26,6 +26,11 @@ test('a drive missing at intake raises the customer notice and the queue entry u
   await expect(notice).toContainText('still accepted');
   await expect(notice).toContainText('Closed');
   await expect(notice).toHaveAttribute('role', 'alert');
+  // The jobs list marks the job.
+  await customer.page.goto(`/jobs?q=${encodeURIComponent(name)}`);
+  const listed = customer.page.locator(`[data-testid="job-row"][data-job="${name}"]`);
+  await expect(listed.getByTestId('problem-mark')).toBeVisible();
+  await expect(listed.getByTestId('problem-mark')).toHaveText(/Problem/);
 
   // Staff: an entry in the attention queue.
   await staff.open('/staff/attention');
@@ -41,5 +46,8 @@ test('a drive missing at intake raises the customer notice and the queue entry u
   await customer.page.goto(`/jobs/${id}`);
   await expect(customer.page.getByTestId('job-name')).toHaveText(name);
   await expect(customer.page.locator('[data-notice="drive-missing"]')).toHaveCount(0);
+  await customer.page.goto(`/jobs?q=${encodeURIComponent(name)}`);
+  await expect(listed).toBeVisible();
+  await expect(listed.getByTestId('problem-mark')).toHaveCount(0);
   await customer.context.close();
 });

@@ -376,9 +376,11 @@ fn drive_notices(job: &Job) -> Vec<CustomerNotice> {
     notices
 }
 
-/// Whether the job has a problem the customer must know about (the jobs list's warning mark).
-pub fn has_problem(job: &Job, now: Timestamp, settings: &Settings) -> bool {
-    customer_notices(job, now, settings)
+/// Whether the job has a problem the customer must know about (the jobs lists' warning mark). Problem-level
+/// notices depend on the job alone, never on the clock (only the expiry reminder's level does, and it is
+/// never a problem), so the store keeps this flag as a column written with every snapshot.
+pub fn has_problem(job: &Job, settings: &Settings) -> bool {
+    customer_notices(job, job.updated_at, settings)
         .iter()
         .any(|n| n.level == NoticeLevel::Problem)
 }
@@ -478,6 +480,23 @@ pub fn customer_notices(job: &Job, now: Timestamp, settings: &Settings) -> Vec<C
         return notices;
     }
     notices.extend(drive_notices(job));
+    let shipment_ended = job.state == JobState::Completed
+        && job.return_package.is_none()
+        && job.overdue_notice_at.is_some();
+    if let Some(outlook) = crate::decide::cancelled_outlook(job).filter(|_| !shipment_ended) {
+        // The confirmation of a cancel, for as long as the job is on its cancelled path.
+        notices.push(CustomerNotice {
+            key: "cancelled",
+            level: NoticeLevel::Info,
+            title: if job.state.is_terminal() {
+                "This job was cancelled".into()
+            } else {
+                "Cancellation requested: what happens now".into()
+            },
+            message: outlook.into(),
+            at: None,
+        });
+    }
     match job.state {
         JobState::Creating => {
             let expiry = job.expiry_base + settings.timers.creating_expiry.delta();

@@ -723,6 +723,65 @@ pub fn cancellation_effect(job: &Job) -> &'static str {
     }
 }
 
+/// The copy statuses a progress report may give (the value, and what the console's choice reads). The final
+/// ones (`Completed`, `CompletedWith…`) come from finishing the drive, never from a progress report.
+pub const PROGRESS_COPY_STATUSES: [(&str, &str); 3] = [
+    ("InProgress", "In progress"),
+    ("Paused", "Paused (waiting, e.g. for the storage account)"),
+    ("Verifying", "Verifying the copied data"),
+];
+
+/// A progress report's copy status, one of [`PROGRESS_COPY_STATUSES`] (its case ignored).
+pub fn progress_copy_status(text: &str) -> Result<&'static str, Rejection> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Rejection::invalid("copyStatus", "Copy status is required"));
+    }
+    PROGRESS_COPY_STATUSES
+        .iter()
+        .find(|(value, _)| value.eq_ignore_ascii_case(text))
+        .map(|(value, _)| *value)
+        .ok_or_else(|| {
+            let known: Vec<&str> = PROGRESS_COPY_STATUSES.iter().map(|(v, _)| *v).collect();
+            Rejection::invalid(
+                "copyStatus",
+                format!("Copy status must be one of {}", known.join(", ")),
+            )
+        })
+}
+
+/// What happens to a job whose cancellation was granted, from where it is now, in the customer's words
+/// (reference §4): the confirmation the job page shows after a cancel. `None` for a job not cancelled.
+pub fn cancelled_outlook(job: &Job) -> Option<&'static str> {
+    if !job.cancel_requested {
+        return None;
+    }
+    Some(match job.state {
+        JobState::Creating | JobState::Shipping => {
+            "Nothing will be copied. When your package arrives at the data center, the drives are returned uncopied to your return address; if it never arrives, the job ends as Completed (cancelled)."
+        }
+        JobState::Received => {
+            "Nothing will be copied: the data center packs the drives that arrived and returns them to your return address."
+        }
+        JobState::Transferring => {
+            "Drives not yet started are not copied; a drive already copying may finish. All drives are then returned to your return address."
+        }
+        JobState::Packaging => {
+            "The drives are being packed and returned to your return address; the job then ends."
+        }
+        JobState::Faulted => {
+            "The job needs attention at the data center first; once resolved, the drives are returned without copying anything more."
+        }
+        JobState::Completed if job.return_package.is_some() => {
+            "The job was cancelled and your drives were shipped back: see the return package for its tracking number."
+        }
+        JobState::Completed => {
+            "The job was cancelled before anything was copied and has ended as Completed (cancelled). You can delete it."
+        }
+        JobState::Closed => "The job was cancelled and has ended as Closed.",
+    })
+}
+
 /// The states in which the customer may delete a job (reference §3).
 pub const DELETABLE_IN: [JobState; 2] = [JobState::Creating, JobState::Completed];
 
@@ -816,13 +875,12 @@ fn operator(
                     ),
                 ));
             }
-            validate::text(copy_status, 64, "Copy status")
-                .map_err(|m| Rejection::invalid("copyStatus", m))?;
+            let copy_status = progress_copy_status(copy_status)?;
             Ok(vec![EventKind::ProgressReported {
                 drive_id: drive.drive_id.clone(),
                 percent: *percent,
                 bytes_succeeded: *bytes_succeeded,
-                copy_status: copy_status.trim().to_string(),
+                copy_status: copy_status.to_string(),
             }])
         }
         OperatorCommand::FinishDrive {

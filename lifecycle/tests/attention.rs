@@ -292,11 +292,7 @@ fn a_drive_missing_at_intake_is_raised_until_it_arrives() {
     assert!(notice.message.contains("goes on with the other drives"));
     assert!(notice.message.contains("still accepted"));
     assert!(notice.message.contains("Closed"));
-    assert!(lifecycle::attention::has_problem(
-        &run.job,
-        run.now,
-        &run.settings
-    ));
+    assert!(lifecycle::attention::has_problem(&run.job, &run.settings));
     // The drive arrives: both are gone.
     run.later(days(1))
         .ok(operator(OperatorCommand::DriveArrived {
@@ -335,7 +331,27 @@ fn a_copy_error_is_raised_for_staff_and_the_customer() {
     assert!(!kinds(&other).contains(&AttentionKind::DriveCopyError));
     assert!(!lifecycle::attention::has_problem(
         &other.job,
-        other.now,
         &other.settings
     ));
+}
+
+#[test]
+fn the_problem_flag_is_a_function_of_the_job_alone() {
+    // The store keeps `has_problem` as a column written with each snapshot: it must not change with the clock.
+    let mut missing = run_in(JobState::Shipping);
+    missing.later(days(1)).ok(intake(&[DRIVE_A], &[]));
+    let creating = run_in(JobState::Creating);
+    let happy = run_in(JobState::Transferring);
+    for (run, expected) in [(&missing, true), (&creating, false), (&happy, false)] {
+        assert_eq!(
+            lifecycle::attention::has_problem(&run.job, &run.settings),
+            expected
+        );
+        for later in [days(0), days(13), days(400)] {
+            let problem = customer_notices(&run.job, run.now + later, &run.settings)
+                .iter()
+                .any(|n| n.level == NoticeLevel::Problem);
+            assert_eq!(problem, expected, "{:?} at +{later}", run.job.state);
+        }
+    }
 }

@@ -2218,6 +2218,61 @@ fn progress_needs_a_copy_status() {
 }
 
 #[test]
+fn progress_copy_status_is_one_of_a_fixed_list() {
+    let mut run = run_in(Transferring);
+    let report = |status: &str| {
+        operator(OperatorCommand::ReportProgress {
+            drive_id: DRIVE_A.into(),
+            percent: 10,
+            bytes_succeeded: 10,
+            copy_status: status.into(),
+        })
+    };
+    let r = run.reject(report("Almost done"));
+    assert_rejection(&r, InvalidInput, Some("copyStatus"));
+    assert!(
+        r.message.contains("InProgress, Paused, Verifying"),
+        "{}",
+        r.message
+    );
+    // A final status comes from finishing the drive, not from a progress report.
+    assert_rejection(
+        &run.reject(report("Completed")),
+        InvalidInput,
+        Some("copyStatus"),
+    );
+    // The list's values are accepted, spelled as the list spells them.
+    run.ok(report(" paused "));
+    assert_eq!(
+        run.job.drive(DRIVE_A).unwrap().copy_status.as_deref(),
+        Some("Paused")
+    );
+}
+
+#[test]
+fn only_irreversible_operations_ask_for_a_confirmation() {
+    use lifecycle::actions::JobOperation;
+    use lifecycle::intake::IntakeOutcome;
+    let confirmed: Vec<JobOperation> = JobOperation::ALL
+        .into_iter()
+        .filter(|o| o.needs_confirmation())
+        .collect();
+    assert_eq!(
+        confirmed,
+        vec![
+            JobOperation::ShipBack,
+            JobOperation::CancelJob,
+            JobOperation::ReportReturnAddress
+        ]
+    );
+    let intake: Vec<IntakeOutcome> = IntakeOutcome::ALL
+        .into_iter()
+        .filter(|o| o.needs_confirmation())
+        .collect();
+    assert_eq!(intake, vec![IntakeOutcome::Destroyed]);
+}
+
+#[test]
 fn progress_is_refused_for_a_drive_that_is_not_copying() {
     let run = run_in(Transferring);
     assert_rejection(

@@ -214,6 +214,26 @@ pub async fn run_as(
     }
 }
 
+/// An operation that cannot be undone (`JobOperation::needs_confirmation`, a destroyed intake) runs only with
+/// its box ticked: checked here, after the caller is known to be staff, so the confirmation works without
+/// JavaScript and cannot be skipped by a hand-made request.
+pub fn require_confirmation(
+    confirm: Option<&str>,
+    what: &str,
+    echo: &[(&str, &str)],
+) -> Result<(), AppError> {
+    super::auth::require_staff()?;
+    if confirm == Some("yes") {
+        Ok(())
+    } else {
+        Err(invalid(
+            "confirm",
+            &format!("Tick the box to confirm that you want to {what}: this cannot be undone"),
+            echo,
+        ))
+    }
+}
+
 /// A form refusal for one field.
 pub fn invalid(field: &str, message: &str, echo: &[(&str, &str)]) -> AppError {
     AppError::form(Rejection::invalid(field, message), echo)

@@ -443,6 +443,40 @@ fn the_jobs_page_is_rendered_from_the_database() {
     });
 }
 
+/// The `<tr>` of job `name` in a rendered list.
+fn list_row<'a>(body: &'a str, name: &str) -> &'a str {
+    let start = body
+        .find(&format!("data-job=\"{name}\""))
+        .unwrap_or_else(|| panic!("{name} is listed"));
+    let rest = &body[start..];
+    &rest[..rest.find("</tr>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn the_jobs_lists_mark_jobs_with_a_problem_and_name_their_resource_group() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let r = app.get(&me, "/jobs").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(list_row(&r.body, "demo-faulted").contains("data-testid=\"problem-mark\""));
+        assert!(!list_row(&r.body, "demo-transferring").contains("problem-mark"));
+        assert!(r.body.contains(">Resource group</th>"));
+        assert!(list_row(&r.body, "demo-transferring").contains("class=\"nowrap\">demo-rg"));
+        // The hydrated app's call carries the flag too.
+        let r = app
+            .call(&me, "/api/list_jobs", "query[state]=Faulted")
+            .await;
+        assert!(r.body.contains("\"has_problem\":true"), "{}", r.body);
+        let staff = app.staff().await;
+        let r = app.get(&staff, "/staff").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(list_row(&r.body, "demo-faulted").contains("problem-mark"));
+        assert!(!list_row(&r.body, "demo-transferring").contains("problem-mark"));
+        assert!(list_row(&r.body, "demo-transferring").contains("class=\"nowrap\">demo-rg"));
+    });
+}
+
 #[test]
 fn unknown_pages_and_jobs_answer_404() {
     crate::server::router_tests::on_shared_runtime(async move {

@@ -183,7 +183,8 @@ pub fn ActionsCard(
                 {move || error_of(mark.value().get()).map(|e| view! { <p class="error" role="alert" data-testid="action-error">{e.to_string()}</p> })}
             </div>
 
-            <details class="action-row danger-zone" data-testid="cancel-section" open=cancel.allowed.then_some("")>
+            // Collapsed until the customer opens it (or a refused cancel needs its message seen).
+            <details class="action-row danger-zone" data-testid="cancel-section" open=move || error_of(cancel_action.value().get()).is_some()>
                 <summary>"Cancel the job"</summary>
                 <p class="hint">{cancel_rule}</p>
                 {if cancel.allowed {
