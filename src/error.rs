@@ -17,12 +17,13 @@ pub const MAX_ECHO_CHARS: usize = 128 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    /// The request was understood and refused: invalid input, or not allowed in the job's state.
-    #[error("{}", .0.message)]
+    /// The request was understood and refused: invalid input, or not allowed in the job's state. Shown in the
+    /// page's language (fields by their labels); the REST API answers the rejection itself, with ARM's `target`.
+    #[error("{}", lifecycle::labels::page_message(.0))]
     Rejected(Rejection),
     /// A form was refused; `values` echoes what was typed (never passwords or keys) so a page rendered after a
     /// plain form post can show it again.
-    #[error("{}", .rejection.message)]
+    #[error("{}", lifecycle::labels::page_message(.rejection))]
     Form {
         rejection: Rejection,
         values: Vec<(String, String)>,

@@ -26,6 +26,8 @@ pub struct JobPageView {
     pub diagram: Diagram,
     pub next_steps: Vec<NextStepView>,
     pub actions: ActionsView,
+    /// The guided *Mark as shipped* form (a dialog, or `/jobs/{id}/ship` without JavaScript).
+    pub ship: ShipFormView,
     pub drives: DrivesView,
     pub shipping: ShippingView,
     pub properties: PropertiesView,
@@ -80,6 +82,32 @@ pub struct ActionsView {
     pub report_problem: Permission,
     /// The customer's open report about the returned drives, if any.
     pub return_problem: Option<String>,
+}
+
+/// Something *Mark as shipped* still needs: the API path of what is missing and what to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NeedView {
+    pub field: String,
+    pub message: String,
+}
+
+/// What the guided *Mark as shipped* form asks for: everything still missing, at once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShipFormView {
+    /// Whether the form can be used at all (the job is `Creating`), and why not.
+    pub open: Permission,
+    /// Everything still missing (empty: the form only confirms the package).
+    pub needs: Vec<NeedView>,
+    pub delivery: DeliveryPackage,
+    /// The carriers the data center accepts.
+    pub carriers: Vec<String>,
+    /// The sections the form carries because the job lacks them.
+    pub ask_address: bool,
+    pub ask_return_shipping: bool,
+    /// An import job's listed drives: the package's drive count is at most this.
+    pub max_drives: Option<u32>,
+    /// The latest ship date the server accepts today (`YYYY-MM-DD`, UTC).
+    pub latest_ship_date: String,
 }
 
 /// One drive's row.

@@ -122,6 +122,8 @@ pub struct JobSummary {
     pub cancel_requested: bool,
     pub percent_complete: u8,
     pub tracking_number: Option<String>,
+    /// A problem the customer must know about (`lifecycle::attention::has_problem`): the lists' warning mark.
+    pub has_problem: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

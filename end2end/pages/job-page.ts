@@ -24,6 +24,18 @@ export class JobPage {
   markShippedReason(): Locator {
     return this.page.getByTestId('mark-shipped-reason');
   }
+
+  /** The guided Mark as shipped form: the dialog (JavaScript) or its own page (without). */
+  shipForm(): Locator {
+    return this.page.locator('[data-testid="ship-dialog"][open], [data-testid="ship-page"]');
+  }
+
+  /** Opens the guided form and submits it as it comes (a job that already has everything). */
+  async markShipped(): Promise<void> {
+    await this.markShippedButton().click();
+    await expect(this.shipForm()).toBeVisible();
+    await this.shipForm().getByTestId('ship-submit').click();
+  }
 }
 
 /** The job page's forms and actions. */
@@ -45,7 +57,17 @@ export class JobActionsPage {
     await card.getByTestId('save-address').click();
   }
 
+  async saveReturnShipping(carrier: string, account: string): Promise<void> {
+    const card = this.page.getByTestId('return-shipping-card');
+    await card.locator('[name="shipping[carrier_name]"]').selectOption(carrier);
+    await card.locator('[name="shipping[carrier_account_number]"]').fill(account);
+    await card.getByTestId('save-return-shipping').click();
+  }
+
   async cancel(): Promise<void> {
+    // The cancel section is collapsed until opened.
+    const section = this.page.getByTestId('cancel-section');
+    if ((await section.getAttribute('open')) === null) await section.locator('summary').click();
     await this.page.getByLabel('Yes, cancel this job').check();
     await this.page.getByTestId('cancel-job').click();
   }

@@ -129,7 +129,7 @@ test('staff report the blobs an export left out, and the API shows the list', as
   await intake.getByRole('button', { name: 'Record package intake' }).click();
   await staff.expectState('Received');
   for (const drive of [a, b]) {
-    await (await staff.openDriveOp(drive, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+    await (await staff.openDriveOp(drive, 'start-copy')).getByRole('button', { name: 'Start copy' }).click();
     await staff.expectDriveState(drive, 'Transferring');
   }
 

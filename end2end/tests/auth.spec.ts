@@ -88,8 +88,11 @@ test("a customer typing another customer's job URL gets not found", async ({ pag
   await other.close();
 });
 
-test('staff see the console link and every customer job', async ({ page }, testInfo) => {
+test('staff land on the console and see every customer job', async ({ page }, testInfo) => {
   await signIn(page, testInfo, STAFF);
+  // Signing in without a page to go back to leads staff to the console, customers to their jobs.
+  await expect(page).toHaveURL(/\/staff$/);
+  await expect(page.getByRole('heading', { name: 'Support console' })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Support console' })).toBeVisible();
   await page.goto('/jobs?q=demo-faulted');
   await expect(page.locator('[data-job="demo-faulted"]')).toBeVisible();

@@ -39,11 +39,11 @@ test('staff take an import job from Shipping to Completed through every operatio
   await staff.expectDriveState(b, 'Received');
 
   // Both copies start; the job moves to Transferring with the first.
-  await (await staff.openDriveOp(a, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+  await (await staff.openDriveOp(a, 'start-copy')).getByRole('button', { name: 'Start copy' }).click();
   await staff.expectDriveState(a, 'Transferring');
   await staff.expectState('Transferring');
   await expectCustomerSees(customer.page, testInfo, 'Transferring');
-  await (await staff.openDriveOp(b, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+  await (await staff.openDriveOp(b, 'start-copy')).getByRole('button', { name: 'Start copy' }).click();
   await staff.expectDriveState(b, 'Transferring');
 
   // Progress.
@@ -75,6 +75,7 @@ test('staff take an import job from Shipping to Completed through every operatio
   const ship = await staff.openJobOp('ship-back');
   await expect(ship.getByLabel('Drive count')).toHaveValue('3');
   await ship.getByLabel('Tracking number').fill(`RET-${id}`);
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
   await expectCustomerSees(customer.page, testInfo, 'Completed');
@@ -200,6 +201,7 @@ test('a cancelled job in Received skips the copy and ships back', async ({ page 
   await staff.expectState('Packaging');
   const ship = await staff.openJobOp('ship-back');
   await ship.getByLabel('Tracking number').fill('RET-CANCELLED');
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
   await expect(staff.events('copyStarted')).toHaveCount(0);
@@ -238,6 +240,7 @@ test('a job the customer cancels after package intake (Received) skips the copy 
   await staff.expectState('Packaging');
   const ship = await staff.openJobOp('ship-back');
   await ship.getByLabel('Tracking number').fill(`RET-RCVD-${id}`);
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
   for (const d of drives) {
@@ -254,7 +257,7 @@ test('staff correct the return address while Transferring and add a note, each o
   const [a] = await staff.driveIds();
   await (await staff.openJobOp('package-intake')).getByRole('button', { name: 'Record package intake' }).click();
   await staff.expectState('Received');
-  await (await staff.openDriveOp(a, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+  await (await staff.openDriveOp(a, 'start-copy')).getByRole('button', { name: 'Start copy' }).click();
   await staff.expectState('Transferring');
 
   // After calling the customer: the corrected address, prefilled with the old one.
@@ -367,7 +370,7 @@ test('all jobs: search by delivery and return tracking number, filter by type, p
   await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-export-shipping"]')).toBeVisible();
   await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-shipping"]')).toHaveCount(0);
   for (const row of await page.getByTestId('staff-job-row').all()) {
-    await expect(row.locator('td').nth(2)).toHaveText('Export');
+    await expect(row.locator('td').nth(3)).toHaveText('Export');
   }
 
   // Every job once across the pages: first make sure there is more than one page.

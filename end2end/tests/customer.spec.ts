@@ -47,17 +47,20 @@ test('create an import job with three drives, then ship it once both shipping de
   const job = new JobPage(page);
   await job.expectCurrentState('Creating');
   await expect(page.getByTestId('drive')).toHaveCount(3);
-  await expect(job.markShippedButton()).toBeDisabled();
-  await expect(job.markShippedReason()).toHaveText('Mark as shipped needs a delivery package tracking number');
+  await expect(job.markShippedReason()).toHaveText(
+    'Mark as shipped needs a delivery package tracking number, a return address and return shipping (carrier and carrier account number)');
 
   const actions = new JobActionsPage(page);
   await actions.saveDelivery('FedEx', `TRK${Date.now()}`);
-  await expect(job.markShippedReason()).toHaveText('Mark as shipped needs a return address');
-  await expect(job.markShippedButton()).toBeDisabled();
+  await expect(job.markShippedReason()).toHaveText(
+    'Mark as shipped needs a return address and return shipping (carrier and carrier account number)');
   await waitForHydration(page, testInfo);
   await actions.saveAddress(ADDRESS);
+  await expect(job.markShippedReason()).toHaveText('Mark as shipped needs return shipping (carrier and carrier account number)');
+  await actions.saveReturnShipping('FedEx', '123456789');
+  await expect(job.markShippedReason()).toHaveCount(0);
   await expect(job.markShippedButton()).toBeEnabled();
-  await job.markShippedButton().click();
+  await job.markShipped();
   await job.expectCurrentState('Shipping');
   await expect(page.getByTestId('delivery-locked')).toHaveCount(0);
   await expect(page.getByTestId('tracking-link')).toHaveAttribute('href', /fedex\.com/);
@@ -244,8 +247,8 @@ test('with only a return address, mark as shipped still needs the delivery packa
   if (hasJs(testInfo)) await expect(page.getByTestId('address-card').getByText('Saved.')).toBeVisible();
   await page.goto(`/jobs/${id}`);
   await expect(page.getByTestId('address-card').locator('[name="address[city]"]')).toHaveValue('Redmond');
-  await expect(job.markShippedButton()).toBeDisabled();
-  await expect(job.markShippedReason()).toHaveText('Mark as shipped needs a delivery package tracking number');
+  await expect(job.markShippedReason()).toHaveText(
+    'Mark as shipped needs a delivery package tracking number and return shipping (carrier and carrier account number)');
   await expect(job.markShippedButton()).toHaveAttribute('aria-describedby', 'mark-shipped-reason');
 });
 

@@ -178,6 +178,11 @@ test('an intake deadline fired by the sweep reaches open intake and queue pages'
   const outcomes = await card(page).getByLabel('What happened').locator('option').evaluateAll((o) => o.map((e) => (e as HTMLOptionElement).value));
   expect(outcomes).toEqual(['Returned', 'Destroyed']);
   await card(page).getByLabel('What happened').selectOption('Destroyed');
+  // Destroyed cannot be undone: refused until confirmed.
+  await card(page).getByRole('button', { name: 'Resolve intake' }).click();
+  await expect(card(page).locator('[data-field-error="confirm"]')).toContainText('cannot be undone');
+  await card(page).getByLabel('What happened').selectOption('Destroyed');
+  await card(page).getByLabel(/this cannot be undone/).check();
   await card(page).getByRole('button', { name: 'Resolve intake' }).click();
   await expect(page.locator(`[data-testid="resolved-intakes"] [data-tracking="${tracking}"]`)).toBeVisible();
   if (!hasJs(testInfo)) {
@@ -205,9 +210,11 @@ test('an operator cancels an overdue shipment; it ends Completed at the abandonm
   const reason = cancel.getByLabel('Reason');
   await expect(reason).toHaveAttribute('required', '');
   await reason.evaluate((e) => e.removeAttribute('required'));
+  await cancel.getByLabel(/this cannot be undone/).check();
   await cancel.getByRole('button', { name: 'Cancel the job' }).click();
   await expect(staff.jobOp('cancel-job').locator('[data-field-error="reason"]')).toContainText('required');
   await staff.jobOp('cancel-job').getByLabel('Reason').fill('Customer phoned: the package was lost in transit');
+  await staff.jobOp('cancel-job').getByLabel(/this cannot be undone/).check();
   await staff.jobOp('cancel-job').getByRole('button', { name: 'Cancel the job' }).click();
   const event = staff.events('cancellationRequested');
   await expect(event.getByTestId('event-what')).toContainText('Cancelled by operations');

@@ -20,7 +20,7 @@ async function toPackaging(staff: ConsolePage, page: Page, found: string[], all:
   await intake.getByRole('button', { name: 'Record package intake' }).click();
   await staff.expectState('Received');
   for (const d of found) {
-    await (await staff.openDriveOp(d, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+    await (await staff.openDriveOp(d, 'start-copy')).getByRole('button', { name: 'Start copy' }).click();
     await staff.expectDriveState(d, 'Transferring');
     await (await staff.openDriveOp(d, 'finish')).getByRole('button', { name: 'Finish the drive' }).click();
     await staff.expectDriveState(d, 'Completed');
@@ -36,6 +36,7 @@ test('staff report a wrong return address; the customer corrects it and staff sh
 
   const report = await staff.openJobOp('report-return-address');
   await report.getByLabel('What is wrong with the address').fill('The street does not exist in Redmond');
+  await report.getByLabel(/this cannot be undone/).check();
   await report.getByRole('button', { name: 'Report the return address' }).click();
   await expect(page.getByTestId('job-attention')).toContainText('Return address reported wrong');
   // Ship-back waits, and says why.
@@ -61,6 +62,7 @@ test('staff report a wrong return address; the customer corrects it and staff sh
   await expect(staff.events('propertiesUpdated').last().getByTestId('event-actor')).toContainText('Dana Demo');
   const ship = await staff.openJobOp('ship-back');
   await ship.getByLabel('Tracking number').fill(`RET-${id}`);
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
   await expectCustomerSees(customer.page, testInfo, 'Completed');
@@ -77,13 +79,14 @@ test('a late drive arriving while Packaging sends the job back to Transferring t
   await (await staff.openDriveOp(b, 'receive-late')).getByRole('button', { name: 'Record the late arrival' }).click();
   await staff.expectDriveState(b, 'Received');
   await staff.expectState('Transferring');
-  await (await staff.openDriveOp(b, 'start-copy')).getByRole('button', { name: 'Start the copy' }).click();
+  await (await staff.openDriveOp(b, 'start-copy')).getByRole('button', { name: 'Start copy' }).click();
   await (await staff.openDriveOp(b, 'finish')).getByRole('button', { name: 'Finish the drive' }).click();
   await staff.expectState('Packaging');
   // Both drives arrived in the end: the job ships back Completed.
   const ship = await staff.openJobOp('ship-back');
   await expect(ship.getByLabel('Drive count')).toHaveValue('2');
   await ship.getByLabel('Tracking number').fill('RET-LATE-1');
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
 });
@@ -95,6 +98,7 @@ test('the customer reports a problem with returned drives and staff resolve it',
   await toPackaging(staff, page, drives, drives);
   const ship = await staff.openJobOp('ship-back');
   await ship.getByLabel('Tracking number').fill(`RETP-${id}`);
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
 

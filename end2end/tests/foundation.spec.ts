@@ -51,13 +51,14 @@ test.describe('job page', () => {
     await expect(page.getByTestId('job-diagram')).toHaveAttribute('role', 'img');
   });
 
-  test('mark as shipped is disabled with the reason when the delivery package is missing', async ({ page }, testInfo) => {
+  test('mark as shipped names everything still missing and links to the form that fixes it', async ({ page }, testInfo) => {
     const jobs = new JobsPage(page, testInfo);
     await jobs.open();
     await jobs.openJob('demo-creating');
     const job = new JobPage(page);
-    await expect(job.markShippedButton()).toBeDisabled();
-    await expect(job.markShippedReason()).toHaveText('Mark as shipped needs a delivery package tracking number');
+    await expect(job.markShippedReason()).toHaveText(
+      'Mark as shipped needs a delivery package tracking number, a return address and return shipping (carrier and carrier account number)');
+    await expect(job.markShippedReason().getByRole('link')).toHaveAttribute('href', /\/jobs\/\d+\/ship$/);
   });
 
   test('mark as shipped moves the job to Shipping (server function)', async ({ page }, testInfo) => {
@@ -72,12 +73,13 @@ test.describe('job page', () => {
 
     let fullLoads = 0;
     page.on('load', () => fullLoads++);
-    await job.markShippedButton().click();
+    await job.markShipped();
     await job.expectCurrentState('Shipping');
     await expect(job.diagramNode('Creating')).toHaveAttribute('data-visit', 'visited');
     await expect(job.markShippedButton()).toBeDisabled();
     await expect(job.markShippedReason()).toHaveText('The package is already marked as shipped');
-    // Hydrated, the page updates in place; without JavaScript the form post reloads it.
-    expect(fullLoads).toBe(hasJs(testInfo) ? 0 : 1);
+    // Hydrated, the dialog submits and the page updates in place; without JavaScript the form is a page of its
+    // own, and its post leads back to the job.
+    expect(fullLoads).toBe(hasJs(testInfo) ? 0 : 2);
   });
 });

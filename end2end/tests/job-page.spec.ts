@@ -210,6 +210,7 @@ test('tracking numbers link to UPS, DHL and USPS', async ({ page, browser, ownSe
   const ship = await staff.openJobOp('ship-back');
   await ship.getByLabel('Carrier').selectOption('USPS');
   await ship.getByLabel('Tracking number').fill('9400-1000-0000-0000-0000-00');
+  await ship.getByLabel(/this cannot be undone/).check();
   await ship.getByRole('button', { name: 'Ship back' }).click();
   await staff.expectState('Completed');
   await staffContext.close();
@@ -341,4 +342,22 @@ test('the jobs list filters by type, shows progress and relative times, and page
   await expect(jobs.rows()).toHaveCount(1);
   // Newest first: the page after holds the first one created.
   await expect(jobs.row(`${prefix}-00`)).toBeVisible();
+});
+
+test('the page leads with what matters now, and the retention date is a small line', async ({ page }, testInfo) => {
+  const cards = () => page.locator('main section.card h2').allTextContents();
+  // Before shipping: where to send what.
+  await openJob(page, testInfo, 'demo-creating');
+  expect((await cards())[0]).toBe('Ship your drives to');
+  // At the data center: progress.
+  await openJob(page, testInfo, 'demo-transferring');
+  expect((await cards()).slice(0, 3)).toEqual(['Job lifecycle', 'Drive lifecycle', 'Drives']);
+  // Shipped back: the return package with its tracking link first.
+  await openJob(page, testInfo, 'demo-completed');
+  expect((await cards())[0]).toBe('Your drives are on their way back');
+  await expect(page.locator('main section.card').first().getByTestId('tracking-link')).toBeVisible();
+  const retention = page.locator('[data-notice="retention"]');
+  await expect(retention).toContainText('removed automatically');
+  await expect(retention).toHaveClass(/notice-line/);
+  await expect(retention.locator('.notice-title')).toHaveCount(0);
 });

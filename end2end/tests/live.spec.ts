@@ -24,7 +24,7 @@ test('a change made in one tab appears in another open tab without reloading', a
 
   const actor = await context.newPage();
   await actor.goto(watcher.url());
-  await new JobPage(actor).markShippedButton().click();
+  await new JobPage(actor).markShipped();
   await new JobPage(actor).expectCurrentState('Shipping');
 
   await watched.expectCurrentState('Shipping');

@@ -158,6 +158,16 @@ impl JobOperation {
         JobOperation::ReportReturnAddress,
         JobOperation::ResolveReturnProblem,
     ];
+
+    /// The operations that cannot be undone — the drives leave, the job ends its copy, the customer is told their
+    /// address is wrong with a destruction deadline — ask for an explicit confirmation (server-checked). Every
+    /// other operation is one click: asking everywhere teaches people to confirm without reading.
+    pub fn needs_confirmation(self) -> bool {
+        matches!(
+            self,
+            JobOperation::ShipBack | JobOperation::CancelJob | JobOperation::ReportReturnAddress
+        )
+    }
 }
 
 /// The job is still there (not deleted) and not `Faulted`: data-center work may go on.

@@ -37,10 +37,14 @@ pub enum AttentionKind {
     ReturnAddressReported,
     /// The customer reports that the drives shipped back did not arrive or arrived damaged.
     ReturnProblem,
+    /// A listed drive was not in the package: until it arrives or the job is packaged.
+    DriveMissing,
+    /// A drive finished with errors (`CompletedMoreInfo`, severity error): the job will end `Closed`.
+    DriveCopyError,
 }
 
 impl AttentionKind {
-    pub const ALL: [AttentionKind; 9] = [
+    pub const ALL: [AttentionKind; 11] = [
         AttentionKind::JobFaulted,
         AttentionKind::DriveFaulted,
         AttentionKind::ShippingOverdue,
@@ -50,6 +54,8 @@ impl AttentionKind {
         AttentionKind::CreatingExpiresSoon,
         AttentionKind::ReturnAddressReported,
         AttentionKind::ReturnProblem,
+        AttentionKind::DriveMissing,
+        AttentionKind::DriveCopyError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +69,8 @@ impl AttentionKind {
             AttentionKind::CreatingExpiresSoon => "creating-expires-soon",
             AttentionKind::ReturnAddressReported => "return-address-reported",
             AttentionKind::ReturnProblem => "return-problem",
+            AttentionKind::DriveMissing => "drive-missing",
+            AttentionKind::DriveCopyError => "drive-copy-error",
         }
     }
 
@@ -81,6 +89,8 @@ impl AttentionKind {
             AttentionKind::CreatingExpiresSoon => "Expires soon",
             AttentionKind::ReturnAddressReported => "Return address reported wrong",
             AttentionKind::ReturnProblem => "Returned drives problem",
+            AttentionKind::DriveMissing => "Drive missing",
+            AttentionKind::DriveCopyError => "Copy finished with errors",
         }
     }
 }
@@ -178,6 +188,29 @@ pub fn attention_candidates(job: &Job, settings: &Settings) -> Vec<AttentionItem
             },
         });
     }
+    for drive in missing_drives(job) {
+        items.push(AttentionItem {
+            kind: AttentionKind::DriveMissing,
+            since: drive.state_changed_at,
+            deadline: None,
+            drive_id: Some(drive.drive_id.clone()),
+            summary: format!("Drive {} was not in the package", drive.drive_id),
+            next_step: format!(
+                "Contact the customer about drive {}; receive it as a late arrival if it turns up. The job goes on with the other drives",
+                drive.drive_id
+            ),
+        });
+    }
+    for drive in copy_error_drives(job) {
+        items.push(AttentionItem {
+            kind: AttentionKind::DriveCopyError,
+            since: drive.state_changed_at,
+            deadline: None,
+            drive_id: Some(drive.drive_id.clone()),
+            summary: format!("Drive {} finished copying with errors", drive.drive_id),
+            next_step: "Check the drive's error log and tell the customer what was not copied; the job ends Closed when shipped back".into(),
+        });
+    }
     if job.state == JobState::Shipping {
         if let Some(notice) = job.overdue_notice_at {
             items.push(AttentionItem {
@@ -258,6 +291,98 @@ pub fn attention_candidates(job: &Job, settings: &Settings) -> Vec<AttentionItem
         });
     }
     items
+}
+
+/// Listed drives the package arrived without, while the job still waits for them: after intake and until the
+/// job is packaged (a late arrival is still accepted then). Before intake a missing package is the overdue
+/// notice's business.
+fn missing_drives(job: &Job) -> impl Iterator<Item = &crate::job::Drive> {
+    let waiting = matches!(
+        job.effective_state(),
+        JobState::Received | JobState::Transferring
+    );
+    job.drives
+        .iter()
+        .filter(move |d| waiting && d.state == DriveState::NeverReceived)
+}
+
+/// Drives whose copy finished with errors, until the job is shipped back.
+fn copy_error_drives(job: &Job) -> impl Iterator<Item = &crate::job::Drive> {
+    let open = !job.state.is_terminal();
+    job.drives.iter().filter(move |d| {
+        open && d.state == DriveState::CompletedMoreInfo
+            && d.severity == Some(crate::state::Severity::Error)
+    })
+}
+
+/// The customer's notices about drives in trouble (raised at the top of the job page, not only coloured in
+/// the drive table): missing at intake, faulted, or copied with errors.
+fn drive_notices(job: &Job) -> Vec<CustomerNotice> {
+    let mut notices = Vec::new();
+    let missing_ending = if job.cancel_requested {
+        "the job is cancelled, so it then ends as Completed (cancelled) with the drives that arrived returned"
+    } else {
+        "the job will end Closed"
+    };
+    let waiting = matches!(
+        job.effective_state(),
+        JobState::Received | JobState::Transferring | JobState::Packaging
+    );
+    for drive in job
+        .drives
+        .iter()
+        .filter(|d| waiting && d.state == DriveState::NeverReceived)
+    {
+        notices.push(CustomerNotice {
+            key: "drive-missing",
+            level: NoticeLevel::Problem,
+            title: format!("Drive {} was not in the package", drive.drive_id),
+            message: format!(
+                "The data center received your package without drive {}. The job goes on with the other drives. If the drive arrives later, in another shipment, it is still accepted and processed; if it never arrives, {missing_ending}.",
+                drive.drive_id
+            ),
+            at: Some(drive.state_changed_at),
+        });
+    }
+    if !job.state.is_terminal() {
+        for drive in job.drives.iter().filter(|d| d.state == DriveState::Faulted) {
+            notices.push(CustomerNotice {
+                key: "drive-faulted",
+                level: NoticeLevel::Problem,
+                title: format!(
+                    "Drive {} needs attention at the data center",
+                    drive.drive_id
+                ),
+                message: format!(
+                    "{} Operations will contact you; the other drives go on.",
+                    drive
+                        .fault_reason
+                        .as_deref()
+                        .unwrap_or("The drive failed to progress normally.")
+                ),
+                at: Some(drive.state_changed_at),
+            });
+        }
+    }
+    for drive in copy_error_drives(job) {
+        notices.push(CustomerNotice {
+            key: "drive-copy-error",
+            level: NoticeLevel::Problem,
+            title: format!("Drive {} was copied with errors", drive.drive_id),
+            message: "Some data on this drive could not be copied: its error log (in the drives table) lists what. The job will end Closed when the drives are shipped back.".into(),
+            at: Some(drive.state_changed_at),
+        });
+    }
+    notices
+}
+
+/// Whether the job has a problem the customer must know about (the jobs lists' warning mark). Problem-level
+/// notices depend on the job alone, never on the clock (only the expiry reminder's level does, and it is
+/// never a problem), so the store keeps this flag as a column written with every snapshot.
+pub fn has_problem(job: &Job, settings: &Settings) -> bool {
+    customer_notices(job, job.updated_at, settings)
+        .iter()
+        .any(|n| n.level == NoticeLevel::Problem)
 }
 
 /// The situations of the job that need a person at `now`.
@@ -353,6 +478,24 @@ pub fn customer_notices(job: &Job, now: Timestamp, settings: &Settings) -> Vec<C
     let mut notices = Vec::new();
     if job.is_deleted() {
         return notices;
+    }
+    notices.extend(drive_notices(job));
+    let shipment_ended = job.state == JobState::Completed
+        && job.return_package.is_none()
+        && job.overdue_notice_at.is_some();
+    if let Some(outlook) = crate::decide::cancelled_outlook(job).filter(|_| !shipment_ended) {
+        // The confirmation of a cancel, for as long as the job is on its cancelled path.
+        notices.push(CustomerNotice {
+            key: "cancelled",
+            level: NoticeLevel::Info,
+            title: if job.state.is_terminal() {
+                "This job was cancelled".into()
+            } else {
+                "Cancellation requested: what happens now".into()
+            },
+            message: outlook.into(),
+            at: None,
+        });
     }
     match job.state {
         JobState::Creating => {

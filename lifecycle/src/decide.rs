@@ -27,10 +27,10 @@ pub fn decide(
 ) -> Result<Vec<Event>, Rejection> {
     let job = job.filter(|j| !j.is_deleted());
     let kinds = match (job, command) {
-        (None, Command::Customer(CustomerCommand::Create(new))) => create(None, new)?,
+        (None, Command::Customer(CustomerCommand::Create(new))) => create(None, new, now)?,
         (None, Command::Tick) => Vec::new(),
         (None, _) => return Err(Rejection::not_found("The job does not exist")),
-        (Some(job), Command::Customer(c)) => customer(job, c, settings)?,
+        (Some(job), Command::Customer(c)) => customer(job, c, now, settings)?,
         (Some(job), Command::Operator(c)) => operator(job, c, now, settings)?,
         (Some(job), Command::Tick) => return Ok(due_events(job, now, settings)),
     };
@@ -73,17 +73,19 @@ pub fn decide_all(
 fn customer(
     job: &Job,
     command: &CustomerCommand,
+    now: Timestamp,
     settings: &Settings,
 ) -> Result<Vec<EventKind>, Rejection> {
     match command {
-        CustomerCommand::Create(new) => create(Some(job), new),
-        CustomerCommand::UpdateProperties(patch) => update(job, patch),
+        CustomerCommand::Create(new) => create(Some(job), new, now),
+        CustomerCommand::UpdateProperties(patch) => update(job, patch, now),
         CustomerCommand::SetDeliveryPackage(p) => update(
             job,
             &JobPatch {
                 delivery_package: Some(p.clone()),
                 ..JobPatch::default()
             },
+            now,
         ),
         CustomerCommand::SetReturnAddress(a) => update(
             job,
@@ -91,6 +93,7 @@ fn customer(
                 return_address: Some(a.clone()),
                 ..JobPatch::default()
             },
+            now,
         ),
         CustomerCommand::SetReturnShipping(r) => update(
             job,
@@ -98,6 +101,7 @@ fn customer(
                 return_shipping: Some(r.clone()),
                 ..JobPatch::default()
             },
+            now,
         ),
         CustomerCommand::MarkShipping => {
             can_mark_shipping(job)?;
@@ -265,7 +269,26 @@ fn canonical_new_job(new: &NewJob) -> NewJob {
     new
 }
 
-fn create(existing: Option<&Job>, new: &NewJob) -> Result<Vec<EventKind>, Rejection> {
+/// The plausibility of a delivery package given with a new job (reference §3): drive count within the listed
+/// drives of an import job, ship date at most two days ahead. Paths as in the API.
+pub fn new_job_plausibility(new: &NewJob, now: Timestamp) -> Vec<FieldError> {
+    let listed = (new.job_type == JobType::Import).then_some(new.drives.len());
+    new.delivery_package
+        .as_ref()
+        .map(|p| {
+            validate::delivery_plausibility(p, listed, now)
+                .into_iter()
+                .map(|e| e.under("properties.deliveryPackage"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn create(
+    existing: Option<&Job>,
+    new: &NewJob,
+    now: Timestamp,
+) -> Result<Vec<EventKind>, Rejection> {
     if let Some(job) = existing {
         if job.state != JobState::Creating {
             return Err(Rejection::already_exists(format!(
@@ -274,7 +297,9 @@ fn create(existing: Option<&Job>, new: &NewJob) -> Result<Vec<EventKind>, Reject
             )));
         }
     }
-    check(validate_new_job(new))?;
+    let mut errors = validate_new_job(new);
+    errors.extend(new_job_plausibility(new, now));
+    check(errors)?;
     let job = Box::new(canonical_new_job(new));
     Ok(vec![match existing {
         Some(_) => EventKind::Replaced { job },
@@ -360,7 +385,7 @@ pub fn can_edit(job: &Job, field: EditableField) -> Result<(), Rejection> {
     Err(Rejection::not_allowed_field(field.api_name(), message))
 }
 
-fn update(job: &Job, patch: &JobPatch) -> Result<Vec<EventKind>, Rejection> {
+fn update(job: &Job, patch: &JobPatch, now: Timestamp) -> Result<Vec<EventKind>, Rejection> {
     if patch.is_empty() {
         // Any accepted update restarts the Creating expiry, even one that changes no field (reference §8: an
         // SDK's PATCH that sends only defaults still says "I am working on this job").
@@ -411,6 +436,11 @@ fn update(job: &Job, patch: &JobPatch) -> Result<Vec<EventKind>, Rejection> {
         errors.extend(
             validate::delivery_package(p, &job.location)
                 .into_iter()
+                .chain(validate::delivery_plausibility(
+                    p,
+                    listed_drives(job, patch),
+                    now,
+                ))
                 .map(|e| e.under("deliveryPackage")),
         );
     }
@@ -440,8 +470,21 @@ fn update(job: &Job, patch: &JobPatch) -> Result<Vec<EventKind>, Rejection> {
     Ok(vec![EventKind::PropertiesUpdated { patch }])
 }
 
-/// Whether the customer may mark the package as shipped now; otherwise which field is missing.
-pub fn can_mark_shipping(job: &Job) -> Result<(), Rejection> {
+/// The drives an import job's delivery package is counted against: the drive list this patch sets, else the
+/// job's. `None` for an export job (its drives are counted at intake).
+fn listed_drives(job: &Job, patch: &JobPatch) -> Option<usize> {
+    (job.job_type == JobType::Import).then(|| {
+        patch
+            .drive_list
+            .as_ref()
+            .map_or(job.drives.len(), |list| list.len())
+    })
+}
+
+/// Whether the job is where *Mark as shipped* can be asked for at all: `Creating`, with what only a new job
+/// could fix (an import job's drives, an export job's blobs). What the customer can still fill in on the way
+/// (the delivery package, the return address and return shipping) is [`mark_shipping_needs`].
+pub fn can_start_shipping(job: &Job) -> Result<(), Rejection> {
     match job.state {
         JobState::Creating => {}
         JobState::Shipping => {
@@ -455,27 +498,6 @@ pub fn can_mark_shipping(job: &Job) -> Result<(), Rejection> {
             )))
         }
     }
-    match &job.delivery_package {
-        None => {
-            return Err(Rejection::not_allowed_field(
-                "deliveryPackage",
-                "Mark as shipped needs a delivery package tracking number",
-            ))
-        }
-        Some(p) if p.tracking_number.trim().is_empty() => {
-            return Err(Rejection::not_allowed_field(
-                "deliveryPackage.trackingNumber",
-                "Mark as shipped needs a delivery package tracking number",
-            ))
-        }
-        Some(_) => {}
-    }
-    if job.return_address.is_none() {
-        return Err(Rejection::not_allowed_field(
-            "returnAddress",
-            "Mark as shipped needs a return address",
-        ));
-    }
     match job.job_type {
         JobType::Import if job.drives.is_empty() => Err(Rejection::not_allowed_field(
             "driveList",
@@ -487,6 +509,134 @@ pub fn can_mark_shipping(job: &Job) -> Result<(), Rejection> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Everything *Mark as shipped* still needs, all at once (reference §8: a delivery package with carrier and
+/// tracking number, a return address, return shipping with carrier and account number, and a plausible drive
+/// count), so the customer is asked for all of it in one form rather than one refusal at a time. Each entry's
+/// field is the API path of what is missing; its message says what is needed.
+pub fn mark_shipping_needs(job: &Job) -> Vec<FieldError> {
+    let mut needs = Vec::new();
+    match &job.delivery_package {
+        None => needs.push(FieldError::new(
+            "deliveryPackage",
+            "Mark as shipped needs a delivery package tracking number",
+        )),
+        Some(p) => {
+            if p.carrier_name.trim().is_empty() {
+                needs.push(FieldError::new(
+                    "deliveryPackage.carrierName",
+                    "Mark as shipped needs the delivery package's carrier",
+                ));
+            }
+            if p.tracking_number.trim().is_empty() {
+                needs.push(FieldError::new(
+                    "deliveryPackage.trackingNumber",
+                    "Mark as shipped needs a delivery package tracking number",
+                ));
+            }
+            if let (JobType::Import, Some(count)) = (job.job_type, p.drive_count) {
+                if let Err(m) = validate::delivery_drive_count(count, job.drives.len()) {
+                    needs.push(FieldError::new("deliveryPackage.driveCount", m));
+                }
+            }
+        }
+    }
+    if job.return_address.is_none() {
+        needs.push(FieldError::new(
+            "returnAddress",
+            "Mark as shipped needs a return address",
+        ));
+    }
+    if job.return_shipping.is_none() {
+        needs.push(FieldError::new(
+            "returnShipping",
+            "Mark as shipped needs return shipping (carrier and carrier account number)",
+        ));
+    }
+    needs
+}
+
+/// Whether the customer may mark the package as shipped now; otherwise everything that is missing, the first
+/// one as the headline's field.
+pub fn can_mark_shipping(job: &Job) -> Result<(), Rejection> {
+    can_start_shipping(job)?;
+    let needs = mark_shipping_needs(job);
+    let Some(first) = needs.first() else {
+        return Ok(());
+    };
+    let message = if needs.len() == 1 {
+        first.message.clone()
+    } else {
+        let what: Vec<&str> = needs
+            .iter()
+            .map(|n| {
+                n.message
+                    .strip_prefix("Mark as shipped needs ")
+                    .unwrap_or(&n.message)
+            })
+            .collect();
+        let (last, init) = what.split_last().unwrap_or((&"", &[]));
+        format!("Mark as shipped needs {} and {last}", init.join(", "))
+    };
+    Err(Rejection {
+        field: Some(first.field.clone()),
+        details: needs,
+        ..Rejection::not_allowed(message)
+    })
+}
+
+/// The guided *Mark as shipped* form in one step: the delivery package as the form gives it, the return
+/// address and return shipping when the form carries them (it asks only for what the job lacks), then
+/// `MarkShipping`. Every problem is reported at once, each at its field; the commands are then run together
+/// (all or nothing), so `decide` checks each of them again.
+pub fn ship_in_one_step(
+    job: &Job,
+    delivery: &DeliveryPackage,
+    address: Option<&crate::shipping::ReturnAddress>,
+    shipping: Option<&ReturnShipping>,
+    now: Timestamp,
+) -> Result<Vec<CustomerCommand>, Rejection> {
+    can_start_shipping(job)?;
+    let mut errors: Vec<FieldError> = validate::delivery_package(delivery, &job.location)
+        .into_iter()
+        .chain(validate::delivery_plausibility(
+            delivery,
+            (job.job_type == JobType::Import).then_some(job.drives.len()),
+            now,
+        ))
+        .map(|e| e.under("deliveryPackage"))
+        .collect();
+    match address {
+        Some(a) => errors.extend(
+            validate::return_address(a)
+                .into_iter()
+                .map(|e| e.under("returnAddress")),
+        ),
+        None if job.return_address.is_none() => errors.push(FieldError::new(
+            "returnAddress",
+            "Mark as shipped needs a return address",
+        )),
+        None => {}
+    }
+    match shipping {
+        Some(r) => errors.extend(
+            validate::return_shipping(r)
+                .into_iter()
+                .map(|e| e.under("returnShipping")),
+        ),
+        None if job.return_shipping.is_none() => errors.push(FieldError::new(
+            "returnShipping",
+            "Mark as shipped needs return shipping (carrier and carrier account number)",
+        )),
+        None => {}
+    }
+    check(errors)?;
+    let mut commands = vec![CustomerCommand::SetDeliveryPackage(delivery.clone())];
+    commands.extend(address.cloned().map(CustomerCommand::SetReturnAddress));
+    commands.extend(shipping.cloned().map(CustomerCommand::SetReturnShipping));
+    commands.push(CustomerCommand::MarkShipping);
+    Ok(commands)
 }
 
 /// Whether the customer may request cancellation now, under the configured window.
@@ -571,6 +721,65 @@ pub fn cancellation_effect(job: &Job) -> &'static str {
         }
         _ => "The job can no longer be cancelled.",
     }
+}
+
+/// The copy statuses a progress report may give (the value, and what the console's choice reads). The final
+/// ones (`Completed`, `CompletedWith…`) come from finishing the drive, never from a progress report.
+pub const PROGRESS_COPY_STATUSES: [(&str, &str); 3] = [
+    ("InProgress", "In progress"),
+    ("Paused", "Paused (waiting, e.g. for the storage account)"),
+    ("Verifying", "Verifying the copied data"),
+];
+
+/// A progress report's copy status, one of [`PROGRESS_COPY_STATUSES`] (its case ignored).
+pub fn progress_copy_status(text: &str) -> Result<&'static str, Rejection> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Rejection::invalid("copyStatus", "Copy status is required"));
+    }
+    PROGRESS_COPY_STATUSES
+        .iter()
+        .find(|(value, _)| value.eq_ignore_ascii_case(text))
+        .map(|(value, _)| *value)
+        .ok_or_else(|| {
+            let known: Vec<&str> = PROGRESS_COPY_STATUSES.iter().map(|(v, _)| *v).collect();
+            Rejection::invalid(
+                "copyStatus",
+                format!("Copy status must be one of {}", known.join(", ")),
+            )
+        })
+}
+
+/// What happens to a job whose cancellation was granted, from where it is now, in the customer's words
+/// (reference §4): the confirmation the job page shows after a cancel. `None` for a job not cancelled.
+pub fn cancelled_outlook(job: &Job) -> Option<&'static str> {
+    if !job.cancel_requested {
+        return None;
+    }
+    Some(match job.state {
+        JobState::Creating | JobState::Shipping => {
+            "Nothing will be copied. When your package arrives at the data center, the drives are returned uncopied to your return address; if it never arrives, the job ends as Completed (cancelled)."
+        }
+        JobState::Received => {
+            "Nothing will be copied: the data center packs the drives that arrived and returns them to your return address."
+        }
+        JobState::Transferring => {
+            "Drives not yet started are not copied; a drive already copying may finish. All drives are then returned to your return address."
+        }
+        JobState::Packaging => {
+            "The drives are being packed and returned to your return address; the job then ends."
+        }
+        JobState::Faulted => {
+            "The job needs attention at the data center first; once resolved, the drives are returned without copying anything more."
+        }
+        JobState::Completed if job.return_package.is_some() => {
+            "The job was cancelled and your drives were shipped back: see the return package for its tracking number."
+        }
+        JobState::Completed => {
+            "The job was cancelled before anything was copied and has ended as Completed (cancelled). You can delete it."
+        }
+        JobState::Closed => "The job was cancelled and has ended as Closed.",
+    })
 }
 
 /// The states in which the customer may delete a job (reference §3).
@@ -666,13 +875,12 @@ fn operator(
                     ),
                 ));
             }
-            validate::text(copy_status, 64, "Copy status")
-                .map_err(|m| Rejection::invalid("copyStatus", m))?;
+            let copy_status = progress_copy_status(copy_status)?;
             Ok(vec![EventKind::ProgressReported {
                 drive_id: drive.drive_id.clone(),
                 percent: *percent,
                 bytes_succeeded: *bytes_succeeded,
-                copy_status: copy_status.trim().to_string(),
+                copy_status: copy_status.to_string(),
             }])
         }
         OperatorCommand::FinishDrive {

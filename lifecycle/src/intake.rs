@@ -61,6 +61,12 @@ impl IntakeOutcome {
         Self::ALL.into_iter().find(|o| o.key() == s.trim())
     }
 
+    /// Whether recording this outcome cannot be undone (the drives are gone): the console asks for an explicit
+    /// confirmation, and the server refuses it without one.
+    pub fn needs_confirmation(self) -> bool {
+        self == IntakeOutcome::Destroyed
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             IntakeOutcome::CustomerReached => "Customer reached",

@@ -22,12 +22,14 @@ pub mod history;
 pub mod intake;
 pub mod invariants;
 pub mod job;
+pub mod labels;
 pub mod next;
 pub mod rejection;
 pub mod settings;
 pub mod shipping;
 pub mod state;
 pub mod timers;
+pub mod units;
 pub mod validate;
 
 pub use actions::{customer_action, customer_actions, Availability, CustomerAction};

@@ -102,13 +102,33 @@ pub fn next_steps(job: &Job, settings: &Settings) -> Vec<NextStep> {
             let guard = guard(job, settings, from, e.to, e.kind, e.trigger);
             NextStep {
                 to: e.to,
-                label: e.label.to_string(),
+                label: cancelled_label(job, from, e.to)
+                    .unwrap_or(e.label)
+                    .to_string(),
                 trigger: e.trigger,
                 allowed_now: guard.is_ok(),
                 reason: guard.err(),
             }
         })
         .collect()
+}
+
+/// What an ordinary step means for a cancelled job, where the graph's own label speaks of the copy: a cancelled
+/// job's package still arrives, but nothing is copied and the drives go back (reference §4).
+fn cancelled_label(job: &Job, from: JobState, to: JobState) -> Option<&'static str> {
+    if !job.cancel_requested {
+        return None;
+    }
+    match (from, to) {
+        (JobState::Shipping, JobState::Received) => {
+            Some("Package arrives: nothing is copied, the drives are returned")
+        }
+        (JobState::Transferring, JobState::Packaging) => {
+            Some("Copying stops: the drives are packed to be returned")
+        }
+        (JobState::Packaging, JobState::Completed) => Some("Drives shipped back (cancelled)"),
+        _ => None,
+    }
 }
 
 /// Whether a conditional step (a late drive, a destruction, a cancelled shipment's end) can still happen to this

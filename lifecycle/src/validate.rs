@@ -584,6 +584,74 @@ pub fn drive_count(count: u32) -> Check {
     }
 }
 
+/// How many days ahead of the server's clock (UTC) a delivery package's ship date may be (reference §3): a
+/// package is reported shipped when it ships, give or take the time zones and a weekend's preparation.
+pub const SHIP_DATE_MAX_DAYS_AHEAD: i64 = 2;
+
+/// The calendar day (UTC) of a ship date written as `YYYY-MM-DD` or as an RFC 3339 date-time.
+pub fn ship_day(value: &str) -> Option<chrono::NaiveDate> {
+    let value = value.trim();
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .ok()
+        .or_else(|| {
+            chrono::DateTime::parse_from_rfc3339(value)
+                .ok()
+                .map(|d| d.with_timezone(&chrono::Utc).date_naive())
+        })
+}
+
+/// A ship date the data center can believe: a valid date at most [`SHIP_DATE_MAX_DAYS_AHEAD`] days after
+/// `now`'s day (UTC).
+pub fn ship_date_plausible(value: &str, now: crate::job::Timestamp) -> Check {
+    ship_date(value)?;
+    let latest = now.date_naive() + chrono::TimeDelta::days(SHIP_DATE_MAX_DAYS_AHEAD);
+    match ship_day(value) {
+        Some(day) if day > latest => Err(format!(
+            "Ship date can be at most {SHIP_DATE_MAX_DAYS_AHEAD} days ahead: {latest} at the latest (UTC)"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The drive count of an import job's delivery package: between 1 and the drives listed on the job. A first
+/// package may knowingly hold only some of them; the rest come in a later shipment.
+pub fn delivery_drive_count(count: u32, listed: usize) -> Check {
+    let listed = listed.max(1);
+    if count >= 1 && count as usize <= listed {
+        return Ok(());
+    }
+    let drives = if listed == 1 { "drive" } else { "drives" };
+    Err(format!(
+        "Drive count must be between 1 and {listed}: the job lists {listed} {drives} (a first package may hold only some of them)"
+    ))
+}
+
+/// What a delivery package claims, checked against the job (`listed`: the drives of an import job; `None` for
+/// an export job, whose drives are counted at intake) and the clock: the plausibility rules of reference §3,
+/// on top of [`delivery_package`]'s format checks. Fields are the package's own (`driveCount`, `shipDate`).
+pub fn delivery_plausibility(
+    p: &DeliveryPackage,
+    listed: Option<usize>,
+    now: crate::job::Timestamp,
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let (Some(count), Some(listed)) = (p.drive_count, listed) {
+        if drive_count(count).is_ok() {
+            if let Err(m) = delivery_drive_count(count, listed) {
+                errors.push(FieldError::new("driveCount", m));
+            }
+        }
+    }
+    if let Some(date) = p.ship_date.as_deref().filter(|d| !d.trim().is_empty()) {
+        if ship_date(date).is_ok() {
+            if let Err(m) = ship_date_plausible(date, now) {
+                errors.push(FieldError::new("shipDate", m));
+            }
+        }
+    }
+    errors
+}
+
 /// The package to the data center; the carrier must be one the job's location accepts.
 pub fn delivery_package(p: &DeliveryPackage, location: &Location) -> Vec<FieldError> {
     let mut errors = Vec::new();

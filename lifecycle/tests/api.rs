@@ -144,6 +144,7 @@ fn properties_sent_with_state_shipping_count_for_marking_it_shipped() {
         cancel_requested: Some(false),
         patch: JobPatch {
             return_address: Some(return_address()),
+            return_shipping: Some(return_shipping()),
             delivery_package: Some(delivery_package()),
             backup_drive_manifest: Some(false),
             ..JobPatch::default()

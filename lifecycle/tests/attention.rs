@@ -62,9 +62,9 @@ fn an_overdue_shipment_needs_attention_until_it_arrives() {
     assert_eq!(items[0].since, since + days(14));
     assert_eq!(items[0].deadline, run.job.abandon_deadline);
     assert!(items[0].next_step.contains("extend the wait"));
-    // The package arrives after all: nothing left to chase.
+    // The package arrives after all: no package left to chase, only the drive it arrived without.
     run.later(days(1)).ok(intake(&[DRIVE_A], &[]));
-    assert!(kinds(&run).is_empty());
+    assert_eq!(kinds(&run), vec![AttentionKind::DriveMissing]);
 }
 
 #[test]
@@ -262,4 +262,96 @@ fn jobs_the_customer_deleted_or_that_passed_retention_leave_no_removal_notice() 
     old.tick_at(finished + days(91));
     assert_eq!(old.job.deleted, Some(DeletionReason::RetentionExpired));
     assert_eq!(removal_notice_until(&old.job), None);
+}
+
+fn notice_keys(run: &Run) -> Vec<&'static str> {
+    customer_notices(&run.job, run.now, &run.settings)
+        .into_iter()
+        .map(|n| n.key)
+        .collect()
+}
+
+#[test]
+fn a_drive_missing_at_intake_is_raised_until_it_arrives() {
+    let mut run = run_in(JobState::Shipping);
+    run.later(days(1)).ok(intake(&[DRIVE_A], &[]));
+    assert_eq!(run.job.state, JobState::Received);
+    // The queue: one entry for the missing drive.
+    let items = attention(&run.job, run.now, &run.settings);
+    let missing: Vec<_> = items
+        .iter()
+        .filter(|i| i.kind == AttentionKind::DriveMissing)
+        .collect();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].drive_id.as_deref(), Some(DRIVE_B));
+    // The customer: a problem notice naming the drive and what happens now.
+    let notices = customer_notices(&run.job, run.now, &run.settings);
+    let notice = notices.iter().find(|n| n.key == "drive-missing").unwrap();
+    assert_eq!(notice.level, NoticeLevel::Problem);
+    assert!(notice.title.contains(DRIVE_B));
+    assert!(notice.message.contains("goes on with the other drives"));
+    assert!(notice.message.contains("still accepted"));
+    assert!(notice.message.contains("Closed"));
+    assert!(lifecycle::attention::has_problem(&run.job, &run.settings));
+    // The drive arrives: both are gone.
+    run.later(days(1))
+        .ok(operator(OperatorCommand::DriveArrived {
+            drive_id: DRIVE_B.into(),
+        }));
+    assert!(!kinds(&run).contains(&AttentionKind::DriveMissing));
+    assert!(!notice_keys(&run).contains(&"drive-missing"));
+}
+
+#[test]
+fn a_drive_missing_leaves_the_queue_once_the_job_is_packaged() {
+    let mut run = run_in(JobState::Shipping);
+    run.later(days(1)).ok(intake(&[DRIVE_A], &[]));
+    run.ok(start(DRIVE_A));
+    assert!(kinds(&run).contains(&AttentionKind::DriveMissing));
+    run.ok(finish(DRIVE_A));
+    assert_eq!(run.job.state, JobState::Packaging);
+    assert!(!kinds(&run).contains(&AttentionKind::DriveMissing));
+    // The customer still reads why the job will end Closed.
+    assert!(notice_keys(&run).contains(&"drive-missing"));
+}
+
+#[test]
+fn a_copy_error_is_raised_for_staff_and_the_customer() {
+    let mut run = run_in(JobState::Shipping);
+    run.later(days(1)).ok(intake(&[DRIVE_A, DRIVE_B], &[]));
+    run.ok(start(DRIVE_A));
+    run.ok(finish_more(DRIVE_A, Severity::Error));
+    assert!(kinds(&run).contains(&AttentionKind::DriveCopyError));
+    assert!(notice_keys(&run).contains(&"drive-copy-error"));
+    // A warning is not an error.
+    let mut other = run_in(JobState::Shipping);
+    other.later(days(1)).ok(intake(&[DRIVE_A, DRIVE_B], &[]));
+    other.ok(start(DRIVE_A));
+    other.ok(finish_more(DRIVE_A, Severity::Warning));
+    assert!(!kinds(&other).contains(&AttentionKind::DriveCopyError));
+    assert!(!lifecycle::attention::has_problem(
+        &other.job,
+        &other.settings
+    ));
+}
+
+#[test]
+fn the_problem_flag_is_a_function_of_the_job_alone() {
+    // The store keeps `has_problem` as a column written with each snapshot: it must not change with the clock.
+    let mut missing = run_in(JobState::Shipping);
+    missing.later(days(1)).ok(intake(&[DRIVE_A], &[]));
+    let creating = run_in(JobState::Creating);
+    let happy = run_in(JobState::Transferring);
+    for (run, expected) in [(&missing, true), (&creating, false), (&happy, false)] {
+        assert_eq!(
+            lifecycle::attention::has_problem(&run.job, &run.settings),
+            expected
+        );
+        for later in [days(0), days(13), days(400)] {
+            let problem = customer_notices(&run.job, run.now + later, &run.settings)
+                .iter()
+                .any(|n| n.level == NoticeLevel::Problem);
+            assert_eq!(problem, expected, "{:?} at +{later}", run.job.state);
+        }
+    }
 }

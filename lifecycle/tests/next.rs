@@ -44,7 +44,7 @@ fn marking_shipped_is_not_possible_yet_without_a_package_and_says_why() {
     assert!(!mark.allowed_now);
     assert_eq!(
         mark.reason.as_deref(),
-        Some("Mark as shipped needs a delivery package tracking number")
+        Some("Mark as shipped needs a delivery package tracking number, a return address and return shipping (carrier and carrier account number)")
     );
 }
 
@@ -209,4 +209,60 @@ fn moving_to_packaging_by_hand_is_listed_only_when_the_operator_can_do_it() {
     assert!(next_steps(&received.job, &received.settings)
         .iter()
         .all(|s| s.to != JobState::Packaging));
+}
+
+#[test]
+fn a_cancelled_shipping_job_shows_the_return_path_not_the_copy() {
+    let mut run = run_in(JobState::Shipping);
+    run.ok(cancel());
+    let next = next_steps(&run.job, &run.settings);
+    let arrival = next.iter().find(|s| s.to == JobState::Received).unwrap();
+    assert!(
+        arrival.label.contains("nothing is copied"),
+        "{}",
+        arrival.label
+    );
+    assert!(arrival.label.contains("returned"), "{}", arrival.label);
+    // The timer's end is the cancelled one (Completed), not the abandonment (Closed).
+    assert!(next.iter().any(|s| s.to == JobState::Completed));
+    assert!(!next.iter().any(|s| s.to == JobState::Closed));
+    // Not cancelled: the ordinary wording.
+    let plain = run_in(JobState::Shipping);
+    let arrival = next_steps(&plain.job, &plain.settings)
+        .into_iter()
+        .find(|s| s.to == JobState::Received)
+        .unwrap();
+    assert!(!arrival.label.contains("returned"));
+}
+
+#[test]
+fn a_cancel_is_confirmed_with_what_happens_from_each_state() {
+    use lifecycle::attention::customer_notices;
+    use lifecycle::decide::cancelled_outlook;
+    for (state, words) in [
+        (JobState::Shipping, "returned uncopied"),
+        (JobState::Received, "Nothing will be copied"),
+        (JobState::Transferring, "a drive already copying may finish"),
+    ] {
+        let mut run = run_in(state);
+        assert_eq!(cancelled_outlook(&run.job), None, "{state}: not cancelled");
+        run.ok(cancel());
+        let outlook = cancelled_outlook(&run.job).unwrap();
+        assert!(outlook.contains(words), "{state}: {outlook}");
+        let notices = customer_notices(&run.job, run.now, &run.settings);
+        let notice = notices.iter().find(|n| n.key == "cancelled").unwrap();
+        assert_eq!(notice.message, outlook);
+        assert!(notice.title.contains("Cancellation requested"));
+    }
+    // Creating ends at once: the notice says it is over.
+    let mut creating = run_in(JobState::Creating);
+    creating.ok(cancel());
+    assert_eq!(creating.job.state, JobState::Completed);
+    let notices = customer_notices(&creating.job, creating.now, &creating.settings);
+    let notice = notices.iter().find(|n| n.key == "cancelled").unwrap();
+    assert!(notice.message.contains("Completed (cancelled)"));
+    assert!(!lifecycle::attention::has_problem(
+        &creating.job,
+        &creating.settings
+    ));
 }

@@ -84,6 +84,9 @@ fn shipping_accepts_delivery_package_and_return_address_set_in_earlier_requests(
     run.later(days(1)).ok(customer(
         CustomerCommand::SetReturnAddress(return_address()),
     ));
+    run.ok(customer(CustomerCommand::SetReturnShipping(
+        return_shipping(),
+    )));
     run.ok(mark_shipping());
     assert_eq!(run.job.state, Shipping);
 }
@@ -96,6 +99,7 @@ fn shipping_accepts_delivery_package_and_return_address_given_in_the_same_reques
         update(JobPatch {
             delivery_package: Some(delivery_package()),
             return_address: Some(return_address()),
+            return_shipping: Some(return_shipping()),
             ..JobPatch::default()
         }),
         mark_shipping(),
@@ -608,6 +612,10 @@ fn re_put_replaces_a_job_that_is_still_creating() {
     let mut run = Run::new(import_job("replace-me"));
     let mut again = with_shipping_info(import_job("replace-me"));
     again.drives = vec![drive_spec("NEWDRIVE1")];
+    again.delivery_package = Some(DeliveryPackage {
+        drive_count: Some(1),
+        ..delivery_package()
+    });
     run.later(days(3));
     let events = run.ok(create(again));
     assert_eq!(kinds(&events), vec!["replaced"]);
@@ -835,6 +843,193 @@ fn mark_shipping_needs_a_return_address() {
     let r = run.reject(mark_shipping());
     assert_rejection(&r, NotAllowedNow, Some("returnAddress"));
     assert_eq!(r.message, "Mark as shipped needs a return address");
+}
+
+#[test]
+fn mark_shipping_needs_return_shipping() {
+    let mut new = with_shipping_info(import_job("no-return-shipping"));
+    new.return_shipping = None;
+    let mut run = Run::new(new);
+    let r = run.reject(mark_shipping());
+    assert_rejection(&r, NotAllowedNow, Some("returnShipping"));
+    assert_eq!(
+        r.message,
+        "Mark as shipped needs return shipping (carrier and carrier account number)"
+    );
+    run.ok(customer(CustomerCommand::SetReturnShipping(
+        return_shipping(),
+    )));
+    run.ok(mark_shipping());
+    assert_eq!(run.job.state, Shipping);
+}
+
+#[test]
+fn mark_shipping_lists_everything_missing_at_once() {
+    let run = Run::new(import_job("bare-three"));
+    let r = run.reject(mark_shipping());
+    assert_rejection(&r, NotAllowedNow, Some("deliveryPackage"));
+    let fields: Vec<&str> = r.details.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        vec!["deliveryPackage", "returnAddress", "returnShipping"]
+    );
+    assert_eq!(
+        lifecycle::decide::mark_shipping_needs(&run.job),
+        r.details,
+        "the form asks for exactly what the refusal lists"
+    );
+    // The state comes first: a job already shipped is not asked for anything.
+    assert!(lifecycle::decide::can_start_shipping(&run.job).is_ok());
+    let shipped = job_in(Shipping);
+    assert!(lifecycle::decide::can_start_shipping(&shipped).is_err());
+}
+
+#[test]
+fn a_delivery_drive_count_is_between_one_and_the_listed_drives() {
+    // Two drives listed: a first package may hold one of them, never three.
+    let mut run = Run::new(with_shipping_info(import_job("counted")));
+    for count in [1, 2] {
+        run.ok(customer(CustomerCommand::SetDeliveryPackage(
+            DeliveryPackage {
+                drive_count: Some(count),
+                ..delivery_package()
+            },
+        )));
+    }
+    let r = run.reject(customer(CustomerCommand::SetDeliveryPackage(
+        DeliveryPackage {
+            drive_count: Some(3),
+            ..delivery_package()
+        },
+    )));
+    assert_rejection(&r, InvalidInput, Some("deliveryPackage.driveCount"));
+    assert!(r.details[0].message.contains("between 1 and 2"), "{r:?}");
+    // At creation, against the drives of the same request.
+    let mut too_many = with_shipping_info(import_job("too-many"));
+    too_many.drives.truncate(1);
+    let r = decide(None, &create(too_many), t0(), &Settings::default()).unwrap_err();
+    assert_rejection(
+        &r,
+        InvalidInput,
+        Some("properties.deliveryPackage.driveCount"),
+    );
+    // A drive list shrunk after the package was given: Mark as shipped names the count.
+    run.ok(update(JobPatch {
+        drive_list: Some(vec![drive_spec(DRIVE_A)]),
+        ..JobPatch::default()
+    }));
+    let r = run.reject(mark_shipping());
+    assert_rejection(&r, NotAllowedNow, Some("deliveryPackage.driveCount"));
+    // An export job's drives are counted at intake: only the general bound applies.
+    let mut export = with_shipping_info(export_job("export-count"));
+    export.delivery_package = Some(DeliveryPackage {
+        drive_count: Some(5),
+        ..delivery_package()
+    });
+    Run::new(export).ok(mark_shipping());
+}
+
+#[test]
+fn a_ship_date_is_at_most_two_days_ahead_of_the_clock() {
+    // t0 is 2026-11-01 09:00 UTC.
+    let mut run = Run::new(with_shipping_info(import_job("dated")));
+    for date in ["2026-10-20", "2026-11-03", "2026-11-03T23:00:00Z"] {
+        run.ok(customer(CustomerCommand::SetDeliveryPackage(
+            DeliveryPackage {
+                ship_date: Some(date.into()),
+                ..delivery_package()
+            },
+        )));
+    }
+    for date in ["2026-11-04", "2026-11-03T23:30:00-02:00", "2027-01-01"] {
+        let r = run.reject(customer(CustomerCommand::SetDeliveryPackage(
+            DeliveryPackage {
+                ship_date: Some(date.into()),
+                ..delivery_package()
+            },
+        )));
+        assert_rejection(&r, InvalidInput, Some("deliveryPackage.shipDate"));
+        assert!(r.details[0].message.contains("2026-11-03"), "{r:?}");
+    }
+    // The clock decides: the same date is fine a day later.
+    run.later(days(1))
+        .ok(customer(CustomerCommand::SetDeliveryPackage(
+            DeliveryPackage {
+                ship_date: Some("2026-11-04".into()),
+                ..delivery_package()
+            },
+        )));
+    // At creation too.
+    let mut early = with_shipping_info(import_job("early"));
+    early.delivery_package = Some(DeliveryPackage {
+        ship_date: Some("2026-12-24".into()),
+        ..delivery_package()
+    });
+    let r = decide(None, &create(early), t0(), &Settings::default()).unwrap_err();
+    assert_rejection(
+        &r,
+        InvalidInput,
+        Some("properties.deliveryPackage.shipDate"),
+    );
+}
+
+#[test]
+fn shipping_in_one_step_reports_every_problem_then_ships() {
+    use lifecycle::decide::ship_in_one_step;
+    let run = Run::new(import_job("one-step"));
+    let bad = DeliveryPackage {
+        carrier_name: "FedEx".into(),
+        tracking_number: String::new(),
+        drive_count: Some(3),
+        ship_date: Some("2026-11-09".into()),
+    };
+    let r = ship_in_one_step(&run.job, &bad, None, None, run.now).unwrap_err();
+    assert_eq!(r.kind, InvalidInput);
+    let fields: Vec<&str> = r.details.iter().map(|d| d.field.as_str()).collect();
+    assert_eq!(
+        fields,
+        vec![
+            "deliveryPackage.trackingNumber",
+            "deliveryPackage.driveCount",
+            "deliveryPackage.shipDate",
+            "returnAddress",
+            "returnShipping"
+        ]
+    );
+    let mut address = return_address();
+    address.email = "not-an-email".into();
+    let r = ship_in_one_step(
+        &run.job,
+        &delivery_package(),
+        Some(&address),
+        Some(&return_shipping()),
+        run.now,
+    )
+    .unwrap_err();
+    assert_rejection(&r, InvalidInput, Some("returnAddress.email"));
+    let commands = ship_in_one_step(
+        &run.job,
+        &delivery_package(),
+        Some(&return_address()),
+        Some(&return_shipping()),
+        run.now,
+    )
+    .unwrap();
+    assert_eq!(commands.len(), 4);
+    let commands: Vec<Command> = commands.into_iter().map(Command::Customer).collect();
+    let events = decide_all(Some(&run.job), &commands, run.now, &run.settings).unwrap();
+    let mut job = run.job.clone();
+    for e in &events {
+        job.apply(e);
+    }
+    assert_eq!(job.state, Shipping);
+    // What the job already has is not asked again.
+    let ready = Run::new(with_shipping_info(import_job("has-all")));
+    let commands =
+        ship_in_one_step(&ready.job, &delivery_package(), None, None, ready.now).unwrap();
+    assert_eq!(commands.len(), 2);
+    // Not from Shipping.
+    assert!(ship_in_one_step(&job_in(Shipping), &delivery_package(), None, None, run.now).is_err());
 }
 
 #[test]
@@ -2023,6 +2218,61 @@ fn progress_needs_a_copy_status() {
 }
 
 #[test]
+fn progress_copy_status_is_one_of_a_fixed_list() {
+    let mut run = run_in(Transferring);
+    let report = |status: &str| {
+        operator(OperatorCommand::ReportProgress {
+            drive_id: DRIVE_A.into(),
+            percent: 10,
+            bytes_succeeded: 10,
+            copy_status: status.into(),
+        })
+    };
+    let r = run.reject(report("Almost done"));
+    assert_rejection(&r, InvalidInput, Some("copyStatus"));
+    assert!(
+        r.message.contains("InProgress, Paused, Verifying"),
+        "{}",
+        r.message
+    );
+    // A final status comes from finishing the drive, not from a progress report.
+    assert_rejection(
+        &run.reject(report("Completed")),
+        InvalidInput,
+        Some("copyStatus"),
+    );
+    // The list's values are accepted, spelled as the list spells them.
+    run.ok(report(" paused "));
+    assert_eq!(
+        run.job.drive(DRIVE_A).unwrap().copy_status.as_deref(),
+        Some("Paused")
+    );
+}
+
+#[test]
+fn only_irreversible_operations_ask_for_a_confirmation() {
+    use lifecycle::actions::JobOperation;
+    use lifecycle::intake::IntakeOutcome;
+    let confirmed: Vec<JobOperation> = JobOperation::ALL
+        .into_iter()
+        .filter(|o| o.needs_confirmation())
+        .collect();
+    assert_eq!(
+        confirmed,
+        vec![
+            JobOperation::ShipBack,
+            JobOperation::CancelJob,
+            JobOperation::ReportReturnAddress
+        ]
+    );
+    let intake: Vec<IntakeOutcome> = IntakeOutcome::ALL
+        .into_iter()
+        .filter(|o| o.needs_confirmation())
+        .collect();
+    assert_eq!(intake, vec![IntakeOutcome::Destroyed]);
+}
+
+#[test]
 fn progress_is_refused_for_a_drive_that_is_not_copying() {
     let run = run_in(Transferring);
     assert_rejection(
@@ -2760,14 +3010,14 @@ fn customer_actions_explain_what_is_missing_to_mark_shipped() {
     let run = Run::new(import_job("bare-job"));
     assert_eq!(
         reason(&run.job, CustomerAction::MarkShipping).as_deref(),
-        Some("Mark as shipped needs a delivery package tracking number")
+        Some("Mark as shipped needs a delivery package tracking number, a return address and return shipping (carrier and carrier account number)")
     );
     let mut with_package = import_job("with-package");
     with_package.delivery_package = Some(delivery_package());
     let run = Run::new(with_package);
     assert_eq!(
         reason(&run.job, CustomerAction::MarkShipping).as_deref(),
-        Some("Mark as shipped needs a return address")
+        Some("Mark as shipped needs a return address and return shipping (carrier and carrier account number)")
     );
     let run = run_in(Creating);
     let actions = customer_actions(&run.job, &run.settings);

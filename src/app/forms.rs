@@ -169,6 +169,35 @@ impl DeliveryForm {
     }
 }
 
+/// The guided *Mark as shipped* form (`ship[...]`): the delivery package, and the return address and return
+/// shipping only when the job lacks them (the form carries those sections only then).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ShipForm {
+    pub pkg: DeliveryForm,
+    pub address: Option<AddressForm>,
+    pub shipping: Option<ReturnShippingForm>,
+}
+
+impl ShipForm {
+    /// What was typed, under the form's own names (`ship[pkg][tracking_number]`).
+    pub fn echo(&self) -> Vec<(String, String)> {
+        let mut values: Vec<(String, String)> = self
+            .pkg
+            .echo()
+            .into_iter()
+            .map(|(k, v)| (format!("ship[{}", k.replacen('[', "][", 1)), v))
+            .collect();
+        if let Some(a) = &self.address {
+            values.extend(a.echo("ship[address]"));
+        }
+        if let Some(r) = &self.shipping {
+            values.extend(r.echo("ship[shipping]"));
+        }
+        values
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DriveForm {

@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
-use pages::{job::JobPage, not_found::NotFound};
+use pages::{job::ship::ShipPage, job::JobPage, not_found::NotFound};
 use routes::*;
 
 /// The Content-Security-Policy of a page: scripts only from this site or with this render's nonce
@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/jobs") view={Lazy::<JobsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/new") view={Lazy::<NewJobRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/jobs/:id") view=JobPage ssr=SsrMode::Async/>
+                    <Route path=path!("/jobs/:id/ship") view=ShipPage ssr=SsrMode::Async/>
                     <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async/>

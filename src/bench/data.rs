@@ -543,6 +543,7 @@ struct JobRow {
     deleted: i64,
     next_timer: Option<i64>,
     attention_from: Option<i64>,
+    has_problem: i64,
     created_at: i64,
     updated_at: i64,
     version: i64,
@@ -1354,6 +1355,7 @@ fn produce(
             deleted: i64::from(job.is_deleted()),
             next_timer,
             attention_from: lifecycle::attention::attention_from(&job, settings).map(millis),
+            has_problem: i64::from(lifecycle::attention::has_problem(&job, settings)),
             created_at: millis(job.created_at),
             updated_at: millis(job.updated_at),
             version: job.version as i64,
@@ -1379,10 +1381,10 @@ fn produce(
 async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<(), String> {
     const JOB_COLS: &str = "id, subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
         percent_complete, tracking_number, return_tracking_number, deleted, next_timer_at, attention_from, \
-        attention_rev, created_at, updated_at, version, created_by, created_by_type, last_modified_by, \
-        last_modified_by_type, snapshot";
+        attention_rev, has_problem, created_at, updated_at, version, created_by, created_by_type, \
+        last_modified_by, last_modified_by_type, snapshot";
     for chunk in batch.jobs.chunks(500) {
-        let sql = values_sql("jobs", JOB_COLS, 23, chunk.len());
+        let sql = values_sql("jobs", JOB_COLS, 24, chunk.len());
         let mut q = sqlx::query(&sql);
         for j in chunk {
             q = q
@@ -1401,6 +1403,7 @@ async fn insert_batch(conn: &mut SqliteConnection, batch: &Batch) -> Result<(), 
                 .bind(j.next_timer)
                 .bind(j.attention_from)
                 .bind(crate::server::store::ATTENTION_REV)
+                .bind(j.has_problem)
                 .bind(j.created_at)
                 .bind(j.updated_at)
                 .bind(j.version)
@@ -1490,10 +1493,11 @@ mod tests {
         let store = Store::open(&url).await.expect("open");
         assert!(store.verify_snapshots().await.expect("verify").is_empty());
         // The console's attention projection is the one the store writes with a snapshot.
-        let rows = sqlx::query("SELECT snapshot, attention_from, attention_rev FROM jobs")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
+        let rows =
+            sqlx::query("SELECT snapshot, attention_from, attention_rev, has_problem FROM jobs")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
         let mut needing = 0;
         for row in rows {
             use sqlx::Row;
@@ -1507,6 +1511,10 @@ mod tests {
             assert_eq!(
                 row.get::<i64, _>("attention_rev"),
                 crate::server::store::ATTENTION_REV
+            );
+            assert_eq!(
+                row.get::<i64, _>("has_problem") != 0,
+                lifecycle::attention::has_problem(&job, &settings)
             );
             needing += usize::from(stored.is_some());
         }

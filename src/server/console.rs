@@ -214,6 +214,26 @@ pub async fn run_as(
     }
 }
 
+/// An operation that cannot be undone (`JobOperation::needs_confirmation`, a destroyed intake) runs only with
+/// its box ticked: checked here, after the caller is known to be staff, so the confirmation works without
+/// JavaScript and cannot be skipped by a hand-made request.
+pub fn require_confirmation(
+    confirm: Option<&str>,
+    what: &str,
+    echo: &[(&str, &str)],
+) -> Result<(), AppError> {
+    super::auth::require_staff()?;
+    if confirm == Some("yes") {
+        Ok(())
+    } else {
+        Err(invalid(
+            "confirm",
+            &format!("Tick the box to confirm that you want to {what}: this cannot be undone"),
+            echo,
+        ))
+    }
+}
+
 /// A form refusal for one field.
 pub fn invalid(field: &str, message: &str, echo: &[(&str, &str)]) -> AppError {
     AppError::form(Rejection::invalid(field, message), echo)
@@ -390,6 +410,8 @@ pub async fn create_dev_job(app: &AppState, scenario: &str) -> Result<(i64, Stri
             })
             .collect()
     };
+    // Export jobs' drives are counted at intake: any plausible count; import jobs' is their drives.
+    let drive_count = drives.len().max(1) as u32;
     let name = format!("dev-{scenario}-{stamp}");
     let new = NewJob {
         name: name.clone(),
@@ -413,7 +435,7 @@ pub async fn create_dev_job(app: &AppState, scenario: &str) -> Result<(i64, Stri
         delivery_package: Some(DeliveryPackage {
             carrier_name: location.supported_carriers[0].clone(),
             tracking_number: format!("DEV{}", stamp.to_uppercase()),
-            drive_count: Some(2),
+            drive_count: Some(drive_count),
             ship_date: None,
         }),
         location,

@@ -77,7 +77,7 @@ pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
         (
             "/api/staff_ship_back",
             (
-                format!("id={job}&carrier_name=FedEx&tracking_number=1&drive_count=x&ship_date=2026-01-01"),
+                format!("id={job}&carrier_name=FedEx&tracking_number=1&drive_count=x&ship_date=2026-01-01&confirm=yes"),
                 row(400),
             ),
         ),
@@ -106,10 +106,10 @@ pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
             (format!("id={job}&days=x"), row(400)),
         ),
         ("/api/staff_add_note", (format!("id={job}&text="), row(400))),
-        ("/api/staff_cancel_job", (format!("id={job}&reason="), row(400))),
+        ("/api/staff_cancel_job", (format!("id={job}&reason=&confirm=yes"), row(400))),
         (
             "/api/staff_report_return_address",
-            (format!("id={job}&reason="), row(400)),
+            (format!("id={job}&reason=&confirm=yes"), row(400)),
         ),
         (
             "/api/staff_resolve_return_problem",
@@ -198,6 +198,49 @@ async fn staff_take_an_import_job_from_shipping_to_completed_through_every_opera
         &format!("id={id}&drive_id={a}&percent=50&bytes_succeeded=1000&copy_status=InProgress"),
     )
     .await;
+    // Bytes copied with a unit are saved exactly; a comma is refused, not read as a thousands separator.
+    ok(
+        &app,
+        &staff,
+        "/api/staff_report_progress",
+        &format!("id={id}&drive_id={a}&percent=51&bytes_succeeded=1.5+TiB&copy_status=InProgress"),
+    )
+    .await;
+    assert_eq!(
+        view(&app, &staff, id)
+            .await
+            .job
+            .drive(&a)
+            .unwrap()
+            .bytes_succeeded,
+        1_649_267_441_664
+    );
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_report_progress",
+            &format!(
+                "id={id}&drive_id={a}&percent=52&bytes_succeeded=1%2C6+TiB&copy_status=InProgress"
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("decimal separator"), "{}", r.body);
+    assert!(r.body.contains("bytes_succeeded"), "{}", r.body);
+    // The copy status is one of the lifecycle's list.
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_report_progress",
+            &format!("id={id}&drive_id={a}&percent=52&bytes_succeeded=2+TiB&copy_status=Nearly"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("InProgress, Paused, Verifying"),
+        "{}",
+        r.body
+    );
     // Progress never goes back; the refusal names the field.
     let r = app
         .call(
@@ -241,12 +284,27 @@ async fn staff_take_an_import_job_from_shipping_to_completed_through_every_opera
         v.job.drive(&b).unwrap().state,
         DriveState::CompletedMoreInfo
     );
+    // Shipping back cannot be undone: without the box ticked nothing happens.
+    let r = app
+        .call(
+            &staff,
+            "/api/staff_ship_back",
+            &format!("id={id}&carrier_name=FedEx&tracking_number=RET1&drive_count=3&ship_date=2026-12-01"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("\"confirm\"") && r.body.contains("cannot be undone"),
+        "{}",
+        r.body
+    );
+    assert_eq!(view(&app, &staff, id).await.job.state, JobState::Packaging);
     // The return package must hold the extra drive too.
     let r = app
         .call(
             &staff,
             "/api/staff_ship_back",
-            &format!("id={id}&carrier_name=FedEx&tracking_number=RET1&drive_count=2&ship_date=2026-12-01"),
+            &format!("id={id}&carrier_name=FedEx&tracking_number=RET1&drive_count=2&ship_date=2026-12-01&confirm=yes"),
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
@@ -256,7 +314,7 @@ async fn staff_take_an_import_job_from_shipping_to_completed_through_every_opera
         &staff,
         "/api/staff_ship_back",
         &format!(
-            "id={id}&carrier_name=FedEx&tracking_number=RET1&drive_count=3&ship_date=2026-12-01"
+            "id={id}&carrier_name=FedEx&tracking_number=RET1&drive_count=3&ship_date=2026-12-01&confirm=yes"
         ),
     )
     .await;
@@ -287,6 +345,7 @@ async fn staff_take_an_import_job_from_shipping_to_completed_through_every_opera
             "driveArrived",
             "copyStarted",
             "copyStarted",
+            "progressReported",
             "progressReported",
             "driveFinished",
             "driveFinished",
@@ -405,7 +464,7 @@ async fn a_cancelled_job_skips_the_copy() {
         &staff,
         "/api/staff_ship_back",
         &format!(
-            "id={id}&carrier_name=UPS&tracking_number=RET2&drive_count=2&ship_date=2026-12-01"
+            "id={id}&carrier_name=UPS&tracking_number=RET2&drive_count=2&ship_date=2026-12-01&confirm=yes"
         ),
     )
     .await;
@@ -872,7 +931,8 @@ async fn console_queries_are_served_by_indexes() {
 async fn the_attention_projection_is_refreshed_for_old_rows() {
     let app = test_app().await;
     let store = &app.state.store;
-    sqlx::query("UPDATE jobs SET attention_from = NULL, attention_rev = 0")
+    // Rows written before the problem flag existed have it 0 (the column's default).
+    sqlx::query("UPDATE jobs SET attention_from = NULL, attention_rev = 0, has_problem = 0")
         .execute(store.pool())
         .await
         .unwrap();
@@ -887,6 +947,15 @@ async fn the_attention_projection_is_refreshed_for_old_rows() {
         .await
         .unwrap();
     assert!(queued.iter().any(|j| j.job.name == "demo-faulted"));
+    let flagged: Vec<String> = sqlx::query_scalar("SELECT name FROM jobs WHERE has_problem = 1")
+        .fetch_all(store.pool())
+        .await
+        .unwrap();
+    assert!(flagged.contains(&"demo-faulted".to_string()), "{flagged:?}");
+    assert!(
+        !flagged.contains(&"demo-transferring".to_string()),
+        "{flagged:?}"
+    );
 }
 
 /// The plan of the staff list's query for `filter`, on its first page and on a later one.
@@ -1308,7 +1377,7 @@ async fn a_job_the_customer_cancels_in_received_skips_the_copy_and_ships_back() 
         &staff,
         "/api/staff_ship_back",
         &format!(
-            "id={id}&carrier_name=UPS&tracking_number=RET3&drive_count=2&ship_date=2026-12-01"
+            "id={id}&carrier_name=UPS&tracking_number=RET3&drive_count=2&ship_date=2026-12-01&confirm=yes"
         ),
     )
     .await;
@@ -1628,7 +1697,7 @@ async fn a_wrong_return_address_holds_ship_back_until_the_customer_corrects_it()
         .call(
             &staff,
             "/api/staff_report_return_address",
-            &format!("id={id}&reason=+"),
+            &format!("id={id}&reason=+&confirm=yes"),
         )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
@@ -1637,12 +1706,12 @@ async fn a_wrong_return_address_holds_ship_back_until_the_customer_corrects_it()
         &app,
         &staff,
         "/api/staff_report_return_address",
-        &format!("id={id}&reason=No+such+street+in+Redmond"),
+        &format!("id={id}&reason=No+such+street+in+Redmond&confirm=yes"),
     )
     .await;
     // Ship-back is refused, with the reason.
     let ship = format!(
-        "id={id}&carrier_name=FedEx&tracking_number=RET9&drive_count=2&ship_date=2026-12-01"
+        "id={id}&carrier_name=FedEx&tracking_number=RET9&drive_count=2&ship_date=2026-12-01&confirm=yes"
     );
     let r = app.call(&staff, "/api/staff_ship_back", &ship).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
@@ -1694,7 +1763,11 @@ async fn staff_cancel_an_overdue_job_whatever_the_window_and_say_why() {
     let me = app.customer().await;
     let id = dev_job(&app, "shipping").await;
     let r = app
-        .call(&staff, "/api/staff_cancel_job", &format!("id={id}&reason="))
+        .call(
+            &staff,
+            "/api/staff_cancel_job",
+            &format!("id={id}&reason=&confirm=yes"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     assert!(r.body.contains("\"reason\""), "{}", r.body);
@@ -1706,7 +1779,7 @@ async fn staff_cancel_an_overdue_job_whatever_the_window_and_say_why() {
         &app,
         &staff,
         "/api/staff_cancel_job",
-        &format!("id={id}&reason=Customer+phoned%3A+package+lost+in+transit"),
+        &format!("id={id}&reason=Customer+phoned%3A+package+lost+in+transit&confirm=yes"),
     )
     .await;
     let v = view(&app, &staff, id).await;
@@ -1724,7 +1797,7 @@ async fn staff_cancel_an_overdue_job_whatever_the_window_and_say_why() {
         .call(
             &staff,
             "/api/staff_cancel_job",
-            &format!("id={id}&reason=again"),
+            &format!("id={id}&reason=again&confirm=yes"),
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
@@ -1740,7 +1813,11 @@ async fn staff_cancel_an_overdue_job_whatever_the_window_and_say_why() {
     assert_eq!(view(&app, &staff, id).await.job.state, JobState::Completed);
     // Customers cannot call the operation; a Packaging job cannot be cancelled, with the reason.
     let r = app
-        .call(&me, "/api/staff_cancel_job", &format!("id={id}&reason=x"))
+        .call(
+            &me,
+            "/api/staff_cancel_job",
+            &format!("id={id}&reason=x&confirm=yes"),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let (packaging, ..) = packaging_job(&app, &staff, false).await;
@@ -1748,7 +1825,7 @@ async fn staff_cancel_an_overdue_job_whatever_the_window_and_say_why() {
         .call(
             &staff,
             "/api/staff_cancel_job",
-            &format!("id={packaging}&reason=Too+late"),
+            &format!("id={packaging}&reason=Too+late&confirm=yes"),
         )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
@@ -1794,7 +1871,7 @@ async fn a_later_shipment_brings_the_missing_drive_back_to_transferring() {
     // Two listed drives and the extra go back: the count says so.
     let ship = |n: u32| {
         format!(
-            "id={id}&carrier_name=FedEx&tracking_number=RET7&drive_count={n}&ship_date=2026-12-01"
+            "id={id}&carrier_name=FedEx&tracking_number=RET7&drive_count={n}&ship_date=2026-12-01&confirm=yes"
         )
     };
     let r = app.call(&staff, "/api/staff_ship_back", &ship(2)).await;
@@ -1828,7 +1905,7 @@ async fn the_customer_reports_a_problem_with_returned_drives_and_staff_resolve_i
         &staff,
         "/api/staff_ship_back",
         &format!(
-            "id={id}&carrier_name=FedEx&tracking_number=RET5&drive_count=2&ship_date=2026-12-01"
+            "id={id}&carrier_name=FedEx&tracking_number=RET5&drive_count=2&ship_date=2026-12-01&confirm=yes"
         ),
     )
     .await;

@@ -137,12 +137,18 @@ fn storage_account() -> String {
     )
 }
 
-fn package(location: &lifecycle::Location, tracking: &str) -> DeliveryPackage {
+/// The demo's delivery package, shipped the day the job was created (a ship date may be at most two days ahead
+/// of the clock, so it follows the demo's own dates).
+fn package(
+    location: &lifecycle::Location,
+    tracking: &str,
+    created: lifecycle::Timestamp,
+) -> DeliveryPackage {
     DeliveryPackage {
         carrier_name: location.supported_carriers[0].clone(),
         tracking_number: tracking.into(),
         drive_count: Some(2),
-        ship_date: Some("2026-11-01".into()),
+        ship_date: Some(created.date_naive().to_string()),
     }
 }
 
@@ -439,7 +445,7 @@ async fn seed_missing(
             }),
             delivery_package: demo
                 .ready
-                .then(|| package(&location, &format!("{}{:04}", "7946", 1000 + n))),
+                .then(|| package(&location, &format!("{}{:04}", "7946", 1000 + n), created)),
             diagnostics_path: "waimportexport".into(),
             log_level: LogLevel::Error,
             backup_drive_manifest: false,

@@ -5,8 +5,9 @@ use crate::app::components::status::human_bytes;
 use crate::app::components::time::Moment;
 use crate::app::forms::AddressForm;
 use crate::job_page::{
-    ActionsView, DriveRow, DrivesView, ExtraDriveRow, JobPageView, NextStepView, NoticeView,
-    Permission, PropertiesView, ReturnPackageView, ShippingView, TrackingView,
+    ActionsView, DriveRow, DrivesView, ExtraDriveRow, JobPageView, NeedView, NextStepView,
+    NoticeView, Permission, PropertiesView, ReturnPackageView, ShipFormView, ShippingView,
+    TrackingView,
 };
 use crate::model::StateStep;
 use crate::server::diagram::{drive_diagram, job_diagram};
@@ -99,6 +100,32 @@ fn actions(job: &Job, settings: &Settings) -> ActionsView {
         delete_rule: rule(CustomerAction::Delete),
         report_problem: permission(job, CustomerAction::ReportReturnProblem, settings),
         return_problem: job.return_problem.as_ref().map(|p| p.description.clone()),
+    }
+}
+
+fn ship_form(job: &Job, now: Timestamp) -> ShipFormView {
+    use lifecycle::decide::{can_start_shipping, mark_shipping_needs};
+    let open = can_start_shipping(job);
+    ShipFormView {
+        open: Permission {
+            allowed: open.is_ok(),
+            reason: open.err().map(|r| r.message),
+        },
+        needs: mark_shipping_needs(job)
+            .into_iter()
+            .map(|n| NeedView {
+                field: n.field,
+                message: n.message,
+            })
+            .collect(),
+        delivery: job.delivery_package.clone().unwrap_or_default(),
+        carriers: job.location.supported_carriers.clone(),
+        ask_address: job.return_address.is_none(),
+        ask_return_shipping: job.return_shipping.is_none(),
+        max_drives: (job.job_type == lifecycle::JobType::Import).then_some(job.drives.len() as u32),
+        latest_ship_date: (now.date_naive()
+            + chrono::TimeDelta::days(lifecycle::validate::SHIP_DATE_MAX_DAYS_AHEAD))
+        .to_string(),
     }
 }
 
@@ -221,6 +248,7 @@ pub fn job_page(source: &JobPageSource<'_>) -> JobPageView {
         diagram: job_diagram(job, source.history),
         next_steps: next_steps(job, source.settings),
         actions: actions(job, source.settings),
+        ship: ship_form(job, source.now),
         drives: drives(source),
         shipping: shipping(job, source.settings),
         properties: properties(job, source.now),

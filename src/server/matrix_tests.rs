@@ -74,6 +74,13 @@ fn page_expectations(job: i64) -> BTreeMap<&'static str, (String, Row)> {
                 tokens_as_owners([303, 200, 404, 200]),
             ),
         ),
+        (
+            "/jobs/:id/ship",
+            (
+                format!("/jobs/{job}/ship"),
+                tokens_as_owners([303, 200, 404, 200]),
+            ),
+        ),
         ("/jobs/new", ("/jobs/new".to_string(), signed_in)),
         ("/api-docs", ("/api-docs".to_string(), public)),
         ("/account", ("/account".to_string(), signed_in)),
@@ -119,6 +126,14 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
             (
                 format!("id={creating_job}"),
                 tokens_as_owners([401, 409, 404, 403]),
+            ),
+        ),
+        // The guided Mark as shipped form: the lifecycle's refusal (400: nothing filled in) for the owner.
+        (
+            "/api/ship_package",
+            (
+                format!("id={creating_job}"),
+                tokens_as_owners([401, 400, 404, 403]),
             ),
         ),
         (

@@ -443,6 +443,40 @@ fn the_jobs_page_is_rendered_from_the_database() {
     });
 }
 
+/// The `<tr>` of job `name` in a rendered list.
+fn list_row<'a>(body: &'a str, name: &str) -> &'a str {
+    let start = body
+        .find(&format!("data-job=\"{name}\""))
+        .unwrap_or_else(|| panic!("{name} is listed"));
+    let rest = &body[start..];
+    &rest[..rest.find("</tr>").unwrap_or(rest.len())]
+}
+
+#[test]
+fn the_jobs_lists_mark_jobs_with_a_problem_and_name_their_resource_group() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let me = app.customer().await;
+        let r = app.get(&me, "/jobs").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(list_row(&r.body, "demo-faulted").contains("data-testid=\"problem-mark\""));
+        assert!(!list_row(&r.body, "demo-transferring").contains("problem-mark"));
+        assert!(r.body.contains(">Resource group</th>"));
+        assert!(list_row(&r.body, "demo-transferring").contains("class=\"nowrap\">demo-rg"));
+        // The hydrated app's call carries the flag too.
+        let r = app
+            .call(&me, "/api/list_jobs", "query[state]=Faulted")
+            .await;
+        assert!(r.body.contains("\"has_problem\":true"), "{}", r.body);
+        let staff = app.staff().await;
+        let r = app.get(&staff, "/staff").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(list_row(&r.body, "demo-faulted").contains("problem-mark"));
+        assert!(!list_row(&r.body, "demo-transferring").contains("problem-mark"));
+        assert!(list_row(&r.body, "demo-transferring").contains("class=\"nowrap\">demo-rg"));
+    });
+}
+
 #[test]
 fn unknown_pages_and_jobs_answer_404() {
     crate::server::router_tests::on_shared_runtime(async move {
@@ -640,6 +674,92 @@ fn a_refused_mark_shipped_explains_why_in_both_modes() {
         assert_eq!(
             app.state.store.job(id).await.unwrap().unwrap().job.state,
             lifecycle::JobState::Creating
+        );
+    });
+}
+
+/// The guided Mark as shipped form's fields for a job that has nothing yet (`tracking`: its tracking number).
+fn ship_form_body(id: i64, tracking: &str, drive_count: &str) -> String {
+    format!(
+        "id={id}&ship[pkg][carrier_name]=FedEx&ship[pkg][tracking_number]={tracking}&ship[pkg][drive_count]={drive_count}\
+         &ship[pkg][ship_date]=&ship[address][recipient_name]=Ada+Lovelace&ship[address][street_address1]=1+Analytical+Way\
+         &ship[address][city]=Redmond&ship[address][postal_code]=98052&ship[address][country_or_region]=USA\
+         &ship[address][phone]=%2B1+425+555+0100&ship[address][email]=ada%40example.com\
+         &ship[shipping][carrier_name]=FedEx&ship[shipping][carrier_account_number]=123456789"
+    )
+    .replace('[', "%5B")
+    .replace(']', "%5D")
+}
+
+#[test]
+fn the_guided_ship_form_saves_everything_and_ships_in_one_plain_post() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-creating").await;
+        let me = app.customer().await;
+        let referer = format!("http://localhost/jobs/{id}/ship");
+        let r = app
+            .post_form(
+                &me,
+                "/api/ship_package",
+                &ship_form_body(id, "GUIDED1", "2"),
+                &referer,
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}: {}", r.status, r.body);
+        let location = r.headers[header::LOCATION].to_str().unwrap();
+        assert!(location.ends_with(&format!("/jobs/{id}")), "{location}");
+        let job = app.state.store.job(id).await.unwrap().unwrap().job;
+        assert_eq!(job.state, lifecycle::JobState::Shipping);
+        assert_eq!(job.delivery_package.unwrap().tracking_number, "GUIDED1");
+        assert_eq!(job.return_address.unwrap().city, "Redmond");
+        assert_eq!(
+            job.return_shipping.unwrap().carrier_account_number,
+            "123456789"
+        );
+    });
+}
+
+#[test]
+fn the_guided_ship_form_refuses_every_problem_at_once_and_keeps_the_input_out_of_the_url() {
+    crate::server::router_tests::on_shared_runtime(async move {
+        let app = test_app().await;
+        let id = app.job_id("demo-creating").await;
+        let me = app.customer().await;
+        // Hydrated: a drive count above the job's two drives is refused with its field, nothing saved.
+        let r = app
+            .call(
+                &me,
+                "/api/ship_package",
+                &ship_form_body(id, "GUIDED2", "3"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+        assert!(r.body.contains("deliveryPackage.driveCount"), "{}", r.body);
+        let job = app.state.store.job(id).await.unwrap().unwrap().job;
+        assert_eq!(job.state, lifecycle::JobState::Creating);
+        assert!(job.delivery_package.is_none(), "all or nothing");
+        // A plain post with only a tracking number: back to the form, every missing requirement named at once.
+        let referer = format!("http://localhost/jobs/{id}/ship");
+        let body = format!(
+            "id={id}&ship%5Bpkg%5D%5Bcarrier_name%5D=FedEx&ship%5Bpkg%5D%5Btracking_number%5D=KEPT42"
+        );
+        let r = app
+            .post_form(&me, "/api/ship_package", &body, &referer)
+            .await;
+        assert!(r.status.is_redirection());
+        let location = r.headers[header::LOCATION].to_str().unwrap();
+        assert_eq!(location, referer, "nothing typed travels in the URL");
+        let page = app.follow(&me, &r).await;
+        assert!(
+            page.body.contains("Mark as shipped needs a return address"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("Mark as shipped needs return shipping"));
+        assert!(
+            page.body.contains("value=\"KEPT42\""),
+            "what was typed is kept"
         );
     });
 }

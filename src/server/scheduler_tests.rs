@@ -89,7 +89,10 @@ pub(crate) async fn new_job(store: &Store, name: &str) -> lifecycle::NewJob {
         }],
         export: None,
         return_address: Some(super::demo::demo_address()),
-        return_shipping: None,
+        return_shipping: Some(lifecycle::ReturnShipping {
+            carrier_name: "FedEx".into(),
+            carrier_account_number: "123456789".into(),
+        }),
         delivery_package: Some(lifecycle::DeliveryPackage {
             carrier_name: "FedEx".into(),
             tracking_number: format!("T{}", name.len()),

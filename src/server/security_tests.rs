@@ -169,15 +169,47 @@ fn sign_in_sends_only_to_plain_paths_of_this_site_and_never_panics() {
             assert_eq!(r.status, StatusCode::FOUND, "{next}: {}", r.body);
             assert_eq!(r.headers[header::LOCATION], expected, "{next}");
         }
-        // The sign-in page never puts an unsafe `next` back into its form.
+        // The sign-in page never puts an unsafe `next` back into its form: it leaves it empty, so the server
+        // picks the account's home.
         let page = app
             .get(&Browser::anonymous(), "/sign-in?next=%2F%09%2Fevil.example")
             .await;
         assert!(
-            page.body.contains("name=\"next\" value=\"/jobs\""),
+            page.body.contains("name=\"next\" value=\"\""),
             "{}",
             page.body
         );
+        assert!(!page.body.contains("evil.example\""), "{}", page.body);
+        // Without a `next` of their own, staff land on the console, customers on their jobs; an explicit
+        // `next` wins for both.
+        for (email, password, next, expected) in [
+            (demo::STAFF_EMAIL, demo::STAFF_PASSWORD, "", "/staff"),
+            (
+                demo::STAFF_EMAIL,
+                demo::STAFF_PASSWORD,
+                "%2Fjobs%2F1",
+                "/jobs/1",
+            ),
+            (
+                demo::STAFF_EMAIL,
+                demo::STAFF_PASSWORD,
+                "%2F%09%2Fevil.example",
+                "/staff",
+            ),
+            (demo::CUSTOMER_EMAIL, demo::CUSTOMER_PASSWORD, "", "/jobs"),
+        ] {
+            let form = format!("{}&next={next}", sign_in_form(email, password));
+            let r = app
+                .post_form(
+                    &Browser::anonymous(),
+                    "/api/sign_in",
+                    &form,
+                    "http://localhost/sign-in",
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::FOUND, "{email} {next}: {}", r.body);
+            assert_eq!(r.headers[header::LOCATION], expected, "{email} {next}");
+        }
     });
 }
 

@@ -667,8 +667,12 @@ use lifecycle::actions::{drive_operations, job_operations, DriveOperation, JobOp
 /// The valid command that carries out a customer action.
 pub fn customer_command(action: CustomerAction) -> Command {
     customer(match action {
+        // One drive: plausible whatever drive list the job has now (a first package may hold only some).
         CustomerAction::EditDeliveryPackage => {
-            CustomerCommand::SetDeliveryPackage(delivery_package())
+            CustomerCommand::SetDeliveryPackage(DeliveryPackage {
+                drive_count: Some(1),
+                ..delivery_package()
+            })
         }
         CustomerAction::EditReturnAddress => CustomerCommand::SetReturnAddress(other_address()),
         CustomerAction::EditReturnShipping => CustomerCommand::SetReturnShipping(return_shipping()),

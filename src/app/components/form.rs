@@ -44,6 +44,7 @@ pub fn Field(
             .and_then(|(check, v)| check(v).err()),
     );
     let field = error_key.unwrap_or_else(|| name.clone());
+    let field_key = field.clone();
     let message = Signal::derive(move || {
         local
             .get()
@@ -73,8 +74,9 @@ pub fn Field(
             (!ids.is_empty()).then(|| ids.join(" "))
         }
     };
+    let anchor = error_anchor(&field_key);
     view! {
-        <div class="field" class:has-error=move || message.get().is_some()>
+        <div class="field" class:has-error=move || message.get().is_some() id=move || message.get().is_some().then(|| anchor.clone())>
             <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
             <input
                 id=id
@@ -137,6 +139,7 @@ pub fn SelectField(
     let id = field_id(&name);
     let error_id = format!("{id}-error");
     let field = error_key.unwrap_or_else(|| name.clone());
+    let anchor = error_anchor(&field);
     let message = Signal::derive(move || error.get().and_then(|e| e.field_message(&field)));
     let selected = echo
         .then(|| error.get_untracked().and_then(|e| e.typed(&name)))
@@ -144,7 +147,7 @@ pub fn SelectField(
         .filter(|chosen| options.iter().any(|(value, _)| value == chosen))
         .or(selected);
     view! {
-        <div class="field" class:has-error=move || message.get().is_some()>
+        <div class="field" class:has-error=move || message.get().is_some() id=move || message.get().is_some().then(|| anchor.clone())>
             <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
             <select id=id name=name.clone() disabled=disabled required=required aria-describedby=error_id.clone()>
                 {options
@@ -179,6 +182,17 @@ pub fn TextAreaField(
     let id = field_id(&name);
     let error_id = format!("{id}-error");
     let field = name.clone();
+    let prefix = error_prefix.clone();
+    // The summary links to the first problem of the list.
+    let anchor = Signal::derive(move || {
+        error.get().and_then(|e| {
+            e.rejection()?
+                .details
+                .iter()
+                .find(|d| d.field.starts_with(&prefix))
+                .map(|d| error_anchor(&d.field))
+        })
+    });
     let messages = Signal::derive(move || {
         error
             .get()
@@ -207,7 +221,7 @@ pub fn TextAreaField(
         .or(value)
         .filter(|v| !v.is_empty());
     view! {
-        <div class="field" class:has-error=move || messages.get().is_some()>
+        <div class="field" class:has-error=move || messages.get().is_some() id=move || anchor.get()>
             <label for=id.clone()>{label}</label>
             <textarea id=id name=name.clone() rows="3" aria-describedby=error_id.clone()>{initial}</textarea>
             {hint.map(|h| view! { <p class="hint">{h}</p> })}
@@ -216,12 +230,115 @@ pub fn TextAreaField(
     }
 }
 
-/// The form-level message of a refused submission (the headline of the rejection).
+/// The id a field's block carries while it shows a problem, from the field's error key (its API path): what
+/// the error summary links to.
+pub fn error_anchor(key: &str) -> String {
+    let cleaned: String = key
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let mut out = String::from("problem");
+    for part in cleaned.split('-').filter(|p| !p.is_empty()) {
+        out.push('-');
+        out.push_str(part);
+    }
+    out
+}
+
+/// The form-level message of a refused submission: the headline, and when fields are at fault a summary linking
+/// to each of them by its label ("Drive 2 — BitLocker key: …"). With JavaScript, focus moves to the first one.
 #[component]
 pub fn FormMessage(error: FormError) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        let first = error.get().and_then(|e| {
+            e.rejection()
+                .and_then(|r| r.details.first().map(|d| error_anchor(&d.field)))
+        });
+        if let Some(anchor) = first {
+            request_animation_frame(move || {
+                focus_field(&anchor);
+            });
+        }
+    });
     move || {
         error.get().map(|e| {
-            view! { <p class="error" role="alert" data-testid="form-error">{e.to_string()}</p> }
+            let problems: Vec<(String, String)> = e
+                .rejection()
+                .map(|r| {
+                    r.details
+                        .iter()
+                        .map(|d| (error_anchor(&d.field), lifecycle::labels::labelled(d)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if problems.len() < 2 {
+                // One problem: the headline is the summary; it still links to the field.
+                return match problems.into_iter().next() {
+                    Some((anchor, text)) => {
+                        let href = format!("#{anchor}");
+                        view! {
+                            <div class="error error-summary" role="alert" data-testid="form-error">
+                                <a href=href data-testid="error-link" on:click=move |ev| follow_link(ev, &anchor)>{text}</a>
+                            </div>
+                        }
+                        .into_any()
+                    }
+                    None => view! { <p class="error" role="alert" data-testid="form-error">{e.to_string()}</p> }.into_any(),
+                };
+            }
+            let count = problems.len();
+            view! {
+                <div class="error error-summary" role="alert" data-testid="form-error">
+                    <p class="error-summary-title">{format!("{count} fields need correcting:")}</p>
+                    <ul>
+                        {problems
+                            .into_iter()
+                            .map(|(anchor, text)| {
+                                let href = format!("#{anchor}");
+                                view! { <li><a href=href data-testid="error-link" on:click=move |ev| follow_link(ev, &anchor)>{text}</a></li> }
+                            })
+                            .collect_view()}
+                    </ul>
+                </div>
+            }
+            .into_any()
         })
+    }
+}
+
+/// A summary link: with JavaScript, focus the field itself (the plain link only scrolls to its block).
+fn follow_link(ev: leptos::ev::MouseEvent, anchor: &str) {
+    #[cfg(feature = "hydrate")]
+    {
+        if focus_field(anchor) {
+            ev.prevent_default();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (ev, anchor);
+    }
+}
+
+/// Focuses the first control of the field block `anchor`; whether there was one.
+#[cfg(feature = "hydrate")]
+fn focus_field(anchor: &str) -> bool {
+    use wasm_bindgen::JsCast;
+    let control = document()
+        .get_element_by_id(anchor)
+        .and_then(|block| {
+            block
+                .query_selector("input:not([type=hidden]), select, textarea")
+                .ok()
+                .flatten()
+        })
+        .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+    match control {
+        Some(el) => {
+            el.scroll_into_view();
+            el.focus().is_ok()
+        }
+        None => false,
     }
 }

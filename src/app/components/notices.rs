@@ -10,7 +10,10 @@ use leptos::prelude::*;
 /// The timer notices of a job; renders nothing when there is none.
 #[component]
 pub fn JobNotices(notices: Vec<NoticeView>) -> impl IntoView {
-    (!notices.is_empty()).then(|| {
+    // The retention removal is routine housekeeping, not news: a small line after the real notices.
+    let (minor, notices): (Vec<NoticeView>, Vec<NoticeView>) =
+        notices.into_iter().partition(|n| n.key == "retention");
+    (!(notices.is_empty() && minor.is_empty())).then(|| {
         view! {
             <section class="notices" aria-label="Notices" data-testid="job-notices">
                 {notices
@@ -24,6 +27,14 @@ pub fn JobNotices(notices: Vec<NoticeView>) -> impl IntoView {
                                 {n.at.map(|moment| view! { <p class="hint"><When moment/></p> })}
                             </div>
                         }
+                    })
+                    .collect_view()}
+                {minor
+                    .into_iter()
+                    .map(|n| view! {
+                        <p class="hint notice-line" data-testid="job-notice" data-notice=n.key>
+                            {n.title}": "{n.message}
+                        </p>
                     })
                     .collect_view()}
             </section>

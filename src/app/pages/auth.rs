@@ -72,7 +72,12 @@ pub async fn sign_in(
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
     // Decided before anything else: whatever `next` says, the answer is a redirect to a path of this site.
-    let target = safe_next(next.as_deref());
+    // Without a `next` of their own, staff land on the console (below) and customers on their jobs.
+    let asked = next
+        .as_deref()
+        .map(str::trim)
+        .is_some_and(|n| !n.is_empty() && safe_next(Some(n)) == n);
+    let mut target = safe_next(next.as_deref());
     let email_key = account_rules::normalize_email(&email);
     let address = remote_addr();
     let now = app.clock.now();
@@ -144,6 +149,9 @@ pub async fn sign_in(
         if let crate::server::auth::Via::Session { id_hash } = identity.via {
             app.store.delete_session(&id_hash).await?;
         }
+    }
+    if !asked && account.role == crate::model::Role::Staff {
+        target = "/staff".to_string();
     }
     let cookie = sessions::start(&app, account.id).await?;
     let _ = app
@@ -299,8 +307,16 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    // Only a `next` the server would follow goes back into the form.
-    let next = move || safe_next(query.read().get("next").as_deref());
+    // Only a `next` the server would follow goes back into the form; none at all lets the server choose the
+    // account's home (the console for staff).
+    let next = move || {
+        query
+            .read()
+            .get("next")
+            .map(|n| safe_next(Some(&n)))
+            .filter(|n| n != "/jobs" || query.read().get("next").as_deref() == Some("/jobs"))
+            .unwrap_or_default()
+    };
     let action = ServerAction::<SignIn>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     view! {

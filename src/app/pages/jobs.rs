@@ -208,6 +208,16 @@ pub fn JobsPage() -> impl IntoView {
     }
 }
 
+/// The warning mark of a job with a problem the customer must know about (its notice is on the job page).
+#[component]
+pub fn ProblemMark() -> impl IntoView {
+    view! {
+        <span class="badge badge-problem" data-testid="problem-mark" title="A problem needs your attention: the job page says what and what happens now">
+            <span aria-hidden="true">"⚠ "</span>"Problem"
+        </span>
+    }
+}
+
 #[component]
 fn JobTable(page: JobListPage, query: ListQuery) -> impl IntoView {
     if page.jobs.is_empty() {
@@ -245,6 +255,7 @@ fn JobTable(page: JobListPage, query: ListQuery) -> impl IntoView {
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
+                        <th scope="col">"Resource group"</th>
                         <th scope="col">"Type"</th>
                         <th scope="col">"Location"</th>
                         <th scope="col">"State"</th>
@@ -262,7 +273,11 @@ fn JobTable(page: JobListPage, query: ListQuery) -> impl IntoView {
                             let name = j.name.clone();
                             view! {
                                 <tr data-testid="job-row" data-job=name>
-                                    <td><A href=href>{j.name}</A></td>
+                                    <td>
+                                        <A href=href>{j.name}</A>
+                                        {j.has_problem.then(|| view! { <ProblemMark/> })}
+                                    </td>
+                                    <td class="nowrap">{j.resource_group.clone()}</td>
                                     <td>{j.job_type.as_str()}</td>
                                     <td>{j.location.clone()}</td>
                                     <td><JobStateBadge state=j.state cancelled=j.cancel_requested/></td>

@@ -46,7 +46,7 @@ fn staff_jobs_query(
         .filter(|s| !s.is_empty());
     let mut sql = String::from(
         "SELECT jobs.id, subscription_id, resource_group, name, job_type, location, state, cancel_requested, \
-         percent_complete, tracking_number, created_at, updated_at, attention_from FROM ",
+         percent_complete, tracking_number, created_at, updated_at, has_problem, attention_from FROM ",
     );
     match search {
         Some(search) => {

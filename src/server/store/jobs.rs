@@ -819,6 +819,7 @@ pub(super) fn job_summary(row: &AnyRow) -> StoreResult<JobSummary> {
         cancel_requested: col::<i64>(row, "cancel_requested")? != 0,
         percent_complete: col::<i64>(row, "percent_complete")?.clamp(0, 100) as u8,
         tracking_number: col(row, "tracking_number")?,
+        has_problem: col::<i64>(row, "has_problem")? != 0,
         created_at: from_millis(col(row, "created_at")?),
         updated_at: from_millis(col(row, "updated_at")?),
     })
@@ -932,7 +933,7 @@ pub(crate) fn jobs_by_ids_sql(n: usize) -> String {
 /// The columns of a job list row.
 const SUMMARY_COLUMNS: &str =
     "jobs.id, subscription_id, resource_group, name, job_type, location, state, \
-     cancel_requested, percent_complete, tracking_number, created_at, updated_at";
+     cancel_requested, percent_complete, tracking_number, created_at, updated_at, has_problem";
 
 /// Appends a bind parameter and returns its placeholder.
 pub(super) fn param(value: BindValue, binds: &mut Vec<BindValue>) -> String {

@@ -1,5 +1,6 @@
 //! The projections of a job's due times: `next_timer_at` (what the sweep reads), `attention_from` (what the
-//! attention queue reads) and `removal_notice_until` (what the customer's job list reads). They are functions
+//! attention queue reads) and `removal_notice_until` (what the customer's job list reads), with the jobs
+//! lists' `has_problem` mark. They are functions
 //! of the snapshot *and of the timer settings*, written with every snapshot. This module keeps them right when
 //! the settings are not the ones they were computed with:
 //!
@@ -9,13 +10,13 @@
 //!   event, so the row stops being due.
 
 use super::{col, millis, Store, StoreResult};
-use lifecycle::attention::{attention_from, removal_notice_until};
+use lifecycle::attention::{attention_from, has_problem, removal_notice_until};
 use lifecycle::{Job, Settings};
 use sqlx::{Any, Transaction};
 
 /// Revision of the attention rules the stored `attention_from` (and `removal_notice_until`) was computed with.
 /// Bump it when `lifecycle::attention` changes: rows of an older revision are recomputed at start-up.
-pub const ATTENTION_REV: i64 = 3;
+pub const ATTENTION_REV: i64 = 4;
 
 /// The `meta` key of the timer settings' fingerprint.
 const TIMER_SETTINGS: &str = "timer-settings";
@@ -42,11 +43,13 @@ pub(super) async fn write_projection(
     settings: &Settings,
 ) -> StoreResult<()> {
     sqlx::query(
-        "UPDATE jobs SET attention_from = $1, attention_rev = $2, removal_notice_until = $3 WHERE id = $4",
+        "UPDATE jobs SET attention_from = $1, attention_rev = $2, removal_notice_until = $3, has_problem = $4 \
+         WHERE id = $5",
     )
     .bind(attention_from(job, settings).map(millis))
     .bind(ATTENTION_REV)
     .bind(removal_notice_until(job).map(millis))
+    .bind(i64::from(has_problem(job, settings)))
     .bind(id)
     .execute(&mut **tx)
     .await?;
@@ -62,13 +65,14 @@ pub(super) async fn rewrite_due_times(
     settings: &Settings,
 ) -> StoreResult<bool> {
     let updated = sqlx::query(
-        "UPDATE jobs SET next_timer_at = $1, attention_from = $2, attention_rev = $3, removal_notice_until = $4 \
-         WHERE id = $5 AND version = $6",
+        "UPDATE jobs SET next_timer_at = $1, attention_from = $2, attention_rev = $3, removal_notice_until = $4, \
+         has_problem = $5 WHERE id = $6 AND version = $7",
     )
     .bind(lifecycle::next_timer(job, settings).map(|(at, _)| millis(at)))
     .bind(attention_from(job, settings).map(millis))
     .bind(ATTENTION_REV)
     .bind(removal_notice_until(job).map(millis))
+    .bind(i64::from(has_problem(job, settings)))
     .bind(id)
     .bind(job.version as i64)
     .execute(&mut **tx)

@@ -51,7 +51,10 @@ async fn new_job(store: &Store, name: &str) -> NewJob {
         }],
         export: None,
         return_address: Some(crate::server::demo::demo_address()),
-        return_shipping: None,
+        return_shipping: Some(lifecycle::ReturnShipping {
+            carrier_name: "FedEx".into(),
+            carrier_account_number: "123456789".into(),
+        }),
         delivery_package: Some(DeliveryPackage {
             carrier_name: "FedEx".into(),
             tracking_number: format!("TRK-{name}"),

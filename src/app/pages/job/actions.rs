@@ -1,11 +1,12 @@
 //! The customer's decisive actions: mark as shipped, cancel, delete. Each is enabled exactly when the lifecycle
 //! would accept it, and says why not otherwise (`server::job_page` asks it).
 
+use super::ship::{open_ship_dialog, ShipForm};
 use super::JobActions;
 use crate::app::components::form::{FormError, FormMessage, TextAreaField};
 use crate::app::components::post_form::PostForm;
 use crate::error::AppError;
-use crate::job_page::ActionsView;
+use crate::job_page::{ActionsView, ShipFormView};
 use leptos::prelude::*;
 
 /// Runs one customer command on the job as the signed-in customer. The order of the checks is the order of
@@ -114,7 +115,12 @@ fn error_of<T: Clone + Send + Sync + 'static>(
 }
 
 #[component]
-pub fn ActionsCard(id: i64, view: ActionsView, actions: JobActions) -> impl IntoView {
+pub fn ActionsCard(
+    id: i64,
+    view: ActionsView,
+    ship_form: ShipFormView,
+    actions: JobActions,
+) -> impl IntoView {
     let ActionsView {
         mark_shipped: ship,
         cancel,
@@ -130,22 +136,62 @@ pub fn ActionsCard(id: i64, view: ActionsView, actions: JobActions) -> impl Into
     let delete_action = actions.delete;
     let report_action = actions.report_problem;
     let report_error: FormError = Signal::derive(move || error_of(report_action.value().get()));
+    let ship_href = format!("/jobs/{id}/ship");
+    let ship_open = actions.ship_open;
+    // With JavaScript the guided form opens as a dialog; without, the link leads to its page.
+    let open_dialog = move |ev: leptos::ev::MouseEvent| {
+        if open_ship_dialog() {
+            ev.prevent_default();
+            ship_open.set(true);
+        }
+    };
+    // A live redraw re-creates the dialog: open it again if the customer had it open.
+    Effect::new(move |_| {
+        if ship_open.get() {
+            open_ship_dialog();
+        }
+    });
     view! {
         <section class="card" aria-labelledby="actions-heading">
             <h2 id="actions-heading">"Actions"</h2>
             <div class="action-row">
-                <PostForm action=mark attr:class="inline-action">
-                    <input type="hidden" name="id" value=id/>
-                    <button type="submit" class="button primary" data-testid="mark-shipped" disabled=!ship.allowed
-                        aria-describedby=ship.reason.as_ref().map(|_| "mark-shipped-reason")>
-                        "Mark as shipped"
-                    </button>
-                    {ship.reason.clone().map(|r| view! { <p class="hint" id="mark-shipped-reason" data-testid="mark-shipped-reason">{r}</p> })}
-                </PostForm>
+                {if ship_form.open.allowed {
+                    view! {
+                        <a href=ship_href.clone() class="button primary" data-testid="mark-shipped" on:click=open_dialog
+                            aria-describedby=ship.reason.as_ref().map(|_| "mark-shipped-reason")>
+                            "Mark as shipped"
+                        </a>
+                        // The reason links to the form that fixes it: the same guided form.
+                        {ship.reason.clone().map(|r| view! {
+                            <p class="hint" id="mark-shipped-reason" data-testid="mark-shipped-reason">
+                                <a href=ship_href.clone() on:click=open_dialog>{r}</a>
+                            </p>
+                        })}
+                        <dialog id="ship-dialog" class="dialog" aria-labelledby="ship-dialog-heading" data-testid="ship-dialog"
+                            on:close=move |_| ship_open.set(false)>
+                            <ShipForm id view=ship_form action=actions.ship heading_id="ship-dialog-heading"/>
+                            <form method="dialog" class="dialog-close">
+                                <button type="submit" class="button" data-testid="ship-dialog-close">"Close"</button>
+                            </form>
+                        </dialog>
+                    }.into_any()
+                } else {
+                    view! {
+                        <PostForm action=mark attr:class="inline-action">
+                            <input type="hidden" name="id" value=id/>
+                            <button type="submit" class="button primary" data-testid="mark-shipped" disabled=!ship.allowed
+                                aria-describedby=ship.reason.as_ref().map(|_| "mark-shipped-reason")>
+                                "Mark as shipped"
+                            </button>
+                            {ship.reason.clone().map(|r| view! { <p class="hint" id="mark-shipped-reason" data-testid="mark-shipped-reason">{r}</p> })}
+                        </PostForm>
+                    }.into_any()
+                }}
                 {move || error_of(mark.value().get()).map(|e| view! { <p class="error" role="alert" data-testid="action-error">{e.to_string()}</p> })}
             </div>
 
-            <details class="action-row danger-zone" data-testid="cancel-section" open=cancel.allowed.then_some("")>
+            // Collapsed until the customer opens it (or a refused cancel needs its message seen).
+            <details class="action-row danger-zone" data-testid="cancel-section" open=move || error_of(cancel_action.value().get()).is_some()>
                 <summary>"Cancel the job"</summary>
                 <p class="hint">{cancel_rule}</p>
                 {if cancel.allowed {

@@ -3,6 +3,7 @@
 
 mod actions;
 mod drives;
+pub mod ship;
 mod shipping;
 
 use crate::app::components::diagram::{DiagramFigure, DrivePicker, NextSteps};
@@ -20,7 +21,11 @@ use drives::DrivesCard;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use shipping::{ShippingCard, UpdateDeliveryPackage, UpdateReturnAddress, UpdateReturnShipping};
+use lifecycle::JobState;
+use shipping::{
+    ReturnPackageCard, ShippingCard, UpdateDeliveryPackage, UpdateReturnAddress,
+    UpdateReturnShipping,
+};
 
 pub use actions::mark_shipped;
 
@@ -70,6 +75,9 @@ pub struct JobActions {
     pub address: FormAction<UpdateReturnAddress>,
     pub shipping: FormAction<UpdateReturnShipping>,
     pub report_problem: FormAction<ReportReturnProblem>,
+    pub ship: FormAction<ship::ShipPackage>,
+    /// Whether the guided *Mark as shipped* dialog is open (it survives the page's live redraws).
+    pub ship_open: RwSignal<bool>,
 }
 
 impl JobActions {
@@ -82,6 +90,8 @@ impl JobActions {
             address: FormAction::new(),
             shipping: FormAction::new(),
             report_problem: FormAction::new(),
+            ship: FormAction::new(),
+            ship_open: RwSignal::new(false),
         }
     }
 
@@ -93,6 +103,7 @@ impl JobActions {
             + self.address.version().get()
             + self.shipping.version().get()
             + self.report_problem.version().get()
+            + self.ship.version().get()
     }
 
     /// Whether one of the page's own actions awaits its answer (the page re-reads after it anyway).
@@ -144,6 +155,13 @@ pub fn JobPage() -> impl IntoView {
     let drafts = FormDrafts::new();
     provide_context(drafts);
     // A form's drafts are done with once it saved; the redraw that follows shows the stored values.
+    let ship_value = actions.ship.value();
+    Effect::new(move |_| {
+        if matches!(ship_value.get(), Some(Ok(()))) {
+            drafts.clear("ship[");
+            actions.ship_open.set(false);
+        }
+    });
     for (action_value, prefix) in [
         (actions.delivery.value(), "pkg["),
         (actions.address.value(), "address["),
@@ -196,11 +214,54 @@ fn JobView(
         diagram,
         next_steps,
         actions: permissions,
+        ship,
         mut drives,
         shipping,
         properties: p,
         ..
     } = detail;
+    // The cards in the order that matters now: before shipping, what to send where; while the drives are at
+    // the data center, their progress; once shipped back, the return package with its tracking link first.
+    let mut shipping = shipping;
+    let return_package = shipping.return_package.take();
+    let lifecycle_card = view! {
+        <section class="card" aria-labelledby="lifecycle-heading" data-card="lifecycle">
+            <h2 id="lifecycle-heading">"Job lifecycle"</h2>
+            <p class="hint">{state.meaning()}</p>
+            <DiagramFigure diagram of="job"/>
+            <NextSteps steps=next_steps/>
+        </section>
+    }
+    .into_any();
+    let actions_card =
+        view! { <ActionsCard id view=permissions ship_form=ship actions/> }.into_any();
+    // Taken out, not copied: the drives card has no use for the diagram's markup.
+    let drive_diagram = drives.diagram.take().map(|diagram| view! {
+        <section class="card" aria-labelledby="drive-lifecycle-heading" data-card="drive-lifecycle">
+            <h2 id="drive-lifecycle-heading">"Drive lifecycle"</h2>
+            <DrivePicker job_id=id drives=drives.rows.iter().map(|d| d.drive_id.clone()).collect() chosen=drives.chosen.clone()/>
+            <DiagramFigure diagram of="drive"/>
+        </section>
+    });
+    let drives_card =
+        view! { {drive_diagram}<DrivesCard id view=drives show_keys keys/> }.into_any();
+    let shipping_card = view! { <ShippingCard id view=shipping actions drafts/> }.into_any();
+    let return_card =
+        return_package.map(|package| view! { <ReturnPackageCard package/> }.into_any());
+    let ordered: Vec<AnyView> = match state {
+        JobState::Creating => vec![shipping_card, lifecycle_card, actions_card, drives_card],
+        JobState::Completed | JobState::Closed => {
+            let mut cards: Vec<AnyView> = return_card.into_iter().collect();
+            cards.extend([lifecycle_card, actions_card, drives_card, shipping_card]);
+            cards
+        }
+        _ => {
+            let mut cards = vec![lifecycle_card, drives_card];
+            cards.extend(return_card);
+            cards.extend([actions_card, shipping_card]);
+            cards
+        }
+    };
     view! {
         <Title text=name.clone()/>
         <div class="page-head">
@@ -216,27 +277,7 @@ fn JobView(
 
         <JobNotices notices/>
 
-        <section class="card" aria-labelledby="lifecycle-heading">
-            <h2 id="lifecycle-heading">"Job lifecycle"</h2>
-            <p class="hint">{state.meaning()}</p>
-            <DiagramFigure diagram of="job"/>
-            <NextSteps steps=next_steps/>
-        </section>
-
-        <ActionsCard id view=permissions actions/>
-
-        // Taken out, not copied: the drives card has no use for the diagram's markup.
-        {drives.diagram.take().map(|diagram| view! {
-            <section class="card" aria-labelledby="drive-lifecycle-heading">
-                <h2 id="drive-lifecycle-heading">"Drive lifecycle"</h2>
-                <DrivePicker job_id=id drives=drives.rows.iter().map(|d| d.drive_id.clone()).collect() chosen=drives.chosen.clone()/>
-                <DiagramFigure diagram of="drive"/>
-            </section>
-        })}
-
-        <DrivesCard id view=drives show_keys keys/>
-
-        <ShippingCard id view=shipping actions drafts/>
+        {ordered}
 
         <section class="card" aria-labelledby="props-heading">
             <h2 id="props-heading">"Properties"</h2>

@@ -88,6 +88,20 @@ pub fn Tracking(tracking: TrackingView) -> impl IntoView {
     }
 }
 
+/// The return package, with its carrier's tracking link: the first card once the drives are shipped back.
+#[component]
+pub fn ReturnPackageCard(package: crate::job_page::ReturnPackageView) -> impl IntoView {
+    view! {
+        <section class="card card-lead" aria-labelledby="return-package-heading" data-testid="return-package">
+            <h2 id="return-package-heading">"Your drives are on their way back"</h2>
+            <p>
+                <Tracking tracking=package.tracking/>
+                {format!(" · {} drive(s) · shipped {}", package.drive_count, package.ship_date)}
+            </p>
+        </section>
+    }
+}
+
 #[component]
 pub fn ShippingCard(
     id: i64,
@@ -99,7 +113,7 @@ pub fn ShippingCard(
         ship_to,
         shipping_information,
         carriers: accepted,
-        return_package,
+        return_package: _,
         delivery_current,
         delivery: pkg,
         delivery_lock,
@@ -127,15 +141,6 @@ pub fn ShippingCard(
             </address>
             <p class="hint">{shipping_information}</p>
             <p class="hint" data-testid="carriers">{format!("Carriers accepted: {}", accepted.join(", "))}</p>
-            {return_package.map(|p| view! {
-                <div class="notice" data-testid="return-package">
-                    <p><strong>"Your drives are on their way back"</strong></p>
-                    <p>
-                        <Tracking tracking=p.tracking/>
-                        {format!(" · {} drive(s) · shipped {}", p.drive_count, p.ship_date)}
-                    </p>
-                </div>
-            })}
         </section>
 
         <section class="card" aria-labelledby="delivery-heading" data-testid="delivery-card">
@@ -198,7 +203,7 @@ pub fn ShippingCard(
                         <Field name="shipping[carrier_account_number]" label="Carrier account number" value=ret.carrier_account_number.clone()
                             echo=true required=true error=shipping_error error_key="returnShipping.carrierAccountNumber" check=validate::carrier_account_number/>
                     </div>
-                    <div><button type="submit" class="button primary">"Save return shipping"</button></div>
+                    <div><button type="submit" class="button primary" data-testid="save-return-shipping">"Save return shipping"</button></div>
                 </fieldset>
             </PostForm>
         </section>

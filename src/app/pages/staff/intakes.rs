@@ -129,6 +129,7 @@ pub async fn staff_resolve_intake(
     intake_id: i64,
     outcome: String,
     note: Option<String>,
+    confirm: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::auth::require_staff;
     use crate::server::console::for_form;
@@ -154,6 +155,13 @@ pub async fn staff_resolve_intake(
             &echo,
         ));
     };
+    if outcome.needs_confirmation() {
+        crate::server::console::require_confirmation(
+            confirm.as_deref(),
+            "record the drives as destroyed",
+            &echo,
+        )?;
+    }
     let result = app
         .store
         .execute_intake(
@@ -335,6 +343,12 @@ fn IntakeCard(
                             <input type="hidden" name="intake_id" value=id/>
                             <OpSelect id=format!("intake-{id}-outcome") name="outcome" label="What happened" options=outcomes.clone() error=mine/>
                             <OpTextArea id=format!("intake-{id}-note") name="note" label="Note" error=mine/>
+                            // Only "Destroyed" cannot be undone; the server asks for this box then, and only then.
+                            <div class="field checkbox confirm">
+                                <input type="checkbox" id=format!("intake-{id}-confirm") name="confirm" value="yes"/>
+                                <label for=format!("intake-{id}-confirm")>"If destroyed: yes, the drives were destroyed: this cannot be undone"</label>
+                            </div>
+                            <p class="field-error" data-field-error="confirm" role="status">{move || mine.get().and_then(|e| e.field_message("confirm"))}</p>
                             <button type="submit" class="button primary small">"Resolve intake"</button>
                         </ActionForm>
                     </details>

@@ -223,6 +223,7 @@ fn StaffJobTable(list: StaffJobList, query: StaffQuery) -> impl IntoView {
                             <tr>
                                 <th scope="col">"Name"</th>
                                 <th scope="col">"Customer"</th>
+                                <th scope="col">"Resource group"</th>
                                 <th scope="col">"Type"</th>
                                 <th scope="col">"Location"</th>
                                 <th scope="col">"State"</th>
@@ -243,8 +244,10 @@ fn StaffJobTable(list: StaffJobList, query: StaffQuery) -> impl IntoView {
                                             <td>
                                                 <A href=href>{j.name}</A>
                                                 {r.needs_attention.then(|| view! { <span class="badge badge-attention" data-testid="needs-attention">"Needs attention"</span> })}
+                                                {j.has_problem.then(|| view! { <crate::app::pages::jobs::ProblemMark/> })}
                                             </td>
                                             <td>{r.customer.unwrap_or_else(|| "—".into())}</td>
+                                            <td class="nowrap">{j.resource_group.clone()}</td>
                                             <td>{j.job_type.as_str()}</td>
                                             <td>{j.location.clone()}</td>
                                             <td><JobStateBadge state=j.state cancelled=j.cancel_requested/></td>

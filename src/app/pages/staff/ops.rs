@@ -37,7 +37,7 @@ pub fn too_many_drives(n: usize) -> Option<String> {
 }
 
 #[cfg(feature = "ssr")]
-use crate::server::console::{invalid, operate};
+use crate::server::console::{invalid, operate, require_confirmation};
 #[cfg(feature = "ssr")]
 use lifecycle::{Command, OperatorCommand};
 
@@ -121,13 +121,8 @@ pub async fn staff_report_progress(
             &echo,
         ));
     };
-    let Ok(bytes) = bytes_succeeded.trim().parse::<u64>() else {
-        return Err(invalid(
-            "bytes_succeeded",
-            "Bytes copied must be a whole number",
-            &echo,
-        ));
-    };
+    let bytes = lifecycle::units::parse_bytes(&bytes_succeeded)
+        .map_err(|m| invalid("bytes_succeeded", &m, &echo))?;
     operate(
         id,
         &op(OperatorCommand::ReportProgress {
@@ -213,6 +208,7 @@ pub async fn staff_ship_back(
     tracking_number: String,
     drive_count: String,
     ship_date: String,
+    confirm: Option<String>,
 ) -> Result<(), AppError> {
     let echo = [
         ("carrier_name", carrier_name.as_str()),
@@ -220,6 +216,7 @@ pub async fn staff_ship_back(
         ("drive_count", drive_count.as_str()),
         ("ship_date", ship_date.as_str()),
     ];
+    require_confirmation(confirm.as_deref(), "ship the drives back", &echo)?;
     let Ok(count) = drive_count.trim().parse::<u32>() else {
         return Err(invalid(
             "drive_count",
@@ -398,7 +395,12 @@ pub async fn staff_add_note(id: i64, text: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "staff_cancel_job")]
-pub async fn staff_cancel_job(id: i64, reason: String) -> Result<(), AppError> {
+pub async fn staff_cancel_job(
+    id: i64,
+    reason: String,
+    confirm: Option<String>,
+) -> Result<(), AppError> {
+    require_confirmation(confirm.as_deref(), "cancel the job", &[("reason", &reason)])?;
     operate(
         id,
         &op(OperatorCommand::CancelJob {
@@ -410,7 +412,16 @@ pub async fn staff_cancel_job(id: i64, reason: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "staff_report_return_address")]
-pub async fn staff_report_return_address(id: i64, reason: String) -> Result<(), AppError> {
+pub async fn staff_report_return_address(
+    id: i64,
+    reason: String,
+    confirm: Option<String>,
+) -> Result<(), AppError> {
+    require_confirmation(
+        confirm.as_deref(),
+        "report the return address as wrong",
+        &[("reason", &reason)],
+    )?;
     operate(
         id,
         &op(OperatorCommand::ReportReturnAddress {
@@ -711,10 +722,12 @@ fn job_form(
         }
         .into_any(),
         JobOperation::ShipBack => {
-            let carrier = job
-                .return_shipping
+            // The customer's own return shipping: their carrier, billed to their account.
+            let customer_shipping = job.return_shipping.clone();
+            let carrier = customer_shipping
                 .as_ref()
-                .map(|r| r.carrier_name.clone())
+                .and_then(|r| lifecycle::shipping::known_carrier(&r.carrier_name))
+                .map(str::to_string)
                 .unwrap_or_else(|| "FedEx".into());
             let count = job.drives_to_return().to_string();
             let today = lifecycle::dates::date(now);
@@ -722,9 +735,20 @@ fn job_form(
                 <ActionForm action=ops.ship_back attr:class="stack narrow">
                     <input type="hidden" name="id" value=id/>
                     <OpSelect id="ship-back-carrier" name="carrier_name" label="Carrier" options=carriers() selected=carrier error/>
+                    {match customer_shipping {
+                        Some(r) => view! {
+                            <p class="hint" data-testid="ship-back-account">
+                                "The customer's return shipping: " {r.carrier_name} ", account number "
+                                <strong class="mono">{r.carrier_account_number}</strong>
+                                " (bill the return to this account)"
+                            </p>
+                        }.into_any(),
+                        None => view! { <p class="hint" data-testid="ship-back-account">"The customer gave no return shipping account."</p> }.into_any(),
+                    }}
                     <OpInput id="ship-back-tracking" name="tracking_number" label="Tracking number" required=true error/>
                     <OpInput id="ship-back-count" name="drive_count" label="Drive count" kind="number" value=count hint="Every drive that arrived, extra drives included" required=true error/>
                     <OpInput id="ship-back-date" name="ship_date" label="Ship date" kind="date" value=today required=true error/>
+                    <ConfirmIrreversible id="ship-back-confirm" what="ship the drives back" error/>
                     <button type="submit" class="button primary">"Ship back"</button>
                 </ActionForm>
             }
@@ -795,6 +819,7 @@ fn job_form(
                     <input type="hidden" name="id" value=id/>
                     <p class="hint" data-testid="cancel-effect">{effect}</p>
                     <OpTextArea id="cancel-job-reason" name="reason" label="Reason" hint="On the timeline, e.g. the customer asked by phone or never answered about the overdue package" required=true error/>
+                    <ConfirmIrreversible id="cancel-job-confirm" what="cancel the job" error/>
                     <button type="submit" class="button danger">"Cancel the job"</button>
                 </ActionForm>
             }
@@ -809,6 +834,7 @@ fn job_form(
                         "Ship-back waits for a corrected address; the customer is asked for one on their job page. If none arrives within {period}, the drives are securely destroyed and the job is closed."
                     )}</p>
                     <OpTextArea id="report-address-reason" name="reason" label="What is wrong with the address" hint="Shown to the customer" required=true error/>
+                    <ConfirmIrreversible id="report-address-confirm" what="report the return address as wrong" error/>
                     <button type="submit" class="button danger">"Report the return address"</button>
                 </ActionForm>
             }
@@ -830,6 +856,57 @@ fn job_form(
             }
             .into_any()
         }
+    }
+}
+
+/// The box an irreversible operation needs ticked (`JobOperation::needs_confirmation`); the server checks it too.
+#[component]
+fn ConfirmIrreversible(
+    #[prop(into)] id: String,
+    what: &'static str,
+    error: FormError,
+) -> impl IntoView {
+    view! {
+        <div class="field checkbox confirm">
+            <input type="checkbox" id=id.clone() name="confirm" value="yes" required=true/>
+            <label for=id>{format!("Yes, {what}: this cannot be undone")}</label>
+        </div>
+        <p class="field-error" data-field-error="confirm" role="status">{move || error.get().and_then(|e| e.field_message("confirm"))}</p>
+    }
+}
+
+/// Bytes copied, with units (`500 GB`, `1.5 TiB`): the value the server will save is shown as it is typed
+/// (`lifecycle::units`, the same parser the server uses).
+#[component]
+fn BytesInput(
+    #[prop(into)] id: String,
+    #[prop(into)] value: String,
+    error: FormError,
+) -> impl IntoView {
+    let typed = error
+        .get_untracked()
+        .and_then(|e| e.typed("bytes_succeeded"));
+    let (text, set_text) = signal(typed.unwrap_or(value));
+    let preview_id = format!("{id}-parsed");
+    let preview = move || {
+        match lifecycle::units::parse_bytes(&text.get()) {
+        Ok(bytes) => view! { <span data-testid="bytes-parsed">{format!("Saved as {}", lifecycle::units::describe_bytes(bytes))}</span> }.into_any(),
+        Err(m) => view! { <span class="field-error" data-testid="bytes-parse-error">{m}</span> }.into_any(),
+    }
+    };
+    let message = move || error.get().and_then(|e| e.field_message("bytes_succeeded"));
+    view! {
+        <div class="field" class:has-error=move || message().is_some()>
+            <label for=id.clone()>"Bytes copied"<span class="required" aria-hidden="true">" *"</span></label>
+            <input id=id.clone() name="bytes_succeeded" type="text" inputmode="decimal" autocomplete="off" required=true
+                value=text.get_untracked() aria-describedby=preview_id.clone()
+                on:input=move |ev| set_text.set(event_target_value(&ev))/>
+            <p class="hint" id=preview_id aria-live="polite">
+                "A number of bytes, or with a unit: 500 GB, 1.5 TiB ("<code>"."</code>" is the decimal separator). "
+                {preview}
+            </p>
+            <p class="field-error" data-field-error="bytes_succeeded" role="status">{message}</p>
+        </div>
     }
 }
 
@@ -876,6 +953,16 @@ pub fn DriveOperations(id: i64, job: Job, drive: Drive, ops: Ops) -> impl IntoVi
             let error = drive_error(a.action, ops, &drive.drive_id);
             let form = drive_form(a.action, id, &job, &drive, &key, ops, error);
             let form_key = format!("drive-{key}-{op_key}");
+            if a.action == DriveOperation::StartCopy {
+                // Nothing to fill in and nothing irreversible: one click.
+                return view! {
+                    <div class="op op-direct" data-testid=format!("op-{op_key}") data-allowed="true">
+                        <OpMessage error/>
+                        {form}
+                    </div>
+                }
+                .into_any();
+            }
             view! {
                 <details class="op" data-testid=format!("op-{op_key}") data-allowed="true" open=is_open(ops, form_key.clone(), error) on:toggle=on_toggle(ops, form_key)>
                     <summary>{drive_operation_label(a.action)}</summary>
@@ -883,6 +970,7 @@ pub fn DriveOperations(id: i64, job: Job, drive: Drive, ops: Ops) -> impl IntoVi
                     {form}
                 </details>
             }
+            .into_any()
         })
         .collect_view();
     let blocked_count = blocked.len();
@@ -951,7 +1039,7 @@ fn drive_form(
             <ActionForm action=ops.start_copy attr:class="inline-action">
                 <input type="hidden" name="id" value=id/>
                 <input type="hidden" name="drive_id" value=drive_id/>
-                <button type="submit" class="button primary small">"Start the copy"</button>
+                <button type="submit" class="button primary small">"Start copy"</button>
             </ActionForm>
         }
         .into_any(),
@@ -960,15 +1048,21 @@ fn drive_form(
             let bytes = drive.bytes_succeeded.to_string();
             let status = drive
                 .copy_status
-                .clone()
-                .unwrap_or_else(|| "InProgress".into());
+                .as_deref()
+                .and_then(|s| lifecycle::decide::progress_copy_status(s).ok())
+                .unwrap_or("InProgress")
+                .to_string();
+            let copy_statuses: Vec<(String, String)> = lifecycle::decide::PROGRESS_COPY_STATUSES
+                .iter()
+                .map(|(value, label)| (value.to_string(), label.to_string()))
+                .collect();
             view! {
                 <ActionForm action=ops.report_progress attr:class="stack narrow">
                     <input type="hidden" name="id" value=id/>
                     <input type="hidden" name="drive_id" value=drive_id/>
                     <OpInput id=id_percent.clone() name="percent" label="Percent" kind="number" value=percent required=true error/>
-                    <OpInput id=id_bytes.clone() name="bytes_succeeded" label="Bytes copied" kind="number" value=bytes required=true error/>
-                    <OpInput id=id_status.clone() name="copy_status" label="Copy status" value=status required=true error/>
+                    <BytesInput id=id_bytes.clone() value=bytes error/>
+                    <OpSelect id=id_status.clone() name="copy_status" label="Copy status" options=copy_statuses selected=status error/>
                     <button type="submit" class="button primary small">"Report progress"</button>
                 </ActionForm>
             }
