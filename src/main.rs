@@ -132,8 +132,18 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         hashing: Arc::new(HashGate::for_limits(&config.limits)),
         config: Arc::new(config.clone()),
         live,
+        changes: Default::default(),
     });
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
+    // The change path's consumers: live pages and caches, then notifications (see server::changes).
+    tokio::spawn(portal::server::changes::run(state.clone()));
+    tokio::spawn(portal::server::notifications::run(state.clone()));
+    if config.notifications.smtp_url.is_none() {
+        tracing::warn!(
+            dir = %config.notifications.mail_dir.display(),
+            "no smtp-url: emails are not delivered, only written as .eml files (verification and reset links are in them)"
+        );
+    }
     state.static_files.warm();
 
     let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)

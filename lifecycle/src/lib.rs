@@ -23,6 +23,7 @@ pub mod intake;
 pub mod invariants;
 pub mod job;
 pub mod next;
+pub mod notify;
 pub mod rejection;
 pub mod settings;
 pub mod shipping;

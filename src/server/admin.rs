@@ -217,6 +217,7 @@ pub async fn run(args: AdminArgs) -> Result<(), String> {
                 sign_in_limiter: Default::default(),
                 hashing: Default::default(),
                 live: Default::default(),
+                changes: Default::default(),
             });
             let started = std::time::Instant::now();
             let changed = super::timers::sweep_once(&state)

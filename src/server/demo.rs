@@ -386,9 +386,12 @@ const SEED_LOCK: i64 = 0x4945_646d;
 /// neither re-creates a job the newcomer deleted nor collides with the jobs that remain. Instances starting
 /// together on one PostgreSQL database seed one after the other. Returns how many jobs were created.
 pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<usize, StoreError> {
-    store
+    let seeded = store
         .exclusively(SEED_LOCK, seed_missing(store, now, settings, demo_jobs()))
-        .await
+        .await?;
+    // The seeded history is nobody's news: no emails or webhooks for it.
+    store.discard_changes(super::store::changes::NOTIFY).await?;
+    Ok(seeded)
 }
 
 async fn seed_missing(

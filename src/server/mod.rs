@@ -10,6 +10,7 @@ pub mod bench;
 pub mod bench_data;
 #[cfg(test)]
 mod cache_router_tests;
+pub mod changes;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -33,6 +34,9 @@ mod matrix_tests;
 pub mod new_job_post;
 #[cfg(test)]
 mod new_job_tests;
+pub mod notifications;
+#[cfg(test)]
+mod notifications_tests;
 pub mod page_cache;
 #[cfg(test)]
 mod page_cache_tests;

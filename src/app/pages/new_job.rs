@@ -138,7 +138,6 @@ pub async fn create_job_as(
             AppError::Rejected(r) => echo(r),
             other => other,
         })?;
-    crate::server::commands::announce(app, &stored);
     Ok(stored.id)
 }
 
