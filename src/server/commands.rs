@@ -59,6 +59,7 @@ pub async fn create(
     if identity.is_staff() {
         return Err(AppError::CustomerOnly);
     }
+    require_verified_email(app, identity).await?;
     let Some(subscription) = identity
         .subscriptions
         .iter()
@@ -79,4 +80,14 @@ pub async fn create(
         )
         .await?;
     Ok((stored, created))
+}
+
+/// Creating jobs and API tokens needs a verified email address (the address notices about them go to).
+pub async fn require_verified_email(app: &AppState, identity: &Identity) -> Result<(), AppError> {
+    if app.store.email_verified(identity.account_id).await? {
+        return Ok(());
+    }
+    Err(AppError::Rejected(lifecycle::Rejection::not_allowed(
+        "Verify your email address first: follow the link we emailed you, or ask for a new one on your Account page",
+    )))
 }

@@ -450,3 +450,194 @@ fn a_delivery_failing_for_a_day_is_marked_failed_and_its_endpoint_disabled() {
         assert!(emails.iter().any(|e| e.topic == "disabled"), "{emails:?}");
     });
 }
+
+/// The 64-hex-character token of the first link to `path` in an account email's payload.
+fn link_token(payload: &str, path: &str) -> String {
+    let at = payload
+        .find(&format!("{path}?token="))
+        .unwrap_or_else(|| panic!("no {path} link in {payload}"));
+    let start = at + path.len() + "?token=".len();
+    payload[start..start + 64].to_string()
+}
+
+async fn emails_to_address(app: &TestApp, email: &str) -> Vec<super::store::Delivery> {
+    let account = app
+        .state
+        .store
+        .account_by_email(email)
+        .await
+        .unwrap()
+        .unwrap();
+    app.state.store.emails_to(account.id, 20).await.unwrap()
+}
+
+#[test]
+fn sign_up_sends_a_verification_link_and_jobs_and_tokens_wait_for_it() {
+    use super::router_tests::{with_set_cookies, Browser};
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        let email = "verify-me@example.com";
+        let signed_up = app
+            .call_from(
+                &Browser::anonymous(),
+                "/api/sign_up",
+                "display_name=Vera+Verify&email=verify-me%40example.com&password=a-long-password&password_confirm=a-long-password",
+                "192.0.2.40",
+                None,
+            )
+            .await;
+        assert!(
+            signed_up.status.is_success() || signed_up.status.is_redirection(),
+            "{}",
+            signed_up.body
+        );
+        let me = with_set_cookies(&Browser::anonymous(), &signed_up);
+        // Signed in, but no tokens until verified.
+        let refused = app.call(&me, "/api/create_token", "name=ci").await;
+        assert_eq!(refused.status.as_u16(), 409, "{}", refused.body);
+        assert!(
+            refused.body.contains("Verify your email"),
+            "{}",
+            refused.body
+        );
+        let emails = emails_to_address(&app, email).await;
+        assert_eq!(emails.len(), 1);
+        assert_eq!(emails[0].topic, "verify");
+        let token = link_token(&emails[0].payload, "/verify-email");
+        // The link is stored hashed, never as sent.
+        let stored: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM account_links WHERE token_hash = $1")
+                .bind(&token)
+                .fetch_one(app.state.store.pool())
+                .await
+                .unwrap();
+        assert_eq!(stored, 0);
+        let verified = app
+            .call(
+                &Browser::anonymous(),
+                "/api/verify_email",
+                &format!("token={token}"),
+            )
+            .await;
+        assert!(
+            verified.status.is_success() || verified.status.is_redirection(),
+            "{}",
+            verified.body
+        );
+        // Single use.
+        let again = app
+            .call(
+                &Browser::anonymous(),
+                "/api/verify_email",
+                &format!("token={token}"),
+            )
+            .await;
+        assert_eq!(again.status.as_u16(), 409, "{}", again.body);
+        let created = app.call(&me, "/api/create_token", "name=ci").await;
+        assert!(created.status.is_success(), "{}", created.body);
+        // Sent: the link no longer sits in the delivery log.
+        super::notifications::dispatch_due(&app.state)
+            .await
+            .unwrap();
+        let sent = app
+            .state
+            .store
+            .delivery(emails[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sent.status, "delivered");
+        assert!(!sent.payload.contains(&token));
+    });
+}
+
+#[test]
+fn forgot_password_answers_the_same_for_any_address_and_its_link_resets_once() {
+    use super::router_tests::Browser;
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        let customer = app.customer().await;
+        let token_browser = app
+            .token_of(super::demo::CUSTOMER_EMAIL, "before-reset")
+            .await;
+        let known = app
+            .call_from(
+                &Browser::anonymous(),
+                "/api/forgot_password",
+                "email=customer%40example.com",
+                "192.0.2.41",
+                None,
+            )
+            .await;
+        let unknown = app
+            .call_from(
+                &Browser::anonymous(),
+                "/api/forgot_password",
+                "email=nobody%40example.com",
+                "192.0.2.41",
+                None,
+            )
+            .await;
+        assert_eq!(known.status, unknown.status);
+        assert_eq!(known.body, unknown.body);
+        let emails = emails_to_address(&app, super::demo::CUSTOMER_EMAIL).await;
+        let reset = emails
+            .iter()
+            .find(|e| e.topic == "reset")
+            .expect("a reset email");
+        let token = link_token(&reset.payload, "/reset-password");
+        let form = format!(
+            "token={token}&password=a-brand-new-password&password_confirm=a-brand-new-password&revoke_tokens=on"
+        );
+        let done = app
+            .call(
+                &Browser::anonymous(),
+                "/api/reset_password_with_link",
+                &form,
+            )
+            .await;
+        assert!(
+            done.status.is_success() || done.status.is_redirection(),
+            "{}",
+            done.body
+        );
+        // Every session ended, API tokens revoked, the new password works, the link is spent.
+        assert!(app.get(&customer, "/account").await.status.is_redirection());
+        let api = app
+            .get(
+                &token_browser,
+                "/subscriptions/x/providers/Microsoft.ImportExport/jobs?api-version=2021-01-01",
+            )
+            .await;
+        assert_eq!(api.status.as_u16(), 401, "{}", api.body);
+        app.sign_in(super::demo::CUSTOMER_EMAIL, "a-brand-new-password")
+            .await;
+        let again = app
+            .call(
+                &Browser::anonymous(),
+                "/api/reset_password_with_link",
+                &form,
+            )
+            .await;
+        assert_eq!(again.status.as_u16(), 409, "{}", again.body);
+        // Limited per address asked for: the sixth request within the hour waits.
+        let mut last = None;
+        for _ in 0..5 {
+            last = Some(
+                app.call_from(
+                    &Browser::anonymous(),
+                    "/api/forgot_password",
+                    "email=customer%40example.com",
+                    "192.0.2.42",
+                    None,
+                )
+                .await,
+            );
+        }
+        let last = last.unwrap();
+        assert_eq!(last.status.as_u16(), 429, "{}", last.body);
+        assert!(last.headers.contains_key("retry-after"));
+    });
+}
