@@ -123,6 +123,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ),
         portal::server::store::Backend::Sqlite => Default::default(),
     };
+    // Bound before the state is made: links in emails need the address actually listened on when no
+    // public-url is set (port 0 picks a free port).
+    let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut config = config;
+    if config.notifications.public_url.is_none() {
+        config.notifications.public_url = Some(format!("http://{addr}"));
+    }
     let state = AppState::new(Shared {
         leptos_options: config.leptos.clone(),
         static_files: portal::server::static_files::StaticFiles::for_site(&config.leptos),
@@ -146,10 +156,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     }
     state.static_files.warm();
 
-    let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     // The benchmark reference endpoints store and serve any bytes: never on the portal's origin (they would
     // be the portal's content, without its policy), only on a loopback port of their own.
     let bench = if args.bench_endpoints {

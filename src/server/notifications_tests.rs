@@ -641,3 +641,29 @@ fn forgot_password_answers_the_same_for_any_address_and_its_link_resets_once() {
         assert!(last.headers.contains_key("retry-after"));
     });
 }
+
+#[test]
+fn a_restart_in_demo_mode_keeps_the_changes_people_made_for_their_consumers() {
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let job = app.job_id("demo-ready-to-ship-1").await;
+        let dying = Store::open(&app.url).await.unwrap();
+        dying
+            .execute(
+                job,
+                &[Command::Customer(CustomerCommand::MarkShipping)],
+                &customer_actor(&app),
+                app.state.clock.now(),
+                app.state.settings(),
+            )
+            .await
+            .unwrap();
+        // The restart seeds again (nothing new): the customer's change is still to be told.
+        super::demo::seed(&dying, app.state.clock.now(), app.state.settings())
+            .await
+            .unwrap();
+        assert_eq!(app.state.store.pending_changes(NOTIFY).await.unwrap(), 1);
+    });
+}

@@ -5,6 +5,7 @@ use crate::app::components::form::{Field, FormError, FormMessage};
 use crate::app::components::time::Time;
 use crate::error::AppError;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use lifecycle::notify::Topic;
 use lifecycle::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -59,6 +60,7 @@ pub struct NewWebhook {
 }
 
 /// The topics a customer chooses from (the attention queue is staff's).
+#[cfg(feature = "ssr")]
 fn customer_topics() -> impl Iterator<Item = Topic> {
     Topic::ALL
         .into_iter()
@@ -82,6 +84,7 @@ pub(crate) fn delivery_info(d: crate::server::store::Delivery) -> DeliveryInfo {
 }
 
 /// Recent deliveries listed per endpoint, and emails listed.
+#[cfg(feature = "ssr")]
 const RECENT: i64 = 10;
 
 #[server(endpoint = "notification_settings")]
@@ -418,6 +421,42 @@ pub async fn webhook_deliveries(id: i64) -> Result<Vec<DeliveryInfo>, AppError> 
         .into_iter()
         .map(delivery_info)
         .collect())
+}
+
+/// Staff: every notification of a job, newest first (read from the delivery log: deliveries are not job
+/// events).
+#[server(endpoint = "staff_job_notifications")]
+pub async fn staff_job_notifications(id: i64) -> Result<Vec<DeliveryInfo>, AppError> {
+    use crate::server::auth::require_staff;
+    use crate::server::state::AppState;
+    let app = expect_context::<AppState>();
+    require_staff()?;
+    Ok(app
+        .store
+        .deliveries_of_job(id, 100)
+        .await?
+        .into_iter()
+        .map(delivery_info)
+        .collect())
+}
+
+/// A job's notifications on the staff timeline, collapsed.
+#[component]
+pub fn JobNotifications(id: i64, now: Timestamp) -> impl IntoView {
+    let log = crate::app::resource::resource(move || id, staff_job_notifications);
+    view! {
+        <details class="notifications" data-testid="job-notifications">
+            <summary>"Notifications sent about this job"</summary>
+            <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match log.await {
+                        Ok(deliveries) => view! { <DeliveryTable deliveries now empty="No notifications about this job."/> }.into_any(),
+                        Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </details>
+    }
 }
 
 /// What a delivery's outcome reads as.

@@ -240,6 +240,36 @@ pub async fn dispatch_due(app: &AppState) -> StoreResult<usize> {
             }
         }
         app.store.record_attempt(delivery.id, at, &outcome).await?;
+        // The audit log keeps every attempt beside the account's other security-relevant facts.
+        let (action, detail) = match &outcome {
+            Outcome::Delivered { code } => (
+                "notification-delivered",
+                format!(
+                    "{} {} to {}{}",
+                    delivery.channel,
+                    delivery.message_id,
+                    delivery.recipient,
+                    code.map(|c| format!(" ({c})")).unwrap_or_default()
+                ),
+            ),
+            Outcome::Failed { error, .. } => (
+                "notification-failed",
+                format!(
+                    "{} {} to {}: {error}",
+                    delivery.channel, delivery.message_id, delivery.recipient
+                ),
+            ),
+        };
+        app.store
+            .audit(
+                at,
+                delivery.account_id,
+                "Notifications",
+                action,
+                &detail,
+                None,
+            )
+            .await?;
         if let (Outcome::Failed { retry_at: None, .. }, Some(webhook_id)) =
             (&outcome, delivery.webhook_id)
         {

@@ -284,15 +284,26 @@ impl Store {
         Ok(())
     }
 
-    /// Marks every change queued for `consumer` processed without processing it (the demo seed's history is
-    /// nobody's news).
-    pub async fn discard_changes(&self, consumer: &str) -> StoreResult<u64> {
+    /// The id of the latest change record (0: none yet).
+    pub async fn last_change_id(&self) -> StoreResult<i64> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM changes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Marks the changes after `after` queued for `consumer` processed without processing them (the demo
+    /// seed's history is nobody's news).
+    pub async fn discard_changes_after(&self, consumer: &str, after: i64) -> StoreResult<u64> {
         let _turn = self.write_turn().await;
-        Ok(sqlx::query("DELETE FROM change_queue WHERE consumer = $1")
-            .bind(consumer)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(
+            sqlx::query("DELETE FROM change_queue WHERE consumer = $1 AND change_id > $2")
+                .bind(consumer)
+                .bind(after)
+                .execute(&self.pool)
+                .await?
+                .rows_affected(),
+        )
     }
 
     /// How many changes `consumer` has yet to process (tests, diagnostics).
