@@ -123,6 +123,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         ),
         portal::server::store::Backend::Sqlite => Default::default(),
     };
+    // Bound before the state is made: links in emails need the address actually listened on when no
+    // public-url is set (port 0 picks a free port).
+    let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let mut config = config;
+    if config.notifications.public_url.is_none() {
+        config.notifications.public_url = Some(format!("http://{addr}"));
+    }
     let state = AppState::new(Shared {
         leptos_options: config.leptos.clone(),
         static_files: portal::server::static_files::StaticFiles::for_site(&config.leptos),
@@ -132,14 +142,20 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         hashing: Arc::new(HashGate::for_limits(&config.limits)),
         config: Arc::new(config.clone()),
         live,
+        changes: Default::default(),
     });
     tokio::spawn(timers::run(state.clone(), Duration::from_secs(5)));
+    // The change path's consumers: live pages and caches, then notifications (see server::changes).
+    tokio::spawn(portal::server::changes::run(state.clone()));
+    tokio::spawn(portal::server::notifications::run(state.clone()));
+    if config.notifications.smtp_url.is_none() {
+        tracing::warn!(
+            dir = %config.notifications.mail_dir.display(),
+            "no smtp-url: emails are not delivered, only written as .eml files (verification and reset links are in them)"
+        );
+    }
     state.static_files.warm();
 
-    let listener = tokio::net::TcpListener::bind(config.leptos.site_addr)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.leptos.site_addr))?;
-    let addr = listener.local_addr().map_err(|e| e.to_string())?;
     if let Some(path) = &config.addr_file {
         std::fs::write(path, addr.to_string())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;

@@ -24,6 +24,7 @@ pub mod invariants;
 pub mod job;
 pub mod labels;
 pub mod next;
+pub mod notify;
 pub mod rejection;
 pub mod settings;
 pub mod shipping;

@@ -82,6 +82,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/api-docs") view={Lazy::<ApiDocsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/sign-in") view={Lazy::<SignInRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/sign-up") view={Lazy::<SignUpRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view={Lazy::<ForgotPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view={Lazy::<ResetPasswordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("/verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/staff") view={Lazy::<StaffJobsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/staff/jobs/:id") view={Lazy::<StaffJobRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("/staff/attention") view={Lazy::<AttentionRoute>::new()} ssr=SsrMode::Async/>

@@ -35,6 +35,9 @@ pub enum ConsolePage {
 pub enum AuthPage {
     SignIn,
     SignUp,
+    ForgotPassword,
+    ResetPassword,
+    VerifyEmail,
 }
 
 #[cfg_attr(any(feature = "ssr", wasm_split), leptos::lazy)]
@@ -53,6 +56,9 @@ async fn auth_chunk(page: AuthPage) -> AnyView {
     match page {
         AuthPage::SignIn => auth::SignInPage().into_any(),
         AuthPage::SignUp => auth::SignUpPage().into_any(),
+        AuthPage::ForgotPassword => auth::ForgotPasswordPage().into_any(),
+        AuthPage::ResetPassword => auth::ResetPasswordPage().into_any(),
+        AuthPage::VerifyEmail => auth::VerifyEmailPage().into_any(),
     }
 }
 
@@ -119,6 +125,18 @@ on_demand!(
 on_demand!(
     /// `/sign-up`.
     SignUpRoute => auth_chunk(AuthPage::SignUp), __preload_auth_chunk
+);
+on_demand!(
+    /// `/forgot-password`.
+    ForgotPasswordRoute => auth_chunk(AuthPage::ForgotPassword), __preload_auth_chunk
+);
+on_demand!(
+    /// `/reset-password?token=…` (the emailed link).
+    ResetPasswordRoute => auth_chunk(AuthPage::ResetPassword), __preload_auth_chunk
+);
+on_demand!(
+    /// `/verify-email?token=…` (the emailed link).
+    VerifyEmailRoute => auth_chunk(AuthPage::VerifyEmail), __preload_auth_chunk
 );
 on_demand!(
     /// `/` and `/jobs`: the customer's jobs.

@@ -119,6 +119,7 @@ async fn sweep(config: &Config, at: &str) -> Result<(), String> {
         sign_in_limiter: Default::default(),
         hashing: Default::default(),
         live: Default::default(),
+        changes: Default::default(),
     });
     let started = std::time::Instant::now();
     let changed = crate::server::timers::sweep_once(&state)

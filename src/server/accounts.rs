@@ -23,7 +23,7 @@ pub enum AccountError {
 }
 
 /// The PHC hash of `password`, computed in a turn of `gate`.
-async fn hash_in_turn(gate: &HashGate, password: &str) -> Result<String, AccountError> {
+pub(crate) async fn hash_in_turn(gate: &HashGate, password: &str) -> Result<String, AccountError> {
     let _turn = gate.enter().await.map_err(|_| AccountError::Busy)?;
     passwords::hash(password.to_string())
         .await

@@ -1,5 +1,6 @@
 //! The one path every job change takes, from the portal, the console and the REST API alike: tenancy check,
-//! role check, the lifecycle's decision in one transaction. (Staff actions are audited where they enter, by
+//! role check, the lifecycle's decision in one transaction (whose reaction, live pages and notifications, is
+//! `server::changes`'s). (Staff actions are audited where they enter, by
 //! `auth::staff_audit`, for every console operation alike.)
 
 use super::auth::Identity;
@@ -7,26 +8,6 @@ use super::state::AppState;
 use super::store::StoredJob;
 use crate::error::AppError;
 use lifecycle::{Command, Event, NewJob};
-
-/// Tells every live page following this job that it changed.
-pub fn announce(app: &AppState, job: &StoredJob) {
-    app.live.publish(super::live::JobChanged {
-        job_id: job.id,
-        subscription_id: job.subscription_id.clone(),
-        version: job.job.version,
-        state: job.job.state.as_str().to_string(),
-    });
-}
-
-/// Tells staff pages that list unmatched intakes (the queue, the intakes page, the linked job's page) that one
-/// changed.
-pub fn announce_intake(app: &AppState, intake: &super::store::StoredIntake) {
-    app.live.publish(super::live::IntakeChanged {
-        intake_id: intake.id,
-        job_id: intake.job_id,
-        version: intake.intake.version,
-    });
-}
 
 /// The job, if this caller may see it. Another customer's job is "not found", never "forbidden".
 pub async fn visible_job(
@@ -72,9 +53,6 @@ pub async fn run(
             app.settings(),
         )
         .await?;
-    if !events.is_empty() {
-        announce(app, &stored);
-    }
     Ok((stored, events))
 }
 
@@ -90,6 +68,7 @@ pub async fn create(
     if identity.is_staff() {
         return Err(AppError::CustomerOnly);
     }
+    require_verified_email(app, identity).await?;
     let Some(subscription) = identity
         .subscriptions
         .iter()
@@ -109,6 +88,15 @@ pub async fn create(
             app.settings(),
         )
         .await?;
-    announce(app, &stored);
     Ok((stored, created))
+}
+
+/// Creating jobs and API tokens needs a verified email address (the address notices about them go to).
+pub async fn require_verified_email(app: &AppState, identity: &Identity) -> Result<(), AppError> {
+    if app.store.email_verified(identity.account_id).await? {
+        return Ok(());
+    }
+    Err(AppError::Rejected(lifecycle::Rejection::not_allowed(
+        "Verify your email address first: follow the link we emailed you, or ask for a new one on your Account page",
+    )))
 }

@@ -38,6 +38,14 @@ pub struct ServeArgs {
     /// Write the bound address to this file once listening (used by the test harness with port 0)
     #[arg(long, value_name = "PATH")]
     pub addr_file: Option<PathBuf>,
+    /// SMTP relay for notification emails: smtp://user:pass@host:587 (STARTTLS), smtps://…:465 (TLS);
+    /// without one, each message is written as an .eml file under the mail directory [env: PORTAL_SMTP_URL]
+    #[arg(long, value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// Deliver webhooks to loopback, private and link-local addresses, and over plain HTTP. Tests and
+    /// development only [env: PORTAL_WEBHOOK_ALLOW_PRIVATE=true]
+    #[arg(long)]
+    pub webhook_allow_private: bool,
 }
 
 /// Everything the running server needs to know.
@@ -63,6 +71,8 @@ pub struct Config {
     /// Abuse limits: sign-in and sign-up attempts, password hashing, live streams.
     pub limits: Limits,
     pub addr_file: Option<PathBuf>,
+    /// Emails and webhooks (see `server::notifications`).
+    pub notifications: Notifications,
     /// Where the settings came from, for the start-up log.
     pub sources: Vec<String>,
 }
@@ -101,6 +111,41 @@ struct PortalFile {
     max_extra_drives: Option<u32>,
     timers: Option<TimerSettings>,
     limits: Option<Limits>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    public_url: Option<String>,
+    mail_dir: Option<PathBuf>,
+    email_debounce: Option<Span>,
+    webhook_allow_private: Option<bool>,
+}
+
+/// How notifications leave the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notifications {
+    /// The SMTP relay; `None`: messages are written under `mail_dir` instead.
+    pub smtp_url: Option<String>,
+    /// The `From:` of every email.
+    pub mail_from: String,
+    /// The portal's address as people reach it, for links in emails (`None`: the listening address).
+    pub public_url: Option<String>,
+    pub mail_dir: PathBuf,
+    /// Changes to one job within this long of the first are summarised in one email.
+    pub email_debounce: Span,
+    /// Webhooks may target loopback, private and link-local addresses, and plain HTTP (tests, development).
+    pub webhook_allow_private: bool,
+}
+
+impl Default for Notifications {
+    fn default() -> Notifications {
+        Notifications {
+            smtp_url: None,
+            mail_from: "Import/Export portal <portal@localhost>".into(),
+            public_url: None,
+            mail_dir: PathBuf::from("data/mail"),
+            email_debounce: Span::seconds(60),
+            webhook_allow_private: false,
+        }
+    }
 }
 
 /// The abuse limits (`[portal.limits]` in `Leptos.toml`, `PORTAL_LIMIT_<NAME>` in the environment). Every
@@ -449,6 +494,57 @@ impl Config {
             trusted_proxies = parse_ranges("PORTAL_TRUSTED_PROXIES", v.split(','))?;
         }
 
+        let defaults = Notifications::default();
+        let mut notifications = Notifications {
+            smtp_url: p.smtp_url.filter(|u| !u.trim().is_empty()),
+            mail_from: p.mail_from.unwrap_or(defaults.mail_from),
+            public_url: p.public_url,
+            mail_dir: p.mail_dir.unwrap_or(defaults.mail_dir),
+            email_debounce: p.email_debounce.unwrap_or(defaults.email_debounce),
+            webhook_allow_private: p.webhook_allow_private.unwrap_or(false),
+        };
+        if let Some(v) = env("PORTAL_SMTP_URL") {
+            notifications.smtp_url = Some(v).filter(|u| !u.trim().is_empty());
+        }
+        if let Some(v) = &args.smtp_url {
+            notifications.smtp_url = Some(v.clone());
+        }
+        if let Some(v) = env("PORTAL_MAIL_FROM") {
+            notifications.mail_from = v;
+        }
+        if let Some(v) = env("PORTAL_PUBLIC_URL") {
+            notifications.public_url = Some(v);
+        }
+        if let Some(v) = env("PORTAL_MAIL_DIR") {
+            notifications.mail_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("PORTAL_EMAIL_DEBOUNCE") {
+            notifications.email_debounce =
+                Span::parse(&v).map_err(|e| format!("PORTAL_EMAIL_DEBOUNCE: {e}"))?;
+        }
+        if let Some(v) = env("PORTAL_WEBHOOK_ALLOW_PRIVATE") {
+            notifications.webhook_allow_private = parse_bool("PORTAL_WEBHOOK_ALLOW_PRIVATE", &v)?;
+        }
+        notifications.webhook_allow_private |= args.webhook_allow_private;
+        if let Some(url) = &notifications.smtp_url {
+            if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+                return Err(format!(
+                    "smtp-url: '{}' is not smtp://user:pass@host:587 or smtps://user:pass@host:465",
+                    redacted_url(url)
+                ));
+            }
+        }
+        if let Some(url) = &mut notifications.public_url {
+            while url.ends_with('/') {
+                url.pop();
+            }
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!(
+                    "public-url: '{url}' is not an http:// or https:// address"
+                ));
+            }
+        }
+
         if [
             "PORTAL_DATABASE_URL",
             "DATABASE_URL",
@@ -489,6 +585,7 @@ impl Config {
             demo: demo || args.demo_force,
             demo_force: args.demo_force,
             dev_clock: args.dev_clock,
+            notifications,
             settings,
             session_idle,
             secure_cookies,

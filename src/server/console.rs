@@ -471,7 +471,6 @@ pub async fn create_dev_job(app: &AppState, scenario: &str) -> Result<(i64, Stri
             .await?
             .0
     };
-    commands::announce(app, &job);
     Ok((job.id, name))
 }
 

@@ -43,6 +43,10 @@ pub(crate) fn function_rows(job: i64) -> Vec<(&'static str, (String, Row))> {
     vec![
         ("/api/staff_list_jobs", ("query[q]=".into(), row(200))),
         ("/api/staff_job", (format!("id={job}"), row(200))),
+        (
+            "/api/staff_job_notifications",
+            (format!("id={job}"), row(200)),
+        ),
         ("/api/staff_attention", (String::new(), row(200))),
         ("/api/staff_intakes", (String::new(), row(200))),
         ("/api/staff_clock", (String::new(), row(200))),

@@ -393,7 +393,16 @@ const SEED_LOCK: i64 = 0x4945_646d;
 /// together on one PostgreSQL database seed one after the other. Returns how many jobs were created.
 pub async fn seed(store: &Store, now: Timestamp, settings: &Settings) -> Result<usize, StoreError> {
     store
-        .exclusively(SEED_LOCK, seed_missing(store, now, settings, demo_jobs()))
+        .exclusively(SEED_LOCK, async {
+            let before = store.last_change_id().await?;
+            let seeded = seed_missing(store, now, settings, demo_jobs()).await?;
+            // The seeded history is nobody's news: no emails or webhooks for it (changes made before, by
+            // people, are still told).
+            store
+                .discard_changes_after(super::store::changes::NOTIFY, before)
+                .await?;
+            Ok(seeded)
+        })
         .await
 }
 

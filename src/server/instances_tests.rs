@@ -20,6 +20,7 @@ async fn instance(url: &str, clock: Clock) -> AppState {
         leptos_options: config.leptos.clone(),
         static_files: super::static_files::StaticFiles::for_site(&config.leptos),
         live: LiveHub::shared(64, store.pool().clone(), url.to_string()),
+        changes: Default::default(),
         store,
         clock,
         config: Arc::new(config),

@@ -383,7 +383,12 @@ fn a_slow_request_times_out_but_the_event_stream_stays_open() {
         assert!(next_data(&mut body).await.contains("event: ready"));
         tokio::time::sleep(Duration::from_millis(2500)).await;
         let stored = app.state.store.job(job).await.unwrap().unwrap();
-        super::commands::announce(&app.state, &stored);
+        app.state.live.publish(super::live::JobChanged {
+            job_id: stored.id,
+            subscription_id: stored.subscription_id.clone(),
+            version: stored.job.version,
+            state: stored.job.state.as_str().to_string(),
+        });
         let event = next_data(&mut body).await;
         assert!(event.contains(&format!("\"job_id\":{job}")), "{event}");
     });

@@ -86,6 +86,9 @@ fn page_expectations(job: i64) -> BTreeMap<&'static str, (String, Row)> {
         ("/account", ("/account".to_string(), signed_in)),
         ("/sign-in", ("/sign-in".to_string(), public)),
         ("/sign-up", ("/sign-up".to_string(), public)),
+        ("/forgot-password", ("/forgot-password".to_string(), public)),
+        ("/reset-password", ("/reset-password".to_string(), public)),
+        ("/verify-email", ("/verify-email".to_string(), public)),
     ]);
     rows.extend(super::console_tests::page_rows(job));
     rows
@@ -216,6 +219,50 @@ fn function_expectations(job: i64, creating_job: i64) -> BTreeMap<&'static str, 
             ("id=987654".into(), [401, 404, 404, 404, 403, 403]),
         ),
         ("/api/sign_out", (String::new(), [200; 6])),
+        // Account emails: anyone may ask; the answers never say whether an address has an account.
+        ("/api/forgot_password", ("email=".into(), [400; 6])),
+        (
+            "/api/reset_password_with_link",
+            ("token=x&password=a&password_confirm=b".into(), [400; 6]),
+        ),
+        ("/api/verify_email", ("token=nope".into(), [409; 6])),
+        // Notifications and webhooks are the signed-in person's own, managed from a browser session.
+        (
+            "/api/notification_settings",
+            (String::new(), [401, 200, 200, 200, 403, 403]),
+        ),
+        (
+            "/api/resend_verification",
+            (String::new(), [401, 200, 200, 200, 403, 403]),
+        ),
+        (
+            "/api/set_notification_preferences",
+            (String::new(), [401, 200, 200, 200, 403, 403]),
+        ),
+        (
+            "/api/create_webhook",
+            ("url=".into(), [401, 400, 400, 403, 403, 403]),
+        ),
+        (
+            "/api/delete_webhook",
+            ("id=987654".into(), [401, 404, 404, 404, 403, 403]),
+        ),
+        (
+            "/api/enable_webhook",
+            ("id=987654".into(), [401, 404, 404, 404, 403, 403]),
+        ),
+        (
+            "/api/rotate_webhook_secret",
+            ("id=987654".into(), [401, 404, 404, 404, 403, 403]),
+        ),
+        (
+            "/api/send_test_webhook",
+            ("id=987654".into(), [401, 404, 404, 404, 403, 403]),
+        ),
+        (
+            "/api/webhook_deliveries",
+            ("id=987654".into(), [401, 404, 404, 404, 403, 403]),
+        ),
     ]);
     rows.extend(super::console_tests::function_rows(job));
     rows

@@ -8,6 +8,7 @@ pub mod auth;
 mod auth_tests;
 #[cfg(test)]
 mod cache_router_tests;
+pub mod changes;
 pub mod clock;
 pub mod commands;
 pub mod config;
@@ -31,6 +32,9 @@ mod matrix_tests;
 pub mod new_job_post;
 #[cfg(test)]
 mod new_job_tests;
+pub mod notifications;
+#[cfg(test)]
+mod notifications_tests;
 pub mod page_cache;
 #[cfg(test)]
 mod page_cache_tests;

@@ -11,7 +11,7 @@
 //! What a kept page never reuses: the Content-Security-Policy nonce. The render's own nonce is found in its
 //! policy header, the page is kept split around every occurrence, and each response is joined with a new one.
 //!
-//! When a kept page goes: every job change is announced on the live hub (`commands::announce`), which drops
+//! When a kept page goes: every committed job change is published on the live hub (`server::changes`), which drops
 //! the job's pages synchronously before the change's response is sent; a render that was under way during
 //! the change cannot keep its (possibly older) result, because pages are only kept under the generation they
 //! started in. On PostgreSQL, changes made by other instances arrive through LISTEN/NOTIFY, later than their

@@ -89,6 +89,7 @@ pub(crate) async fn test_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         hashing: Arc::new(super::auth::passwords::HashGate::for_limits(&config.limits)),
         config: Arc::new(config),
         live: Default::default(),
+        changes: Default::default(),
     });
     TestApp {
         router: router::build(state.clone()),

@@ -58,6 +58,7 @@ async fn app_with(db: &Db, clock: &Clock, settings: Settings) -> AppState {
         sign_in_limiter: Default::default(),
         hashing: Default::default(),
         live: Default::default(),
+        changes: Default::default(),
     })
 }
 

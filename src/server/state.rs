@@ -17,7 +17,10 @@ use std::sync::Arc;
 pub struct AppState(Arc<Shared>);
 
 impl AppState {
+    /// The state, with its change path installed on its store: from now on every committed change reaches
+    /// this state's live hub (the last state made over a store is the one its changes reach).
     pub fn new(shared: Shared) -> AppState {
+        super::changes::install(&shared.store, &shared.live, &shared.changes);
         AppState(Arc::new(shared))
     }
 
@@ -54,6 +57,8 @@ pub struct Shared {
     /// Turns at password hashing for sign-in, sign-up and password changes.
     pub hashing: Arc<HashGate>,
     pub live: LiveHub,
+    /// What the reaction to changes and the background consumer share (see `changes`).
+    pub changes: super::changes::ChangePath,
     /// The site's static files, served from memory.
     pub static_files: StaticFiles,
 }

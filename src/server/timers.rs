@@ -64,10 +64,7 @@ pub(crate) async fn sweep_in_pages(state: &AppState, page: i64) -> Result<Swept,
                 )
                 .await
             {
-                Ok((job, events)) if !events.is_empty() => {
-                    super::commands::announce(state, &job);
-                    swept.jobs += 1
-                }
+                Ok((_, events)) if !events.is_empty() => swept.jobs += 1,
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => {
                     swept.failed += 1;
@@ -102,10 +99,7 @@ pub(crate) async fn sweep_in_pages(state: &AppState, page: i64) -> Result<Swept,
                 )
                 .await
             {
-                Ok((intake, events)) if !events.is_empty() => {
-                    super::commands::announce_intake(state, &intake);
-                    swept.intakes += 1
-                }
+                Ok((_, events)) if !events.is_empty() => swept.intakes += 1,
                 Ok(_) | Err(StoreError::NotFound) => {}
                 Err(e) => {
                     swept.failed += 1;

@@ -1,4 +1,4 @@
-//! The signed-in person's account: password, subscriptions and API tokens.
+//! The signed-in person's account: password, subscriptions, API tokens, notifications and webhooks.
 
 use crate::account_rules;
 use crate::app::components::form::{Field, FormError, FormMessage};
@@ -162,6 +162,15 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let identity = require_session()?;
+    crate::server::commands::require_verified_email(&app, &identity)
+        .await
+        .map_err(|e| match e {
+            AppError::Rejected(r) => AppError::form(
+                lifecycle::Rejection::not_allowed_field("name", r.message),
+                &[("name", name.as_str())],
+            ),
+            other => other,
+        })?;
     let now = app.clock.now();
     let token = match accounts::create_token(&app.store, identity.account_id, &name, now).await {
         Ok(t) => t,
@@ -275,6 +284,7 @@ pub fn AccountPage() -> impl IntoView {
                 }
             })}
         </Suspense>
+        <crate::app::pages::account_notifications::NotificationsCards/>
         <section class="card" aria-labelledby="password-heading">
             <h2 id="password-heading">"Change password"</h2>
             <FormMessage error=change_error/>

@@ -249,6 +249,9 @@ pub async fn sign_up(
         }
         Err(e) => return Err(AppError::Internal(e.to_string())),
     };
+    // The address is unverified until its owner follows the link: until then no jobs or API tokens.
+    app.store.mark_unverified(account.id).await?;
+    crate::server::notifications::accounts::send_verification(&app, &account, now).await?;
     let _ = app
         .store
         .audit(
@@ -256,7 +259,7 @@ pub async fn sign_up(
             Some(account.id),
             &account.display_name,
             "sign-up",
-            "",
+            "verification link emailed",
             address.as_deref(),
         )
         .await;
@@ -267,6 +270,132 @@ pub async fn sign_up(
     }
     crate::server::auth::redirect("/jobs");
     Ok(())
+}
+
+/// Answers a refused request with 429 (hydrated calls; a plain post is redirected) and its Retry-After.
+#[cfg(feature = "ssr")]
+fn too_many(wait: chrono::TimeDelta, field: &str, echo: &[(&str, &str)]) -> AppError {
+    if !crate::server::auth::is_form_post() {
+        let response = expect_context::<leptos_axum::ResponseOptions>();
+        response.set_status(axum::http::StatusCode::TOO_MANY_REQUESTS);
+    }
+    crate::server::auth::retry_after(wait.num_seconds());
+    let minutes = (wait.num_seconds() + 59) / 60;
+    AppError::form(
+        lifecycle::Rejection::not_allowed_field(
+            field,
+            format!("Too many requests for this address; try again in {minutes} minute(s)."),
+        ),
+        echo,
+    )
+}
+
+/// *Forgot password*: emails a single-use reset link if the address has an account. The answer is the same
+/// either way (nobody learns which addresses have accounts); limited per client address and per address asked
+/// for.
+#[server(endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
+    use crate::server::auth::remote_addr;
+    use crate::server::notifications::accounts::{limited, request_reset};
+    use crate::server::state::AppState;
+    let app = expect_context::<AppState>();
+    let echo = [("email", email.as_str())];
+    account_rules::email(&email)
+        .map_err(|m| AppError::form(lifecycle::Rejection::invalid("email", m), &echo))?;
+    let now = app.clock.now();
+    let normalized = account_rules::normalize_email(&email);
+    let mut keys = vec![format!("reset:email:{normalized}")];
+    if let Some(address) = remote_addr() {
+        keys.push(format!("reset:address:{address}"));
+    }
+    if let Err(wait) = limited(&app, &keys, now).await? {
+        return Err(too_many(wait, "email", &echo));
+    }
+    request_reset(&app, &normalized, now).await?;
+    crate::server::auth::redirect("/forgot-password?sent=1");
+    Ok(())
+}
+
+/// Sets a new password through an emailed reset link: every session ends, and API tokens are revoked unless
+/// the person unticks it.
+#[server(endpoint = "reset_password_with_link")]
+pub async fn reset_password_with_link(
+    token: String,
+    password: String,
+    password_confirm: String,
+    revoke_tokens: Option<String>,
+) -> Result<(), AppError> {
+    use crate::server::accounts::AccountError;
+    use crate::server::auth::busy;
+    use crate::server::notifications::accounts::reset;
+    use crate::server::state::AppState;
+    use lifecycle::Rejection;
+    let app = expect_context::<AppState>();
+    if password != password_confirm {
+        return Err(AppError::form(
+            Rejection::invalid("password_confirm", "The two passwords differ"),
+            &[],
+        ));
+    }
+    let now = app.clock.now();
+    let keep_tokens = !revoke_tokens.is_some_and(|v| !v.is_empty() && v != "off");
+    match reset(&app, &token, &password, keep_tokens, now).await {
+        Ok(Some(account_id)) => {
+            let _ = app
+                .store
+                .audit(
+                    now,
+                    Some(account_id),
+                    "",
+                    "password-reset",
+                    if keep_tokens {
+                        "all sessions ended"
+                    } else {
+                        "all sessions ended; API tokens revoked"
+                    },
+                    crate::server::auth::remote_addr().as_deref(),
+                )
+                .await;
+            crate::server::auth::redirect("/sign-in?reset=1");
+            Ok(())
+        }
+        Ok(None) => Err(AppError::form(
+            Rejection::not_allowed_field(
+                "token",
+                "This reset link is unknown, already used or expired; ask for a new one",
+            ),
+            &[],
+        )),
+        Err(AccountError::Invalid(r)) => Err(AppError::form(r, &[])),
+        Err(AccountError::Busy) => Err(busy()),
+        Err(e) => Err(AppError::Internal(e.to_string())),
+    }
+}
+
+/// Verifies an email address through its emailed link (a button on the link's page, so that a mail scanner
+/// fetching the link does not use it).
+#[server(endpoint = "verify_email")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::state::AppState;
+    let app = expect_context::<AppState>();
+    let now = app.clock.now();
+    match crate::server::notifications::accounts::verify(&app, &token, now).await? {
+        Some(account_id) => {
+            let _ = app
+                .store
+                .audit(now, Some(account_id), "", "email-verified", "", None)
+                .await;
+            crate::server::auth::redirect("/verify-email?done=1");
+            Ok(())
+        }
+        None => Err(AppError::form(
+            lifecycle::Rejection::not_allowed_field(
+                "token",
+                "This verification link is unknown, already used or expired; ask for a new one on your account page",
+            ),
+            &[],
+        )),
+    }
 }
 
 #[server(endpoint = "sign_out")]
@@ -323,6 +452,9 @@ pub fn SignInPage() -> impl IntoView {
         <Title text="Sign in"/>
         <section class="auth-card card" aria-labelledby="sign-in-heading">
             <h1 id="sign-in-heading">"Sign in"</h1>
+            {move || query.read().get("reset").is_some().then(|| view! {
+                <p class="success" role="status" data-testid="password-was-reset">"Your password was changed. Sign in with the new one."</p>
+            })}
             <p class="hint">"Use the account you manage your import and export jobs with."</p>
             <FormMessage error/>
             <form method="post" action=SignIn::url() class="stack" data-testid="sign-in-form">
@@ -331,7 +463,92 @@ pub fn SignInPage() -> impl IntoView {
                 <Field name="password" label="Password" kind="password" autocomplete="current-password" required=true error/>
                 <button type="submit" class="button primary">"Sign in"</button>
             </form>
+            <p class="hint"><a href="/forgot-password">"Forgot your password?"</a></p>
             <p class="hint">"New here? " <a href="/sign-up">"Create an account"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let query = use_query_map();
+    let sent = move || query.read().get("sent").is_some();
+    let action = ServerAction::<ForgotPassword>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    view! {
+        <Title text="Forgot password"/>
+        <section class="auth-card card" aria-labelledby="forgot-heading">
+            <h1 id="forgot-heading">"Forgot your password?"</h1>
+            {move || sent().then(|| view! {
+                <p class="success" role="status" data-testid="reset-sent">
+                    "If an account uses that address, we emailed it a link to choose a new password. The link works for an hour, once."
+                </p>
+            })}
+            <p class="hint">"Enter the email address of your account; we email you a link to choose a new password."</p>
+            <FormMessage error/>
+            <form method="post" action=ForgotPassword::url() class="stack" data-testid="forgot-form">
+                <Field name="email" label="Email" kind="email" autocomplete="username" required=true error echo=true/>
+                <button type="submit" class="button primary">"Email me a reset link"</button>
+            </form>
+            <p class="hint"><a href="/sign-in">"Back to sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let action = ServerAction::<ResetPasswordWithLink>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    let password_hint = format!("At least {} characters.", account_rules::PASSWORD_MIN);
+    view! {
+        <Title text="Choose a new password"/>
+        <section class="auth-card card" aria-labelledby="reset-heading">
+            <h1 id="reset-heading">"Choose a new password"</h1>
+            <FormMessage error/>
+            <form method="post" action=ResetPasswordWithLink::url() class="stack" data-testid="reset-form">
+                <input type="hidden" name="token" value=token/>
+                <Field name="password" label="New password" kind="password" autocomplete="new-password" required=true error hint=password_hint check=account_rules::password/>
+                <Field name="password_confirm" label="Repeat the new password" kind="password" autocomplete="new-password" required=true error/>
+                <div class="field checkbox">
+                    <input type="checkbox" id="field-reset-revoke" name="revoke_tokens" value="on" checked=true/>
+                    <label for="field-reset-revoke">"Also revoke all my API tokens (programs using them must get new ones)"</label>
+                </div>
+                <button type="submit" class="button primary">"Set the new password"</button>
+            </form>
+            <p class="hint">"Every session of the account is signed out."</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let done = move || query.read().get("done").is_some();
+    let action = ServerAction::<VerifyEmail>::new();
+    let error: FormError = Signal::derive(move || action.value().get().and_then(|r| r.err()));
+    view! {
+        <Title text="Verify your email"/>
+        <section class="auth-card card" aria-labelledby="verify-heading">
+            <h1 id="verify-heading">"Verify your email"</h1>
+            <FormMessage error/>
+            {move || if done() {
+                view! {
+                    <p class="success" role="status" data-testid="email-verified">
+                        "Your email address is verified: you can create jobs and API tokens."
+                    </p>
+                    <p><a class="button primary" href="/jobs">"Go to my jobs"</a></p>
+                }.into_any()
+            } else {
+                view! {
+                    <form method="post" action=VerifyEmail::url() class="stack" data-testid="verify-form">
+                        <input type="hidden" name="token" value=token/>
+                        <button type="submit" class="button primary">"Verify my email address"</button>
+                    </form>
+                }.into_any()
+            }}
         </section>
     }
 }

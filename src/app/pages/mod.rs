@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod account_notifications;
 pub mod api_docs;
 pub mod auth;
 pub mod job;

@@ -70,6 +70,11 @@ pub async fn create_job_as(
         return Err(AppError::CustomerOnly);
     }
     let echo = |r: Rejection| AppError::form_values(r, job.echo());
+    match crate::server::commands::require_verified_email(app, identity).await {
+        Ok(()) => {}
+        Err(AppError::Rejected(r)) => return Err(echo(r)),
+        Err(e) => return Err(e),
+    }
     if let Some(too_many) = job.over_limits() {
         return Err(echo(Rejection::invalid(&too_many.field, too_many.message)));
     }
@@ -138,7 +143,6 @@ pub async fn create_job_as(
             AppError::Rejected(r) => echo(r),
             other => other,
         })?;
-    crate::server::commands::announce(app, &stored);
     Ok(stored.id)
 }
 

@@ -15,8 +15,11 @@ pub enum Access {
 }
 
 /// Server functions anyone may call.
-const PUBLIC_FUNCTIONS: [&str; 5] = [
+const PUBLIC_FUNCTIONS: [&str; 8] = [
     "/api/sign_in",
+    "/api/forgot_password",
+    "/api/reset_password_with_link",
+    "/api/verify_email",
     "/api/sign_up",
     "/api/sign_out",
     "/api/current_user",
@@ -32,6 +35,9 @@ pub fn access(path: &str) -> Access {
         path,
         "/sign-in"
             | "/sign-up"
+            | "/forgot-password"
+            | "/reset-password"
+            | "/verify-email"
             | "/healthz"
             | "/favicon.ico"
             | "/favicon.svg"

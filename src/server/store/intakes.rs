@@ -2,6 +2,7 @@
 //! own aggregate (`lifecycle::intake`) with an append-only history in `intake_events`, a snapshot, and its next
 //! deadline in the indexed `next_timer_at` column, written in the same transaction as the events.
 
+use super::changes::ChangeRecord;
 use super::jobs::{stored_job, JOB_COLUMNS};
 use super::StoredJob;
 use super::{col, from_millis, is_contention, millis, DueRow, Store, StoreError, StoreResult};
@@ -111,11 +112,9 @@ impl Store {
                 .insert_intake(&mut tx, job_id, &intake, &events, actor, now, settings)
                 .await;
             match result {
-                Ok(out) => match tx.commit().await {
+                Ok((out, change)) => match tx.commit().await {
                     Ok(()) => {
-                        if let Some((job, _)) = &out.1 {
-                            self.documents.changed(job.id);
-                        }
+                        self.committed(&change);
                         return Ok(out);
                     }
                     Err(e) if is_contention(&e) => continue,
@@ -139,7 +138,10 @@ impl Store {
         actor: &Actor,
         now: Timestamp,
         settings: &Settings,
-    ) -> StoreResult<(StoredIntake, Option<(StoredJob, Vec<Event>)>)> {
+    ) -> StoreResult<(
+        (StoredIntake, Option<(StoredJob, Vec<Event>)>),
+        ChangeRecord,
+    )> {
         // The job first: a job that is gone is "not found", before anything is written.
         let job = match job_id {
             Some(job_id) => {
@@ -176,8 +178,11 @@ impl Store {
             intake: intake.clone(),
         };
         let Some(job) = job else {
-            return Ok((stored, None));
+            let mut change = ChangeRecord::of_intake(&stored, events, actor, now);
+            super::changes::write(tx, &mut change).await?;
+            return Ok(((stored, None), change));
         };
+        let before = job.job.state;
         let note = Command::Operator(OperatorCommand::NoteUnmatchedIntake {
             intake_id: format!("intake-{id}"),
             drive_ids: intake.details.drive_ids.clone(),
@@ -186,7 +191,13 @@ impl Store {
         let job = self
             .append(tx, job, &job_events, actor, now, settings)
             .await?;
-        Ok((stored, Some((job, job_events))))
+        let mut change = ChangeRecord::of_job(Some(before), &job, &job_events, actor, now)
+            .with_intake(&stored, events);
+        if job_events.is_empty() {
+            change.job_version = None;
+        }
+        super::changes::write(tx, &mut change).await?;
+        Ok(((stored, Some((job, job_events))), change))
     }
 
     /// Runs a command (resolve, timer tick) on intake `id`; a lost race is retried.
@@ -214,7 +225,7 @@ impl Store {
                 return Ok((stored, events));
             }
             let before = stored.intake.version;
-            let result: StoreResult<()> = async {
+            let result: StoreResult<ChangeRecord> = async {
                 for event in &events {
                     stored.intake.apply(event);
                     insert_event(
@@ -244,12 +255,17 @@ impl Store {
                 if updated.rows_affected() != 1 {
                     return Err(StoreError::Busy);
                 }
-                Ok(())
+                let mut change = ChangeRecord::of_intake(&stored, &events, actor, now);
+                super::changes::write(&mut tx, &mut change).await?;
+                Ok(change)
             }
             .await;
             match result {
-                Ok(()) => match tx.commit().await {
-                    Ok(()) => return Ok((stored, events)),
+                Ok(change) => match tx.commit().await {
+                    Ok(()) => {
+                        self.committed(&change);
+                        return Ok((stored, events));
+                    }
                     Err(e) if is_contention(&e) => continue,
                     Err(e) => return Err(e.into()),
                 },

@@ -1,6 +1,7 @@
 //! Jobs and their event log. One transaction per command: load the snapshot, let the lifecycle decide, append
 //! the events, write the new snapshot under a version check. A lost race is retried from the start.
 
+use super::changes::ChangeRecord;
 use super::{col, from_millis, is_contention, millis, Store, StoreError, StoreResult};
 use crate::model::{Actor, ActorKind, JobListPage, JobSummary, StateStep};
 use lifecycle::{
@@ -175,36 +176,59 @@ impl Store {
             let result = match existing {
                 Some(row) => {
                     let stored = stored_job(&row)?;
+                    let before = stored.job.state;
                     let events = decide_all(
                         Some(&stored.job),
                         std::slice::from_ref(&command),
                         now,
                         settings,
                     )?;
-                    self.append(&mut tx, stored, &events, actor, now, settings)
+                    match self
+                        .append(&mut tx, stored, &events, actor, now, settings)
                         .await
-                        .map(|job| (job, false))
+                    {
+                        Ok(job) if events.is_empty() => Ok((job, false, None)),
+                        Ok(job) => {
+                            let mut change =
+                                ChangeRecord::of_job(Some(before), &job, &events, actor, now);
+                            super::changes::write(&mut tx, &mut change)
+                                .await
+                                .map(|()| (job, false, Some(change)))
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
                 None => {
                     let events = decide_all(None, std::slice::from_ref(&command), now, settings)?;
-                    self.insert_new(
-                        &mut tx,
-                        subscription_id,
-                        resource_group,
-                        &events,
-                        actor,
-                        now,
-                        settings,
-                    )
-                    .await
-                    .map(|job| (job, true))
+                    match self
+                        .insert_new(
+                            &mut tx,
+                            subscription_id,
+                            resource_group,
+                            &events,
+                            actor,
+                            now,
+                            settings,
+                        )
+                        .await
+                    {
+                        Ok(job) => {
+                            let mut change = ChangeRecord::of_job(None, &job, &events, actor, now);
+                            super::changes::write(&mut tx, &mut change)
+                                .await
+                                .map(|()| (job, true, Some(change)))
+                        }
+                        Err(e) => Err(e),
+                    }
                 }
             };
             match result {
-                Ok(out) => match tx.commit().await {
+                Ok((job, created, change)) => match tx.commit().await {
                     Ok(()) => {
-                        self.documents.changed(out.0.id);
-                        return Ok(out);
+                        if let Some(change) = &change {
+                            self.committed(change);
+                        }
+                        return Ok((job, created));
                     }
                     Err(e) if is_contention(&e) => continue,
                     Err(e) => return Err(e.into()),
@@ -409,6 +433,7 @@ impl Store {
             if !visible(&stored.subscription_id) {
                 return Err(StoreError::NotFound);
             }
+            let before = stored.job.state;
             let events = decide_all(Some(&stored.job), commands, now, settings)?;
             if events.is_empty() {
                 if commands.contains(&Command::Tick) {
@@ -435,13 +460,22 @@ impl Store {
                 }
                 return Ok((stored, events));
             }
-            match self
+            let appended = match self
                 .append(&mut tx, stored, &events, actor, now, settings)
                 .await
             {
-                Ok(job) => match tx.commit().await {
+                Ok(job) => {
+                    let mut change = ChangeRecord::of_job(Some(before), &job, &events, actor, now);
+                    super::changes::write(&mut tx, &mut change)
+                        .await
+                        .map(|()| (job, change))
+                }
+                Err(e) => Err(e),
+            };
+            match appended {
+                Ok((job, change)) => match tx.commit().await {
                     Ok(()) => {
-                        self.documents.changed(job.id);
+                        self.committed(&change);
                         return Ok((job, events));
                     }
                     Err(e) if is_contention(&e) => continue,

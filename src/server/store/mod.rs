@@ -4,6 +4,7 @@
 mod accounts;
 #[cfg(test)]
 mod cache_tests;
+pub mod changes;
 mod console;
 mod credentials;
 mod flashes;
@@ -13,11 +14,13 @@ mod job_documents;
 mod jobs;
 mod limits;
 mod locations;
+pub mod notifications;
 mod projections;
 #[cfg(test)]
 mod tests;
 
 pub use accounts::{Account, AuditEntry, SessionRecord, TokenRecord};
+pub use changes::{ChangeRecord, Claim, Reactor};
 pub use console::{StaffJobFilter, StaffRow};
 pub use credentials::{Principal, SessionIdentity, TokenIdentity};
 pub use flashes::StoredFlash;
@@ -25,6 +28,7 @@ pub use history::Paths;
 pub use intakes::{StoredIntake, StoredIntakeEvent};
 pub use jobs::{Cursor, DueRow, JobFilter, JobScope, StoredEvent, StoredJob, SystemData};
 pub use limits::{Backoff, Bucket};
+pub use notifications::{Delivery, Webhook};
 pub use projections::{timer_fingerprint, Refreshed, ATTENTION_REV};
 
 use lifecycle::{Rejection, Timestamp};
@@ -62,6 +66,8 @@ pub struct Store {
     /// Transactions run again because another writer won a race (an operational figure, and what the
     /// contention tests assert on).
     retries: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// What reacts to each committed change in this process (see `changes`).
+    reactor: std::sync::Arc<std::sync::RwLock<Option<Reactor>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,6 +169,7 @@ impl Store {
             backend,
             writer,
             retries: Default::default(),
+            reactor: Default::default(),
             history: Default::default(),
             credentials: std::sync::Arc::new(credentials::CredentialCache::new()),
             documents: Default::default(),

@@ -51,7 +51,6 @@ pub async fn staff_record_intake(
     notes: Option<String>,
 ) -> Result<i64, AppError> {
     use crate::server::auth::require_staff;
-    use crate::server::commands::{announce, announce_intake};
     use crate::server::console::for_form;
     use crate::server::state::AppState;
     use crate::server::store::StoreError;
@@ -103,7 +102,7 @@ pub async fn staff_record_intake(
         notes: notes.trim().to_string(),
     };
     check(validate_new_intake(&new)).map_err(refuse)?;
-    let (stored, noted) = app
+    let (stored, _) = app
         .store
         .record_intake(
             job.as_ref().map(|j| j.id),
@@ -117,10 +116,6 @@ pub async fn staff_record_intake(
             StoreError::Rejected(r) => refuse(r),
             other => other.into(),
         })?;
-    announce_intake(&app, &stored);
-    if let Some((job, _)) = &noted {
-        announce(&app, job);
-    }
     Ok(stored.id)
 }
 
@@ -176,10 +171,7 @@ pub async fn staff_resolve_intake(
         )
         .await;
     match result {
-        Ok((intake, _)) => {
-            crate::server::commands::announce_intake(&app, &intake);
-            Ok(())
-        }
+        Ok(_) => Ok(()),
         Err(StoreError::Rejected(r)) => Err(AppError::form(for_form(r), &echo)),
         Err(e) => Err(e.into()),
     }

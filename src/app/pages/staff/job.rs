@@ -326,6 +326,7 @@ fn StaffJobBody(
                     <Timeline entries=shown now/>
                 }
             }}
+            <crate::app::pages::account_notifications::JobNotifications id now/>
         </section>
     }
 }

@@ -1,0 +1,232 @@
+//! What a customer is told about a change: which notification topic (each a preference on the Account page)
+//! a change's events belong to, and which webhook event types they raise. The server only delivers; which
+//! changes are worth a message is decided here.
+
+use crate::state::JobState;
+use serde::{Deserialize, Serialize};
+
+/// A kind of message a customer (or staff member) can turn on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Topic {
+    /// The job moved to another state.
+    StateChanges,
+    /// Drives found missing, faulted, or completed with more information.
+    Drives,
+    /// Deadlines reached: the `Creating` expiry, shipping overdue, abandonment, destruction.
+    Deadlines,
+    /// The return address was reported wrong.
+    ReturnAddress,
+    /// The drives were shipped back (with the tracking link).
+    ShippedBack,
+    /// A package arrived that matches none of the job's expected drives, or for a job not expecting one.
+    UnmatchedIntake,
+    /// An operator cancelled the job.
+    Cancellation,
+    /// Staff: a job entered the attention queue.
+    AttentionQueue,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 8] = [
+        Topic::StateChanges,
+        Topic::Drives,
+        Topic::Deadlines,
+        Topic::ReturnAddress,
+        Topic::ShippedBack,
+        Topic::UnmatchedIntake,
+        Topic::Cancellation,
+        Topic::AttentionQueue,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::StateChanges => "stateChanges",
+            Topic::Drives => "drives",
+            Topic::Deadlines => "deadlines",
+            Topic::ReturnAddress => "returnAddress",
+            Topic::ShippedBack => "shippedBack",
+            Topic::UnmatchedIntake => "unmatchedIntake",
+            Topic::Cancellation => "cancellation",
+            Topic::AttentionQueue => "attentionQueue",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Topic> {
+        Topic::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// What the preference is called on the Account page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Topic::StateChanges => "My job changes state",
+            Topic::Drives => "A drive is missing, faulted, or finished with more information",
+            Topic::Deadlines => {
+                "A deadline passes (expiry, shipping overdue, abandonment, destruction)"
+            }
+            Topic::ReturnAddress => "The return address is reported wrong",
+            Topic::ShippedBack => "My drives are shipped back",
+            Topic::UnmatchedIntake => "A package arrives that does not match my job",
+            Topic::Cancellation => "Staff cancel my job",
+            Topic::AttentionQueue => "Staff: a job needs attention",
+        }
+    }
+
+    /// Whether the topic is on for someone who never changed it: everything a customer must know is on;
+    /// staff opt in to the queue.
+    pub fn on_by_default(self) -> bool {
+        self != Topic::AttentionQueue
+    }
+}
+
+/// The topics of a change to a job: from `before` to `after` (None: the job was created) by events of these
+/// kinds (`EventKind::name`, intake events by their type). Empty: nothing worth a message.
+pub fn topics(
+    before: Option<JobState>,
+    after: Option<JobState>,
+    event_kinds: &[String],
+) -> Vec<Topic> {
+    let mut topics = Vec::new();
+    let mut add = |t: Topic| {
+        if !topics.contains(&t) {
+            topics.push(t)
+        }
+    };
+    for kind in event_kinds {
+        match kind.as_str() {
+            "driveFaulted" | "driveFinished" | "packageReceived" | "laterPackageReceived" => {
+                add(Topic::Drives)
+            }
+            "shippingOverdue" | "shipmentAbandoned" | "drivesDestroyed" => add(Topic::Deadlines),
+            "returnAddressReported" | "returnProblemReported" => add(Topic::ReturnAddress),
+            "shippedBack" => add(Topic::ShippedBack),
+            "unmatchedIntakeNoted" => add(Topic::UnmatchedIntake),
+            "cancellationRequested" => add(Topic::Cancellation),
+            "deleted" => add(Topic::Deadlines),
+            _ => {}
+        }
+    }
+    if let (Some(before), Some(after)) = (before, after) {
+        if before != after {
+            add(Topic::StateChanges);
+        }
+    }
+    topics
+}
+
+/// The webhook event types a change raises (CloudEvents `type`, under `Microsoft.ImportExport.`): webhooks
+/// are not filtered by topic, one event per change and type.
+pub fn webhook_types(
+    before: Option<JobState>,
+    after: Option<JobState>,
+    event_kinds: &[String],
+) -> Vec<&'static str> {
+    let mut types = Vec::new();
+    if event_kinds.iter().any(|k| k == "created") {
+        types.push("JobCreated");
+    }
+    if let (Some(before), Some(after)) = (before, after) {
+        if before != after {
+            types.push("JobStateChanged");
+        }
+    }
+    if event_kinds.iter().any(|k| {
+        matches!(
+            k.as_str(),
+            "driveFaulted"
+                | "driveFinished"
+                | "driveArrived"
+                | "driveResolved"
+                | "copyStarted"
+                | "packageReceived"
+                | "laterPackageReceived"
+        )
+    }) {
+        types.push("DriveStateChanged");
+    }
+    if event_kinds.iter().any(|k| k == "cancellationRequested") {
+        types.push("JobCancelled");
+    }
+    if event_kinds.iter().any(|k| {
+        matches!(
+            k.as_str(),
+            "jobFaulted"
+                | "driveFaulted"
+                | "unmatchedIntakeNoted"
+                | "returnAddressReported"
+                | "returnProblemReported"
+                | "shippingOverdue"
+        )
+    }) {
+        types.push("JobNeedsAttention");
+    }
+    types
+}
+
+/// Every webhook event type, as the README lists them.
+pub const WEBHOOK_TYPES: [&str; 5] = [
+    "JobCreated",
+    "JobStateChanged",
+    "DriveStateChanged",
+    "JobCancelled",
+    "JobNeedsAttention",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(k: &[&str]) -> Vec<String> {
+        k.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_state_change_is_told_and_progress_is_not() {
+        assert_eq!(
+            topics(
+                Some(JobState::Shipping),
+                Some(JobState::Received),
+                &kinds(&["packageReceived"])
+            ),
+            vec![Topic::Drives, Topic::StateChanges]
+        );
+        assert!(topics(
+            Some(JobState::Transferring),
+            Some(JobState::Transferring),
+            &kinds(&["progressReported"])
+        )
+        .is_empty());
+        assert!(topics(None, Some(JobState::Creating), &kinds(&["created"])).is_empty());
+    }
+
+    #[test]
+    fn webhook_types_follow_the_change() {
+        assert_eq!(
+            webhook_types(None, Some(JobState::Creating), &kinds(&["created"])),
+            vec!["JobCreated"]
+        );
+        assert_eq!(
+            webhook_types(
+                Some(JobState::Creating),
+                Some(JobState::Completed),
+                &kinds(&["cancellationRequested"])
+            ),
+            vec!["JobStateChanged", "JobCancelled"]
+        );
+        assert!(webhook_types(
+            Some(JobState::Transferring),
+            Some(JobState::Transferring),
+            &kinds(&["progressReported"])
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn topics_round_trip_and_the_queue_is_opt_in() {
+        for t in Topic::ALL {
+            assert_eq!(Topic::parse(t.as_str()), Some(t));
+        }
+        assert!(!Topic::AttentionQueue.on_by_default());
+        assert!(Topic::Cancellation.on_by_default());
+    }
+}
