@@ -148,6 +148,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     // The change path's consumers: live pages and caches, then notifications (see server::changes).
     tokio::spawn(portal::server::changes::run(state.clone()));
     tokio::spawn(portal::server::notifications::run(state.clone()));
+    tokio::spawn(portal::server::notifications::run_warnings(state.clone()));
     if config.notifications.smtp_url.is_none() {
         tracing::warn!(
             dir = %config.notifications.mail_dir.display(),

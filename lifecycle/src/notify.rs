@@ -163,6 +163,29 @@ pub fn webhook_types(
     types
 }
 
+/// How far ahead of an irreversible deadline (expiry, abandonment, destruction) its warning goes out.
+pub const WARNING_AHEAD: chrono::TimeDelta = crate::attention::EXPIRY_WARNING;
+
+/// The warnings a customer gets by email before something that cannot be undone, each with its date: the job
+/// page's notices about a deadline still ahead (the `Creating` expiry within [`WARNING_AHEAD`], the
+/// abandonment of an overdue shipment, the destruction of drives whose return address is wrong). Each
+/// notice's key and date identify it, so a warning is sent once per deadline.
+pub fn advance_warnings(
+    job: &crate::Job,
+    now: crate::Timestamp,
+    settings: &crate::Settings,
+) -> Vec<crate::attention::CustomerNotice> {
+    use crate::attention::{customer_notices, NoticeLevel};
+    customer_notices(job, now, settings)
+        .into_iter()
+        .filter(|n| match n.key {
+            "creating-expiry" => n.level == NoticeLevel::Warning,
+            "shipping-overdue" | "return-address-reported" => true,
+            _ => false,
+        })
+        .collect()
+}
+
 /// Every webhook event type, as the README lists them.
 pub const WEBHOOK_TYPES: [&str; 5] = [
     "JobCreated",

@@ -174,7 +174,7 @@ fn changes_to_one_job_are_coalesced_into_one_email_written_once_as_an_eml_file()
         catch_up(&app.state, i64::MAX).await.unwrap();
         let job = app.job_id("demo-ready-to-ship-1").await;
         let now = app.state.clock.now();
-        let settings = app.state.settings().clone();
+        let settings = *app.state.settings();
         let store = &app.state.store;
         store
             .execute(
@@ -665,5 +665,67 @@ fn a_restart_in_demo_mode_keeps_the_changes_people_made_for_their_consumers() {
             .await
             .unwrap();
         assert_eq!(app.state.store.pending_changes(NOTIFY).await.unwrap(), 1);
+    });
+}
+
+#[test]
+fn the_creating_expiry_is_warned_of_three_days_ahead_once() {
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let job = app.job_id("demo-creating").await;
+        let expiry = {
+            let stored = app.state.store.job(job).await.unwrap().unwrap();
+            stored.job.expiry_base + app.state.settings().timers.creating_expiry.delta()
+        };
+        let customer = customer_id(&app).await;
+        let warnings = |emails: Vec<super::store::Delivery>| {
+            emails
+                .into_iter()
+                .filter(|e| {
+                    e.message_id
+                        .starts_with(&format!("warning-{job}-creating-expiry"))
+                })
+                .count()
+        };
+        // Four days ahead: nothing yet.
+        let now = app.state.clock.now();
+        let to = |at: chrono::DateTime<chrono::Utc>| at - now;
+        app.state
+            .clock
+            .advance(to(expiry - chrono::TimeDelta::days(4)))
+            .unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        assert_eq!(
+            warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
+            0
+        );
+        // Within three days: one warning with its date, however often the sweep runs.
+        app.state.clock.advance(chrono::TimeDelta::days(2)).unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        assert_eq!(
+            warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
+            1
+        );
+        super::notifications::dispatch_due(&app.state)
+            .await
+            .unwrap();
+        let eml = std::fs::read_dir(mail.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .find(|t| t.contains("Subject: Import/Export job demo-creating: Ship your package"))
+            .expect("the warning email");
+        assert!(
+            eml.contains(&expiry.format("%Y-%m-%d").to_string()),
+            "{eml}"
+        );
     });
 }

@@ -34,7 +34,10 @@ async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure
         })?;
     let base = public_url(app);
     let name = &job.job.name;
-    let mut text = format!("Your Import/Export job {name} changed.\n\nWhat happened:\n");
+    let mut text = match &payload.warning {
+        Some(_) => format!("Before it is too late, about your Import/Export job {name}:\n\n"),
+        None => format!("Your Import/Export job {name} changed.\n\nWhat happened:\n"),
+    };
     for line in &payload.lines {
         text.push_str(&format!("  - {line}\n"));
     }
@@ -59,9 +62,10 @@ async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure
         "\nOpen the job: {base}/jobs/{job_id}\n\nYou get this email because notifications about your jobs are on. \
          Choose which ones you get: {base}/account#notifications\n"
     ));
-    let summary = match payload.lines.len() {
-        1 => format!("now {}", job.job.state.as_str()),
-        n => format!("{n} changes, now {}", job.job.state.as_str()),
+    let summary = match (&payload.warning, payload.lines.len()) {
+        (Some(title), _) => title.clone(),
+        (None, 1) => format!("now {}", job.job.state.as_str()),
+        (None, n) => format!("{n} changes, now {}", job.job.state.as_str()),
     };
     Ok(Written {
         subject: format!("Import/Export job {name}: {summary}"),

@@ -44,6 +44,60 @@ pub fn retry_at(created_at: Timestamp, attempts: i64, now: Timestamp) -> Option<
 pub struct EmailPayload {
     pub lines: Vec<String>,
     pub topics: Vec<String>,
+    /// A warning before a deadline (its subject), rather than news of changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<String>,
+}
+
+/// How often the warnings sweep runs.
+const WARNING_SWEEP: Duration = Duration::from_secs(60);
+/// Jobs looked at per sweep (soonest deadline first).
+const WARNING_BATCH: i64 = 1_000;
+
+/// Queues the warnings due before irreversible deadlines (`lifecycle::notify::advance_warnings`): one email
+/// per job, notice and deadline, however often the sweep runs. Returns how many were queued.
+pub async fn sweep_warnings(app: &AppState) -> StoreResult<usize> {
+    let now = app.clock.now();
+    let ids = app
+        .store
+        .jobs_with_timer_before(now + lifecycle::notify::WARNING_AHEAD, WARNING_BATCH)
+        .await?;
+    let mut queued = 0;
+    for job in app.store.jobs_by_ids(&ids).await? {
+        for notice in lifecycle::notify::advance_warnings(&job.job, now, app.settings()) {
+            let at = notice.at.map(|t| t.timestamp_millis()).unwrap_or(0);
+            let payload = EmailPayload {
+                lines: vec![format!("{}: {}", notice.title, notice.message)],
+                topics: vec![lifecycle::notify::Topic::Deadlines.as_str().to_string()],
+                warning: Some(notice.title.clone()),
+            };
+            if app
+                .store
+                .queue_job_email(
+                    &job.subscription_id,
+                    job.id,
+                    lifecycle::notify::Topic::Deadlines,
+                    format!("warning-{}-{}-{at}", job.id, notice.key),
+                    serde_json::to_string(&payload)?,
+                    now,
+                )
+                .await?
+            {
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
+
+/// The warnings loop.
+pub async fn run_warnings(app: AppState) {
+    loop {
+        if let Err(e) = sweep_warnings(&app).await {
+            tracing::warn!(error = %e, "the deadline warnings sweep failed; trying again");
+        }
+        tokio::time::sleep(WARNING_SWEEP).await;
+    }
 }
 
 /// One line about a change, for the email that summarises it.
@@ -122,6 +176,7 @@ pub async fn enqueue(
                 let payload = EmailPayload {
                     lines: vec![line],
                     topics: wanted.iter().map(|t| t.as_str().to_string()).collect(),
+                    warning: None,
                 };
                 log::insert(
                     tx,

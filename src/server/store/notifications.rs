@@ -258,6 +258,64 @@ pub async fn job_in(
     row.as_ref().map(super::jobs::stored_job).transpose()
 }
 
+/// Live jobs whose next timer is due before `until` (the warnings' candidates), soonest first.
+impl Store {
+    pub async fn jobs_with_timer_before(
+        &self,
+        until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE next_timer_at IS NOT NULL AND next_timer_at <= $1 AND deleted = 0 \
+             ORDER BY next_timer_at LIMIT $2",
+        )
+        .bind(millis(until))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Queues a warning email about job `job_id` to its customer, if their address is verified and they want
+    /// `topic`; a `message_id` queued before is not queued again.
+    pub async fn queue_job_email(
+        &self,
+        subscription_id: &str,
+        job_id: i64,
+        topic: Topic,
+        message_id: String,
+        payload: String,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool.begin().await?;
+        let Some(recipient) = recipient_of(&mut tx, subscription_id).await? else {
+            return Ok(false);
+        };
+        if !recipient.verified || !recipient.preferences.wants(topic) {
+            return Ok(false);
+        }
+        insert(
+            &mut tx,
+            NewDelivery {
+                message_id,
+                channel: "email",
+                account_id: Some(recipient.account_id),
+                webhook_id: None,
+                recipient: &recipient.email,
+                job_id: Some(job_id),
+                topic: topic.as_str(),
+                payload,
+                due: now,
+                open_until: None,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
 /// The outcome of one attempt.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
