@@ -11,6 +11,18 @@ export class ConsolePage {
     await waitForHydration(this.page, this.testInfo);
   }
 
+  /** Opens the all-jobs list (`/staff…`) and, with JavaScript, waits for the re-read its live stream makes
+   * when it opens (a list cannot tell from one version whether it missed a change), which redraws the
+   * filter form: choices made before it would be drawn over. */
+  async openList(path: string): Promise<void> {
+    const reread = hasJs(this.testInfo)
+      ? this.page.waitForResponse((r) => r.url().includes('/api/staff_list_jobs'))
+      : Promise.resolve(null);
+    await this.open(path);
+    await reread;
+    await expect(this.page.locator('body')).toHaveAttribute('data-live', 'open');
+  }
+
   /** Creates a test job of the demo customer from the clock page (needs --dev-clock) and opens it. */
   async createTestJob(scenario: 'shipping' | 'ready' | 'shipping-cancelled' | 'export-shipping'): Promise<{ id: number; name: string }> {
     await this.open('/staff/clock');

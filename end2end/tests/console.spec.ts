@@ -331,7 +331,7 @@ test('the attention queue says what to do next and links to the job', async ({ p
 
 test('all jobs: search by customer email and drive, filter by state and needs attention', async ({ page }, testInfo) => {
   const staff = new ConsolePage(page, testInfo);
-  await staff.open('/staff');
+  await staff.openList('/staff');
   await page.getByLabel('Search').fill('customer@example.com');
   await page.getByLabel('State').selectOption('Faulted');
   await page.getByRole('button', { name: 'Apply' }).click();
@@ -342,28 +342,28 @@ test('all jobs: search by customer email and drive, filter by state and needs at
     await expect(row.getByTestId('job-state')).toHaveText('Faulted');
     await expect(row).toContainText('customer@example.com');
   }
-  await staff.open('/staff?attention=1');
+  await staff.openList('/staff?attention=1');
   await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-faulted"]').getByTestId('needs-attention')).toBeVisible();
   await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-transferring"]')).toHaveCount(0);
 });
 
 test('all jobs: search by delivery and return tracking number, filter by type, page through', async ({ page }, testInfo) => {
   const staff = new ConsolePage(page, testInfo);
-  await staff.open('/staff?q=demo-completed');
+  await staff.openList('/staff?q=demo-completed');
   await page.locator('[data-testid="staff-job-row"][data-job="demo-completed"]').getByRole('link', { name: 'demo-completed' }).click();
   await expect(page.getByTestId('job-name')).toHaveText('demo-completed');
   const summary = page.locator('section[aria-labelledby="summary-heading"]');
   const returned = /\S+ (\S+) \(/.exec((await summary.locator('dt:has-text("Return package") + dd').textContent())!)![1];
   const sent = /\S+ (\S+)$/.exec((await summary.locator('dt:has-text("Delivery package") + dd').textContent())!.trim())![1];
   for (const tracking of [sent, returned]) {
-    await staff.open('/staff');
+    await staff.openList('/staff');
     await page.getByLabel('Search').fill(tracking);
     await page.getByRole('button', { name: 'Apply' }).click();
     await expect(page).toHaveURL(new RegExp(`q=${tracking}`));
     await expect(page.locator('[data-testid="staff-job-row"][data-job="demo-completed"]')).toBeVisible();
   }
 
-  await staff.open('/staff');
+  await staff.openList('/staff');
   await page.getByLabel('Type').selectOption('Export');
   await page.getByRole('button', { name: 'Apply' }).click();
   await expect(page).toHaveURL(/job_type=Export/);
@@ -374,10 +374,10 @@ test('all jobs: search by delivery and return tracking number, filter by type, p
   }
 
   // Every job once across the pages: first make sure there is more than one page.
-  await staff.open('/staff');
+  await staff.openList('/staff');
   while ((await page.getByRole('link', { name: 'Next page →' }).count()) === 0) {
     await staff.createTestJob('ready');
-    await staff.open('/staff');
+    await staff.openList('/staff');
   }
   const seen: string[] = [];
   for (let pages = 0; pages < 50; pages++) {
@@ -403,7 +403,7 @@ test('all jobs: search by delivery and return tracking number, filter by type, p
 
 test('the timeline of a finished job exports as CSV and JSON', async ({ page }, testInfo) => {
   const staff = new ConsolePage(page, testInfo);
-  await staff.open('/staff?q=demo-completed');
+  await staff.openList('/staff?q=demo-completed');
   await page.locator('[data-testid="staff-job-row"][data-job="demo-completed"]').getByRole('link', { name: 'demo-completed' }).click();
   await expect(page.getByTestId('job-name')).toHaveText('demo-completed');
   const count = await staff.timeline().count();

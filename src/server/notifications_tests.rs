@@ -729,3 +729,58 @@ fn the_creating_expiry_is_warned_of_three_days_ahead_once() {
         );
     });
 }
+
+#[test]
+fn staff_who_subscribe_to_the_attention_queue_hear_of_its_new_entries() {
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let staff = app.staff().await;
+        // Off by default: a fault reaches no staff inbox.
+        let job = app.job_id("demo-transferring").await;
+        let staff_id = app
+            .state
+            .store
+            .account_by_email(super::demo::STAFF_EMAIL)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let saved = app
+            .call(
+                &staff,
+                "/api/set_notification_preferences",
+                "attention_queue=on",
+            )
+            .await;
+        assert!(saved.status.is_success(), "{}", saved.body);
+        app.state
+            .store
+            .execute(
+                job,
+                &[Command::Operator(OperatorCommand::FaultJob {
+                    reason: "The copy station lost power".into(),
+                })],
+                &staff_actor(),
+                app.state.clock.now(),
+                app.state.settings(),
+            )
+            .await
+            .unwrap();
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let emails = app.state.store.emails_to(staff_id, 10).await.unwrap();
+        assert_eq!(emails.len(), 1, "{emails:?}");
+        assert_eq!(emails[0].topic, "attentionQueue");
+        super::notifications::dispatch_due(&app.state)
+            .await
+            .unwrap();
+        let eml = std::fs::read_dir(mail.path())
+            .unwrap()
+            .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+            .find(|t| t.contains("To: staff@example.com"))
+            .expect("the staff email");
+        assert!(eml.contains("needs attention"), "{eml}");
+        assert!(eml.contains("/staff/jobs/"), "{eml}");
+    });
+}

@@ -46,6 +46,8 @@ pub struct WebhookInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationsOverview {
     pub verified: bool,
+    /// Staff choose the attention queue and have no webhooks.
+    pub staff: bool,
     pub topics: Vec<TopicChoice>,
     pub webhooks: Vec<WebhookInfo>,
     pub emails: Vec<DeliveryInfo>,
@@ -59,12 +61,12 @@ pub struct NewWebhook {
     pub secret: String,
 }
 
-/// The topics a customer chooses from (the attention queue is staff's).
+/// The topics a person chooses from: a customer's about their jobs, staff's the attention queue.
 #[cfg(feature = "ssr")]
-fn customer_topics() -> impl Iterator<Item = Topic> {
+fn topics_for(staff: bool) -> impl Iterator<Item = Topic> {
     Topic::ALL
         .into_iter()
-        .filter(|t| *t != Topic::AttentionQueue)
+        .filter(move |t| (*t == Topic::AttentionQueue) == staff)
 }
 
 #[cfg(feature = "ssr")]
@@ -113,7 +115,8 @@ pub async fn notification_settings() -> Result<NotificationsOverview, AppError> 
     }
     Ok(NotificationsOverview {
         verified: app.store.email_verified(identity.account_id).await?,
-        topics: customer_topics()
+        staff: identity.is_staff(),
+        topics: topics_for(identity.is_staff())
             .map(|t| TopicChoice {
                 key: t.as_str().to_string(),
                 label: t.label().to_string(),
@@ -176,6 +179,7 @@ pub async fn set_notification_preferences(
     shipped_back: Option<String>,
     unmatched_intake: Option<String>,
     cancellation: Option<String>,
+    attention_queue: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::auth::require_session;
     use crate::server::state::AppState;
@@ -192,8 +196,12 @@ pub async fn set_notification_preferences(
         (Topic::ShippedBack, &shipped_back),
         (Topic::UnmatchedIntake, &unmatched_intake),
         (Topic::Cancellation, &cancellation),
+        (Topic::AttentionQueue, &attention_queue),
     ] {
-        prefs.0.insert(topic.as_str().to_string(), ticked(value));
+        // Only the choices the page offered this person: the others keep their defaults.
+        if topics_for(identity.is_staff()).any(|t| t == topic) {
+            prefs.0.insert(topic.as_str().to_string(), ticked(value));
+        }
     }
     app.store
         .set_preferences(identity.account_id, &prefs)
@@ -542,6 +550,7 @@ pub fn NotificationsCards() -> impl IntoView {
                                 <h3>"Recent emails"</h3>
                                 <DeliveryTable deliveries=s.emails now empty="No emails sent yet."/>
                             </section>
+                            {(!s.staff).then(|| view! {
                             <section class="card" id="webhooks" aria-labelledby="webhooks-heading">
                                 <h2 id="webhooks-heading">"Webhooks"</h2>
                                 <p class="hint">
@@ -600,6 +609,7 @@ pub fn NotificationsCards() -> impl IntoView {
                                     }).collect_view().into_any()
                                 }}
                             </section>
+                            })}
                         }.into_any()
                     }
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),

@@ -34,9 +34,12 @@ async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure
         })?;
     let base = public_url(app);
     let name = &job.job.name;
-    let mut text = match &payload.warning {
-        Some(_) => format!("Before it is too late, about your Import/Export job {name}:\n\n"),
-        None => format!("Your Import/Export job {name} changed.\n\nWhat happened:\n"),
+    let mut text = match (&payload.warning, payload.attention) {
+        (_, true) => format!("Job {name} needs attention at the data center.\n\nWhat happened:\n"),
+        (Some(_), false) => {
+            format!("Before it is too late, about your Import/Export job {name}:\n\n")
+        }
+        (None, false) => format!("Your Import/Export job {name} changed.\n\nWhat happened:\n"),
     };
     for line in &payload.lines {
         text.push_str(&format!("  - {line}\n"));
@@ -58,11 +61,23 @@ async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure
             ));
         }
     }
+    let (page, why) = if payload.attention {
+        (
+            format!("{base}/staff/jobs/{job_id}"),
+            "you subscribed to the attention queue",
+        )
+    } else {
+        (
+            format!("{base}/jobs/{job_id}"),
+            "notifications about your jobs are on",
+        )
+    };
     text.push_str(&format!(
-        "\nOpen the job: {base}/jobs/{job_id}\n\nYou get this email because notifications about your jobs are on. \
-         Choose which ones you get: {base}/account#notifications\n"
+        "\nOpen the job: {page}\n\nYou get this email because {why}. Choose which ones you get: \
+         {base}/account#notifications\n"
     ));
     let summary = match (&payload.warning, payload.lines.len()) {
+        _ if payload.attention => "needs attention".to_string(),
         (Some(title), _) => title.clone(),
         (None, 1) => format!("now {}", job.job.state.as_str()),
         (None, n) => format!("{n} changes, now {}", job.job.state.as_str()),

@@ -47,6 +47,9 @@ pub struct EmailPayload {
     /// A warning before a deadline (its subject), rather than news of changes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
+    /// For staff: the job entered the attention queue.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub attention: bool,
 }
 
 /// How often the warnings sweep runs.
@@ -70,6 +73,7 @@ pub async fn sweep_warnings(app: &AppState) -> StoreResult<usize> {
                 lines: vec![format!("{}: {}", notice.title, notice.message)],
                 topics: vec![lifecycle::notify::Topic::Deadlines.as_str().to_string()],
                 warning: Some(notice.title.clone()),
+                attention: false,
             };
             if app
                 .store
@@ -177,6 +181,7 @@ pub async fn enqueue(
                     lines: vec![line],
                     topics: wanted.iter().map(|t| t.as_str().to_string()).collect(),
                     warning: None,
+                    attention: false,
                 };
                 log::insert(
                     tx,
@@ -199,6 +204,36 @@ pub async fn enqueue(
         }
     }
     let types = webhook_types(record.state_before, record.state, &record.event_kinds);
+    if types.contains(&"JobNeedsAttention") {
+        // Staff who subscribed to the attention queue hear of its new entries, one email per change.
+        for staff in log::attention_subscribers(tx).await? {
+            let payload = EmailPayload {
+                lines: vec![change_line(record)],
+                topics: vec![lifecycle::notify::Topic::AttentionQueue
+                    .as_str()
+                    .to_string()],
+                warning: None,
+                attention: true,
+            };
+            log::insert(
+                tx,
+                NewDelivery {
+                    message_id: format!("attention-{}-{}", record.id, staff.account_id),
+                    channel: "email",
+                    account_id: Some(staff.account_id),
+                    webhook_id: None,
+                    recipient: &staff.email,
+                    job_id: Some(job_id),
+                    topic: lifecycle::notify::Topic::AttentionQueue.as_str(),
+                    payload: serde_json::to_string(&payload)?,
+                    due: now,
+                    open_until: None,
+                },
+                now,
+            )
+            .await?;
+        }
+    }
     if types.is_empty() {
         return Ok(());
     }

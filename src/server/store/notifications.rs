@@ -229,6 +229,28 @@ pub async fn recipient_of(
     .transpose()
 }
 
+/// Staff members who asked for an email when a job enters the attention queue.
+pub async fn attention_subscribers(tx: &mut Transaction<'_, Any>) -> StoreResult<Vec<Recipient>> {
+    let rows = sqlx::query(
+        "SELECT id, email, email_verified_at, notification_prefs FROM accounts WHERE role = 'staff' ORDER BY id",
+    )
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut out = Vec::new();
+    for r in &rows {
+        let recipient = Recipient {
+            account_id: col(r, "id")?,
+            email: col(r, "email")?,
+            verified: col::<Option<i64>>(r, "email_verified_at")?.is_some(),
+            preferences: Preferences::parse(&col::<String>(r, "notification_prefs")?),
+        };
+        if recipient.verified && recipient.preferences.wants(Topic::AttentionQueue) {
+            out.push(recipient);
+        }
+    }
+    Ok(out)
+}
+
 /// The account's endpoints that are not disabled.
 pub async fn active_webhooks(
     tx: &mut Transaction<'_, Any>,
