@@ -5,7 +5,6 @@
 use crate::job_page::NextStepView;
 use crate::model::Diagram;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// A diagram in both layouts (CSS shows the wide one on desktops, the compact one on phones) with its text
 /// alternative. `of` (`job`, `drive`) names the text's parts: `{of}-diagram-text` (the title) and `{of}-path`
@@ -46,10 +45,13 @@ pub fn DiagramFigure(diagram: Diagram, of: &'static str) -> impl IntoView {
 pub fn DrivePicker(job_id: i64, drives: Vec<String>, chosen: Option<String>) -> impl IntoView {
     view! {
         <nav class="drive-picker" aria-label="Choose a drive">
-            <A href=format!("/jobs/{job_id}") attr:class=if chosen.is_none() { "chip active" } else { "chip" }>"All drives"</A>
+            <a href=format!("/jobs/{job_id}") class=if chosen.is_none() { "chip active" } else { "chip" }
+                aria-current=chosen.is_none().then_some("page")>"All drives"</a>
             {drives.into_iter().map(|id| {
-                let class = if chosen.as_deref() == Some(id.as_str()) { "chip active" } else { "chip" };
-                view! { <A href=format!("/jobs/{job_id}?drive={id}") attr:class=class attr:data-testid="pick-drive">{id}</A> }
+                let picked = chosen.as_deref() == Some(id.as_str());
+                let class = if picked { "chip active" } else { "chip" };
+                let href = format!("/jobs/{job_id}?drive={id}");
+                view! { <a href=href class=class aria-current=picked.then_some("page") data-testid="pick-drive">{id}</a> }
             }).collect_view()}
         </nav>
     }
