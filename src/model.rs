@@ -169,4 +169,7 @@ pub struct Diagram {
     pub title: String,
     /// The path taken, one line per step with its time (empty when the diagram shows no path).
     pub steps: Vec<String>,
+    /// The current state's key in lower case (`shipping`), which colours the legend's current-state swatch
+    /// as the drawing colours the state; the first one when several drives are in different states.
+    pub current: Option<String>,
 }

@@ -57,7 +57,7 @@ for (const [window, cancellable] of Object.entries(WINDOWS)) {
         const taken = page.getByTestId('job-diagram').locator('path.edge.taken');
         await expect(taken).toHaveCount(1);
         await expect(taken).toHaveClass(/\bcancel\b/);
-        await expect(taken.locator('title')).toContainText('Cancelled before shipping (customer)');
+        await expect(taken.locator('title')).toContainText('Cancelled before shipping (by you)');
       }
       if (window === 'before-packaging') {
         // A cancelled Received job skips the copy: the next step offered is packaging, not copying.

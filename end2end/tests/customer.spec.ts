@@ -196,7 +196,7 @@ test('cancelling a Creating job ends it at once, with the Cancelled badge', asyn
   const taken = diagram.locator('path.edge.taken');
   await expect(taken).toHaveCount(1);
   await expect(taken).toHaveClass(/\bcancel\b/);
-  await expect(taken.locator('title')).toContainText('Cancelled before shipping (customer)');
+  await expect(taken.locator('title')).toContainText('Cancelled before shipping (by you)');
   await expect(diagram.getByTestId('node-Shipping')).toHaveAttribute('data-visit', 'untouched');
   await expect(page.getByTestId('job-path')).toContainText('Completed at');
 });

@@ -287,7 +287,8 @@ test.describe('on a 360 px phone', () => {
     const tip = page.locator('.diagram-box.compact').first().getByTestId('tip-Creating');
     await expect(tip).toBeVisible();
     await expect(tip).toContainText('Creating');
-    await expect(tip).toContainText('Job created; no drive has been shipped yet.');
+    // The customer's page words the states for the customer.
+    await expect(tip).toContainText('Your job is set up. Send your drives, then mark the package shipped.');
     await expect(tip).toContainText(/Reached \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
     const tipBox = (await tip.boundingBox())!;
     expect(tipBox.x).toBeGreaterThanOrEqual(0);
@@ -308,8 +309,8 @@ test('on a desktop, hovering a state shows its tooltip', async ({ page }, testIn
   await wide.getByTestId('state-Transferring').hover();
   const tip = wide.getByTestId('tip-Transferring');
   await expect(tip).toBeVisible();
-  await expect(tip).toContainText('At least one drive is copying data.');
-  await expect(tip).toContainText('Current state');
+  await expect(tip).toContainText('The data center is copying data on your drives.');
+  await expect(tip).toContainText(/Here now, reached \d{4}-\d{2}-\d{2} \d{2}:\d{2}/);
 });
 
 test('the jobs list filters by type, shows progress and relative times, and pages on', async ({ page }, testInfo) => {

@@ -32,6 +32,7 @@ pub mod state;
 pub mod timers;
 pub mod units;
 pub mod validate;
+pub mod wording;
 
 pub use actions::{customer_action, customer_actions, Availability, CustomerAction};
 pub use command::{Command, CustomerCommand, DriveOutcome, OperatorCommand};

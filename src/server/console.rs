@@ -113,7 +113,11 @@ pub async fn job_view(app: &AppState, id: i64) -> Result<StaffJobView, AppError>
         resource_group: stored.resource_group,
         customer,
         attention: attention(&job, now, app.settings()),
-        diagram: crate::server::diagram::job_diagram(&job, &history_of(&timeline)),
+        diagram: crate::server::diagram::job_diagram(
+            &job,
+            &history_of(&timeline),
+            lifecycle::wording::Reader::Staff,
+        ),
         job,
         timeline,
         intakes,

@@ -16,6 +16,7 @@ use lifecycle::decide::cancellation_effect;
 use lifecycle::graph::Trigger;
 use lifecycle::history::DriveStep;
 use lifecycle::shipping::tracking_url;
+use lifecycle::wording::Reader;
 use lifecycle::{customer_action, CustomerAction, Job, Settings, Timestamp};
 
 /// What the page is built from: the stored job (keys may still be in it: none leaves here) and its paths.
@@ -42,12 +43,7 @@ fn permission(job: &Job, action: CustomerAction, settings: &Settings) -> Permiss
 
 /// Who makes a step happen, in the customer's words.
 fn who(trigger: Trigger) -> &'static str {
-    match trigger {
-        Trigger::Customer => "by you",
-        Trigger::Operator => "by the data center",
-        Trigger::Timer => "automatically, after a deadline",
-        Trigger::Automatic => "automatically",
-    }
+    lifecycle::wording::by(trigger, Reader::Customer)
 }
 
 fn tracking(carrier: &str, number: &str) -> TrackingView {
@@ -154,7 +150,8 @@ fn drives(source: &JobPageSource<'_>) -> DrivesView {
                 returned: e.returned,
             })
             .collect(),
-        diagram: (!job.drives.is_empty()).then(|| drive_diagram(job, chosen, source.drive_history)),
+        diagram: (!job.drives.is_empty())
+            .then(|| drive_diagram(job, chosen, source.drive_history, Reader::Customer)),
         chosen: chosen.map(|d| d.drive_id.clone()),
         offers_keys: job.offers_bitlocker_keys(),
     }
@@ -245,7 +242,7 @@ pub fn job_page(source: &JobPageSource<'_>) -> JobPageView {
         cancel_requested: job.cancel_requested,
         percent_complete: job.percent_complete(),
         notices: notices(job, source.settings, source.now),
-        diagram: job_diagram(job, source.history),
+        diagram: job_diagram(job, source.history, Reader::Customer),
         next_steps: next_steps(job, source.settings),
         actions: actions(job, source.settings),
         ship: ship_form(job, source.now),

@@ -5,7 +5,6 @@
 use crate::job_page::NextStepView;
 use crate::model::Diagram;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// A diagram in both layouts (CSS shows the wide one on desktops, the compact one on phones) with its text
 /// alternative. `of` (`job`, `drive`) names the text's parts: `{of}-diagram-text` (the title) and `{of}-path`
@@ -16,6 +15,7 @@ pub fn DiagramFigure(diagram: Diagram, of: &'static str) -> impl IntoView {
         layouts,
         title,
         steps,
+        current,
     } = diagram;
     view! {
         <figure class="diagram-figure">
@@ -24,6 +24,7 @@ pub fn DiagramFigure(diagram: Diagram, of: &'static str) -> impl IntoView {
                 .map(|(variant, markup)| view! { <div class=format!("diagram-box {variant}") inner_html=markup></div> })
                 .collect_view()}
             <figcaption>
+                <Legend of current/>
                 <details>
                     <summary>"Diagram as text"</summary>
                     <p data-testid=format!("{of}-diagram-text")>{title}</p>
@@ -32,12 +33,44 @@ pub fn DiagramFigure(diagram: Diagram, of: &'static str) -> impl IntoView {
                             {steps.into_iter().map(|s| view! { <li>{s}</li> }).collect_view()}
                         </ol>
                     })}
-                    <p class="legend">
-                        "Dark arrows: the path taken. Solid arrows: the normal path. Dashed arrows: only for cancelled jobs (no data copy). Red arrows: error paths. Dotted arrows: any active state can fault."
-                    </p>
                 </details>
             </figcaption>
         </figure>
+    }
+}
+
+/// What the drawing's marks mean, each shown with a swatch drawn with the drawing's own classes (so the same
+/// colours and dashes, light and dark).
+#[component]
+fn Legend(of: &'static str, current: Option<String>) -> impl IntoView {
+    let state = current.map(|c| format!("node current state-{c}"));
+    let line = |class: &'static str, testid: &'static str, text: &'static str| {
+        view! {
+            <li data-testid=testid>
+                <svg class="diagram swatch" viewBox="0 0 36 16" aria-hidden="true" focusable="false">
+                    <path class=format!("edge {class}") d="M2,8 H34"></path>
+                </svg>
+                {text}
+            </li>
+        }
+    };
+    view! {
+        <ul class="diagram-legend" aria-label="Legend" data-testid=format!("{of}-legend")>
+            {state.map(|class| view! {
+                <li data-testid="legend-current">
+                    <svg class="diagram swatch" viewBox="0 0 36 16" aria-hidden="true" focusable="false">
+                        <g class=class><rect x="1" y="1" width="34" height="14" rx="4"></rect></g>
+                    </svg>
+                    "Current state"
+                </li>
+            })}
+            {line("normal taken", "legend-taken", "Path taken")}
+            {line("normal", "legend-normal", "Usual path")}
+            {line("cancel", "legend-cancel", "Cancel path (no data copy)")}
+            {line("error", "legend-error", "Error path")}
+            {line("fault", "legend-fault", "Fault (from any active state)")}
+            {line("normal conditional", "legend-conditional", "Only in a particular situation (hover the line to see when)")}
+        </ul>
     }
 }
 
@@ -46,10 +79,13 @@ pub fn DiagramFigure(diagram: Diagram, of: &'static str) -> impl IntoView {
 pub fn DrivePicker(job_id: i64, drives: Vec<String>, chosen: Option<String>) -> impl IntoView {
     view! {
         <nav class="drive-picker" aria-label="Choose a drive">
-            <A href=format!("/jobs/{job_id}") attr:class=if chosen.is_none() { "chip active" } else { "chip" }>"All drives"</A>
+            <a href=format!("/jobs/{job_id}") class=if chosen.is_none() { "chip active" } else { "chip" }
+                aria-current=chosen.is_none().then_some("page")>"All drives"</a>
             {drives.into_iter().map(|id| {
-                let class = if chosen.as_deref() == Some(id.as_str()) { "chip active" } else { "chip" };
-                view! { <A href=format!("/jobs/{job_id}?drive={id}") attr:class=class attr:data-testid="pick-drive">{id}</A> }
+                let picked = chosen.as_deref() == Some(id.as_str());
+                let class = if picked { "chip active" } else { "chip" };
+                let href = format!("/jobs/{job_id}?drive={id}");
+                view! { <a href=href class=class aria-current=picked.then_some("page") data-testid="pick-drive">{id}</a> }
             }).collect_view()}
         </nav>
     }

@@ -29,11 +29,32 @@ pub fn Field(
     error_key: Option<String>,
     #[prop(optional, into)] placeholder: Option<String>,
     #[prop(optional)] disabled: bool,
+    /// A secret (a BitLocker key) typed masked, with a *Show* checkbox that reveals it. Without JavaScript the
+    /// input is a text field masked by CSS, which the checkbox lifts; with JavaScript it is a password field
+    /// whose type the checkbox switches.
+    #[prop(optional)]
+    reveal: bool,
 ) -> impl IntoView {
     let id = field_id(&name);
+    let kind = kind.unwrap_or_else(|| "text".into());
+    let reveal_id = format!("{id}-show");
+    // Effects run only in the browser: `scripted` turns true once the page is hydrated.
+    let (scripted, set_scripted) = signal(false);
+    let (shown, set_shown) = signal(false);
+    if reveal {
+        Effect::new(move |_| set_scripted.set(true));
+    }
+    let input_type = move || {
+        if !reveal {
+            kind.clone()
+        } else if scripted.get() && !shown.get() {
+            "password".to_string()
+        } else {
+            "text".to_string()
+        }
+    };
     let error_id = format!("{id}-error");
     let hint_id = format!("{id}-hint");
-    let kind = kind.unwrap_or_else(|| "text".into());
     // What was typed and not saved yet, on a page that keeps drafts across its live redraws: it wins over the
     // echo of an earlier refused post and over the stored value, and keeps its as-typed error.
     let draft = use_context::<super::drafts::FormDrafts>().and_then(|d| d.get(&name));
@@ -81,7 +102,9 @@ pub fn Field(
             <input
                 id=id
                 name=name.clone()
-                type=kind
+                type=input_type
+                class=reveal.then_some("masked")
+                spellcheck=reveal.then_some("false")
                 value=initial()
                 required=required
                 disabled=disabled
@@ -96,6 +119,13 @@ pub fn Field(
                     }
                 }
             />
+            {reveal.then(|| view! {
+                <label class="reveal" for=reveal_id.clone()>
+                    <input type="checkbox" id=reveal_id.clone() class="reveal-toggle" data-testid="reveal-secret"
+                        on:change=move |ev| set_shown.set(event_target_checked(&ev))/>
+                    " Show"
+                </label>
+            })}
             {hint.map(|h| view! { <p class="hint" id=hint_id>{h}</p> })}
             <p class="field-error" id=error_id data-field-error=name role="status">{message}</p>
         </div>

@@ -295,8 +295,8 @@ fn JobTable(page: JobListPage, query: ListQuery) -> impl IntoView {
             </table>
         </div>
         <nav class="pager" aria-label="Pages">
-            {first.map(|href| view! { <A href=href>"← First page"</A> })}
-            {next.map(|href| view! { <A href=href>"Next page →"</A> })}
+            {first.map(|href| view! { <a href=href>"← First page"</a> })}
+            {next.map(|href| view! { <a href=href>"Next page →"</a> })}
         </nav>
     }
     .into_any()

@@ -7,7 +7,6 @@ use crate::app::resource::resource;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use lifecycle::validate;
 use lifecycle::{JobType, Location};
@@ -231,12 +230,14 @@ pub fn NewJobPage() -> impl IntoView {
 fn JobTypeTabs(job_type: Signal<JobType>) -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Job type">
-            <A href="/jobs/new?type=import" attr:class=move || if job_type.get() == JobType::Import { "tab active" } else { "tab" } attr:data-testid="type-import">
+            <a href="/jobs/new?type=import" class=move || if job_type.get() == JobType::Import { "tab active" } else { "tab" } data-testid="type-import"
+                aria-current=move || (job_type.get() == JobType::Import).then_some("page")>
                 "Import: ship drives with your data"
-            </A>
-            <A href="/jobs/new?type=export" attr:class=move || if job_type.get() == JobType::Export { "tab active" } else { "tab" } attr:data-testid="type-export">
+            </a>
+            <a href="/jobs/new?type=export" class=move || if job_type.get() == JobType::Export { "tab active" } else { "tab" } data-testid="type-export"
+                aria-current=move || (job_type.get() == JobType::Export).then_some("page")>
                 "Export: ship empty drives to fill"
-            </A>
+            </a>
         </nav>
     }
 }
@@ -435,10 +436,10 @@ fn DrivesSection(rows: RwSignal<usize>, error: FormError, typed: Typed) -> impl 
                             <div class="grid-drive">
                                 <Field name=format!("job[drives][{i}][drive_id]") label="Drive ID (serial)" echo=true error
                                     value=value("drive_id") error_key=format!("properties.driveList[{i}].driveId") check=validate::drive_id/>
-                                <Field name=format!("job[drives][{i}][bit_locker_key]") label="BitLocker key" error kind="password"
-                                    value=value("bit_locker_key")
+                                <Field name=format!("job[drives][{i}][bit_locker_key]") label="BitLocker key" error reveal=true
+                                    value=value("bit_locker_key") placeholder="000000-000000-000000-000000-000000-000000-000000-000000"
                                     autocomplete="off" error_key=format!("properties.driveList[{i}].bitLockerKey") check=validate::bitlocker_key
-                                    hint="48 digits in 8 groups of 6. Never shown again unless you ask."/>
+                                    hint="Exactly 8 groups of 6 digits separated by hyphens (123456-123456-…, 55 characters). Never shown again unless you ask."/>
                                 <Field name=format!("job[drives][{i}][manifest_file]") label="Manifest file" echo=true error
                                     value=typed.get(&format!("job[drives][{i}][manifest_file]")).unwrap_or_else(|| DEFAULT_MANIFEST_FILE.to_string())
                                     error_key=format!("properties.driveList[{i}].manifestFile") check=validate::manifest_file/>

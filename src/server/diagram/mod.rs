@@ -11,6 +11,7 @@ use crate::model::{Diagram, StateStep};
 use layout::{compact, wide, Layout};
 use lifecycle::graph::{drive_graph, job_graph, Graph};
 use lifecycle::history::DriveStep;
+use lifecycle::wording::{self, Reader};
 use lifecycle::{Drive, DriveState, Job, JobState, Timestamp};
 use std::sync::LazyLock;
 use svg::{entered_short, svg_markup, EdgeView, NodeFacts, Visit};
@@ -41,17 +42,24 @@ struct Marked<'a, S> {
     taken: &'a [(S, S)],
 }
 
-/// The tooltip's text: what the state means, the drives in it, when the job reached it.
-fn tooltip(meaning: &str, marks: &[String], visit: Visit, entered: Option<Timestamp>) -> String {
+/// The tooltip's text, in the reader's words: what the state means, the drives in it, when the job reached it.
+fn tooltip(
+    meaning: &str,
+    marks: &[String],
+    visit: Visit,
+    entered: Option<Timestamp>,
+    reader: Reader,
+) -> String {
     let mut detail = meaning.to_string();
     if !marks.is_empty() {
         detail.push_str(&format!(" Now: {}.", marks.join(", ")));
     }
+    let current = wording::current(reader);
     match (visit, entered) {
         (Visit::Current, Some(t)) => {
-            detail.push_str(&format!(" Current state, reached {}.", iso_minutes(t)))
+            detail.push_str(&format!(" {current}, reached {}.", iso_minutes(t)))
         }
-        (Visit::Current, None) => detail.push_str(" Current state."),
+        (Visit::Current, None) => detail.push_str(&format!(" {current}.")),
         (_, Some(t)) => detail.push_str(&format!(" Reached {}.", iso_minutes(t))),
         (_, None) => detail.push_str(" Not reached."),
     }
@@ -66,6 +74,7 @@ fn facts<S: Copy + PartialEq>(
     meaning: impl Fn(S) -> &'static str,
     marked: &Marked<'_, S>,
     marks: impl Fn(S) -> Vec<String>,
+    reader: Reader,
 ) -> (Vec<NodeFacts>, Vec<EdgeView>) {
     let nodes = graph
         .nodes
@@ -85,7 +94,7 @@ fn facts<S: Copy + PartialEq>(
                 Visit::Untouched
             };
             let marks = marks(n.state);
-            let detail = tooltip(meaning(n.state), &marks, visit, entered);
+            let detail = tooltip(meaning(n.state), &marks, visit, entered, reader);
             let small = if marks.is_empty() {
                 entered.map(entered_short)
             } else {
@@ -110,9 +119,10 @@ fn facts<S: Copy + PartialEq>(
             continue;
         }
         // A conditional step says when it happens (a late drive, a destruction).
+        let by = wording::by(e.trigger, reader);
         let way = match e.condition {
-            Some(condition) => format!("{} ({}; {condition})", e.label, e.trigger.as_str()),
-            None => format!("{} ({})", e.label, e.trigger.as_str()),
+            Some(condition) => format!("{} ({by}; {condition})", e.label),
+            None => format!("{} ({by})", e.label),
         };
         let is_taken = marked.taken.contains(&(e.from, e.to));
         let same = groups.iter_mut().find(|(from, to, view)| {
@@ -150,8 +160,9 @@ fn facts<S: Copy + PartialEq>(
     (nodes, edges)
 }
 
-/// How the drawing names a state: its key (the stylesheet's and the tests') and what it means (the tooltip).
-type StateNames<S> = (fn(S) -> &'static str, fn(S) -> &'static str);
+/// How the drawing names a state: its key (the stylesheet's and the tests') and what it means to the reader
+/// (the tooltip).
+type StateNames<S> = (fn(S) -> &'static str, fn(S, Reader) -> &'static str);
 
 /// One diagram in both layouts. `id` is the wide SVG's test id; the compact one's is `{id}-compact`.
 fn draw<S: Copy + PartialEq + 'static>(
@@ -162,8 +173,10 @@ fn draw<S: Copy + PartialEq + 'static>(
     (key, meaning): StateNames<S>,
     marked: &Marked<'_, S>,
     marks: impl Fn(S) -> Vec<String>,
+    reader: Reader,
 ) -> Diagram {
-    let (nodes, edges) = facts(&drawing.graph, key, meaning, marked, marks);
+    let meaning = move |s: S| meaning(s, reader);
+    let (nodes, edges) = facts(&drawing.graph, key, meaning, marked, marks, reader);
     let layouts = drawing
         .layouts
         .iter()
@@ -177,15 +190,18 @@ fn draw<S: Copy + PartialEq + 'static>(
             (variant.to_string(), markup)
         })
         .collect();
+    let current = marked.current.first().map(|s| key(*s).to_ascii_lowercase());
     Diagram {
         layouts,
         title,
         steps,
+        current,
     }
 }
 
-/// The job lifecycle with the job's current state and the path it took (`history`, oldest first).
-pub fn job_diagram(job: &Job, history: &[StateStep]) -> Diagram {
+/// The job lifecycle with the job's current state and the path it took (`history`, oldest first), worded for
+/// `reader`.
+pub fn job_diagram(job: &Job, history: &[StateStep], reader: Reader) -> Diagram {
     let visited: Vec<(JobState, Timestamp)> = history.iter().map(|s| (s.to, s.at)).collect();
     let taken: Vec<(JobState, JobState)> = history
         .iter()
@@ -207,19 +223,25 @@ pub fn job_diagram(job: &Job, history: &[StateStep]) -> Diagram {
         title,
         steps,
         &JOB_DRAWING,
-        (JobState::as_str, JobState::meaning),
+        (JobState::as_str, wording::job_meaning),
         &Marked {
             current: &[job.state],
             visited: &visited,
             taken: &taken,
         },
         |_| Vec::new(),
+        reader,
     )
 }
 
 /// The drive lifecycle: the `chosen` drive (one of the job's) highlighted with its own path and times, or,
-/// without one, every drive marked on its state.
-pub fn drive_diagram(job: &Job, chosen: Option<&Drive>, history: &[DriveStep]) -> Diagram {
+/// without one, every drive marked on its state; worded for `reader`.
+pub fn drive_diagram(
+    job: &Job,
+    chosen: Option<&Drive>,
+    history: &[DriveStep],
+    reader: Reader,
+) -> Diagram {
     let current: Vec<DriveState> = match chosen {
         Some(d) => vec![d.state],
         None => job.drives.iter().map(|d| d.state).collect(),
@@ -267,13 +289,14 @@ pub fn drive_diagram(job: &Job, chosen: Option<&Drive>, history: &[DriveStep]) -
         title,
         steps,
         &DRIVE_DRAWING,
-        (DriveState::as_str, DriveState::meaning),
+        (DriveState::as_str, wording::drive_meaning),
         &Marked {
             current: &current,
             visited: &visited,
             taken: &taken,
         },
         marks,
+        reader,
     )
 }
 
@@ -293,7 +316,7 @@ mod tests {
             visited: &[],
             taken,
         };
-        facts(graph, key, meaning, &marked, |_| Vec::new()).1
+        facts(graph, key, meaning, &marked, |_| Vec::new(), Reader::Staff).1
     }
 
     #[test]

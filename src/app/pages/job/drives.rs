@@ -6,7 +6,6 @@ use crate::app::resource::{resource, JsonBytes};
 use crate::error::AppError;
 use crate::job_page::DrivesView;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 /// The BitLocker keys of a job's drives (the portal's listBitLockerKeys). Every reading is audited.
 #[server(endpoint = "bitlocker_keys")]
@@ -110,16 +109,16 @@ pub fn DrivesCard(
                 <div class="notice" data-testid="extra-drives">
                     <p><strong>"Extra drives"</strong>" arrived without being listed on the job. They are not processed and go back with your package."</p>
                     <ul>{extra.into_iter().map(|e| view! {
-                        <li class="mono">{format!("{}{}", e.serial, if e.returned { " (returned)" } else { "" })}</li>
+                        <li class="mono nowrap">{format!("{}{}", e.serial, if e.returned { " (returned)" } else { "" })}</li>
                     }).collect_view()}</ul>
                 </div>
             })}
             {has_keys.then(|| view! {
                 <div class="keys">
                     {move || if show_keys.get() {
-                        view! { <A href=format!("/jobs/{id}") attr:data-testid="hide-keys">"Hide BitLocker keys"</A> }.into_any()
+                        view! { <a href=format!("/jobs/{id}") data-testid="hide-keys">"Hide BitLocker keys"</a> }.into_any()
                     } else {
-                        view! { <A href=format!("/jobs/{id}?keys=show") attr:data-testid="show-keys">"Show BitLocker keys"</A> }.into_any()
+                        view! { <a href=format!("/jobs/{id}?keys=show") data-testid="show-keys">"Show BitLocker keys"</a> }.into_any()
                     }}
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {

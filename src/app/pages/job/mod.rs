@@ -227,7 +227,7 @@ fn JobView(
     let lifecycle_card = view! {
         <section class="card" aria-labelledby="lifecycle-heading" data-card="lifecycle">
             <h2 id="lifecycle-heading">"Job lifecycle"</h2>
-            <p class="hint">{state.meaning()}</p>
+            <p class="hint">{lifecycle::wording::job_meaning(state, lifecycle::wording::Reader::Customer)}</p>
             <DiagramFigure diagram of="job"/>
             <NextSteps steps=next_steps/>
         </section>

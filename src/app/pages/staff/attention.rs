@@ -63,6 +63,7 @@ fn QueueTable(queue: AttentionQueue) -> impl IntoView {
                         <th scope="col">"Job"</th>
                         <th scope="col">"Situation"</th>
                         <th scope="col">"Next step"</th>
+                        <th scope="col"><span class="visually-hidden">"Open"</span></th>
                         <th scope="col">"Since"</th>
                         <th scope="col">"Deadline"</th>
                     </tr>
@@ -79,6 +80,10 @@ fn QueueTable(queue: AttentionQueue) -> impl IntoView {
                                 (None, None) => None,
                             };
                             let name = e.job_name.clone().unwrap_or_else(|| "—".into());
+                            let name_for_open = match &e.job_name {
+                                Some(job) => format!("{} — {job}", item.kind.label()),
+                                None => item.kind.label().to_string(),
+                            };
                             let job_link = e.job_id.map(|j| format!("/staff/jobs/{j}"));
                             view! {
                                 <tr data-testid="attention-row" data-kind=item.kind.as_str() data-job=e.job_name.clone().unwrap_or_default()>
@@ -91,9 +96,12 @@ fn QueueTable(queue: AttentionQueue) -> impl IntoView {
                                         {e.customer.map(|c| view! { <p class="hint">{c}</p> })}
                                     </td>
                                     <td>{item.summary}</td>
+                                    <td data-testid="next-step">{item.next_step}</td>
                                     <td>
-                                        <span data-testid="next-step">{item.next_step}</span>
-                                        {link.map(|href| view! { " " <a href=href class="button small secondary" data-testid="attention-open">"Open"</a> })}
+                                        {link.map(|href| view! {
+                                            <a href=href class="button small secondary" data-testid="attention-open"
+                                                aria-label=format!("Open: {name_for_open}")>"Open"</a>
+                                        })}
                                     </td>
                                     <td><time datetime=item.since.to_rfc3339() title=iso_minutes(item.since)>{relative(item.since, now)}</time></td>
                                     <td>

@@ -249,7 +249,7 @@ fn StaffJobBody(
                 <ul data-testid="extra-drives">
                     {job.extra_drives.iter().map(|e| view! {
                         <li data-extra=e.serial.clone()>
-                            <span class="mono">{e.serial.clone()}</span>
+                            <span class="mono nowrap">{e.serial.clone()}</span>
                             {if e.returned { " — returned" } else { " — waiting to be returned with the job" }}
                         </li>
                     }).collect_view()}

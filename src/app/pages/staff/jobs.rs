@@ -268,8 +268,8 @@ fn StaffJobTable(list: StaffJobList, query: StaffQuery) -> impl IntoView {
             .into_any()
         }}
         <nav class="pager" aria-label="Pages">
-            {first.map(|href| view! { <A href=href>"← First page"</A> })}
-            {next.map(|href| view! { <A href=href>"Next page →"</A> })}
+            {first.map(|href| view! { <a href=href>"← First page"</a> })}
+            {next.map(|href| view! { <a href=href>"Next page →"</a> })}
         </nav>
     }
 }
