@@ -1,6 +1,6 @@
 import { Browser, BrowserContext, expect, Locator, Page, TestInfo } from '@playwright/test';
 import { CUSTOMER, signIn } from './auth';
-import { hasJs, waitForHydration } from './base';
+import { hasJs, waitForHydration, waitForLive } from './base';
 
 /** The support console (`/staff/…`), signed in as staff. */
 export class ConsolePage {
@@ -20,7 +20,7 @@ export class ConsolePage {
       : Promise.resolve(null);
     await this.open(path);
     await reread;
-    await expect(this.page.locator('body')).toHaveAttribute('data-live', 'open');
+    await waitForLive(this.page, this.testInfo);
   }
 
   /** Creates a test job of the demo customer from the clock page (needs --dev-clock) and opens it. */

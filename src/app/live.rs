@@ -10,7 +10,8 @@
 //!
 //! The stream is `gloo-net`'s EventSource. The browser reconnects by itself after a dropped connection, but
 //! gives up for good (`CLOSED`) on an HTTP error, e.g. a proxy's 502 while the server restarts; then this module reopens it with
-//! a growing delay. `data-live` on `<body>` says where the stream is: `connecting`, `open`, `closed` (waiting
+//! a growing delay. `gloo-net` reports only the final error, not a dropped connection the browser is retrying,
+//! so a once-a-second look at the stream's state tells the page that it is reconnecting. `data-live` on `<body>` says where the stream is: `connecting`, `open`, `closed` (waiting
 //! to reopen), `signed-out` (the server ended the stream because the session is gone; nothing reopens it).
 
 use leptos::prelude::*;
@@ -97,9 +98,23 @@ mod browser {
         /// The open EventSource, and the sender that ends the task reading it.
         open: Option<(EventSource, futures_channel::oneshot::Sender<()>)>,
         reopen: Option<TimeoutHandle>,
+        /// The once-a-second look at the open stream's state.
+        watch: Option<IntervalHandle>,
         /// Reopenings since the stream was last open.
         attempts: u32,
         stopped: bool,
+    }
+
+    impl Inner {
+        fn close_open(&mut self) {
+            if let Some(handle) = self.watch.take() {
+                handle.clear();
+            }
+            if let Some((source, stop)) = self.open.take() {
+                let _ = stop.send(());
+                source.close();
+            }
+        }
     }
 
     #[derive(Clone)]
@@ -131,6 +146,7 @@ mod browser {
                 own_change_pending,
                 open: None,
                 reopen: None,
+                watch: None,
                 attempts: 0,
                 stopped: false,
             })));
@@ -149,10 +165,7 @@ mod browser {
             if let Some(handle) = inner.reopen.take() {
                 handle.clear();
             }
-            if let Some((source, stop)) = inner.open.take() {
-                let _ = stop.send(());
-                source.close();
-            }
+            inner.close_open();
             mark(live);
         }
 
@@ -169,6 +182,10 @@ mod browser {
             mark("connecting");
             let (stop, stopped) = futures_channel::oneshot::channel::<()>();
             self.0.borrow_mut().open = Some((source.clone(), stop));
+            let watched = self.clone();
+            let watch =
+                set_interval_with_handle(move || watched.look(), Duration::from_millis(1000));
+            self.0.borrow_mut().watch = watch.ok();
             let stream = self.clone();
             leptos::task::spawn_local(async move {
                 let mut events = select_all(subscriptions);
@@ -200,6 +217,22 @@ mod browser {
                     }
                 }
             });
+        }
+
+        /// Marks a dropped connection the browser is retrying (the next `ready` marks it open again), and
+        /// reopens one the browser gave up on.
+        fn look(&self) {
+            let state = self
+                .0
+                .borrow()
+                .open
+                .as_ref()
+                .map(|(source, _)| source.state());
+            match state {
+                Some(State::Connecting) => mark("connecting"),
+                Some(State::Closed) => self.schedule_reopen(),
+                _ => {}
+            }
         }
 
         /// Reacts to one event; false when the stream has ended.
@@ -240,10 +273,7 @@ mod browser {
                 if inner.stopped || inner.reopen.is_some() {
                     return;
                 }
-                if let Some((source, stop)) = inner.open.take() {
-                    let _ = stop.send(());
-                    source.close();
-                }
+                inner.close_open();
                 let delay = reopen_delay_ms(inner.attempts);
                 inner.attempts += 1;
                 delay
