@@ -63,11 +63,16 @@ pub fn StaffJobPage() -> impl IntoView {
     let ops = Ops::new();
     let note = ops.add_note;
     let record = ServerAction::<StaffRecordIntake>::new();
-    let live = crate::app::live::use_live_updates(
+    // The version of the job on screen: the stream opening on the same version needs no re-read (which would
+    // redraw the page under a click), and the tab making a change reads it once, after its own answer.
+    let shown = RwSignal::new(None::<u64>);
+    let live = crate::app::live::use_live_job(
         params
             .read_untracked()
             .get("id")
             .and_then(|s| s.parse::<i64>().ok()),
+        shown.into(),
+        move || ops.any_pending() || record.pending().get_untracked(),
     );
     // A saved note leaves the box empty for the next one.
     Effect::new(move |_| {
@@ -89,7 +94,10 @@ pub fn StaffJobPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading job…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Ok(data) => view! { <StaffJobBody data ops note record filter/> }.into_any(),
+                    Ok(data) => {
+                        shown.set(Some(data.job.version));
+                        view! { <StaffJobBody data ops note record filter/> }.into_any()
+                    }
                     Err(AppError::NotFound) => view! { <NotFound/> }.into_any(),
                     Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
                 }

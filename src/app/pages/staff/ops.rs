@@ -491,6 +491,31 @@ impl Ops {
     }
 
     /// Changes whenever any operation completes (the page re-reads the job).
+    /// Whether one of the operations awaits its answer (the page re-reads after it anyway).
+    pub fn any_pending(&self) -> bool {
+        [
+            self.package_intake.pending(),
+            self.drive_arrived.pending(),
+            self.start_copy.pending(),
+            self.report_progress.pending(),
+            self.finish_drive.pending(),
+            self.package_job.pending(),
+            self.ship_back.pending(),
+            self.fault_job.pending(),
+            self.resolve_job.pending(),
+            self.fault_drive.pending(),
+            self.resolve_drive.pending(),
+            self.correct_return_address.pending(),
+            self.extend_shipping_wait.pending(),
+            self.add_note.pending(),
+            self.cancel_job.pending(),
+            self.report_return_address.pending(),
+            self.resolve_return_problem.pending(),
+        ]
+        .iter()
+        .any(|p| p.get_untracked())
+    }
+
     pub fn version(&self) -> usize {
         [
             self.package_intake.version().get(),
