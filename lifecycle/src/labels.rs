@@ -63,6 +63,8 @@ fn leaf_label(name: &str) -> String {
         "resourceGroup" | "resource_group" => "Resource group",
         "storageAccountId" | "storage_account_id" => "Storage account",
         "storageAccountName" | "storage_account_name" => "Storage account name",
+        "storage_subscription" => "Storage subscription",
+        "storage_resource_group" => "Storage resource group",
         "driveList" | "drives" => "Drives",
         "driveId" | "drive_id" => "Drive ID (serial)",
         "driveIds" | "drive_ids" => "Drives",

@@ -417,6 +417,32 @@ pub fn storage_account_id(id: &str) -> Check {
     Ok(())
 }
 
+/// A storage account's own name, as a form asks for it apart from its subscription and resource group.
+pub fn storage_account_name(name: &str) -> Check {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err("Storage account name is required".into());
+    }
+    if !(3..=24).contains(&name.len())
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    {
+        return Err("Storage account name must be 3-24 lowercase letters and digits".into());
+    }
+    Ok(())
+}
+
+/// The ARM id of a storage account from its parts (checked as a whole by `storage_account_id`).
+pub fn compose_storage_account_id(subscription: &str, resource_group: &str, name: &str) -> String {
+    format!(
+        "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Storage/storageAccounts/{}",
+        subscription.trim(),
+        resource_group.trim(),
+        name.trim()
+    )
+}
+
 pub fn email(value: &str) -> Check {
     let value = value.trim();
     if value.is_empty() {

@@ -3332,3 +3332,25 @@ fn history_paths_list_every_state_change_of_the_job_and_each_drive() {
         assert_ne!(pair[0], pair[1], "only changes are steps");
     }
 }
+
+#[test]
+fn a_storage_account_id_composed_from_its_parts_is_a_valid_arm_id() {
+    use lifecycle::validate::{
+        compose_storage_account_id, storage_account_id, storage_account_name,
+    };
+    let id = compose_storage_account_id(
+        " 6f1d3c2a-8b4e-4c5a-9d7e-1a2b3c4d5e6f",
+        "rg-data ",
+        " acct01",
+    );
+    assert_eq!(
+        id,
+        "/subscriptions/6f1d3c2a-8b4e-4c5a-9d7e-1a2b3c4d5e6f/resourceGroups/rg-data/providers/Microsoft.Storage/storageAccounts/acct01"
+    );
+    assert!(storage_account_id(&id).is_ok());
+    assert!(storage_account_name("acct01").is_ok());
+    assert!(storage_account_name("").is_err());
+    assert!(storage_account_name("Acct01").is_err());
+    assert!(storage_account_name("ab").is_err());
+    assert!(storage_account_id(&compose_storage_account_id("not-a-guid", "rg", "acct01")).is_err());
+}

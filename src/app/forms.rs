@@ -270,6 +270,10 @@ pub struct JobForm {
     pub subscription: String,
     pub resource_group: String,
     pub storage_account_id: String,
+    /// The storage account by its parts, composed into its id when no whole id is pasted.
+    pub storage_subscription: String,
+    pub storage_resource_group: String,
+    pub storage_account_name: String,
     pub drives: Vec<DriveForm>,
     /// One blob path per line.
     pub blob_paths: String,
@@ -293,6 +297,44 @@ fn lines(s: &str) -> Vec<String> {
 }
 
 impl JobForm {
+    /// The storage account's id: a pasted whole id, or else the one its parts compose (left empty when no part
+    /// is given, so that the lifecycle says the storage account is required).
+    pub fn storage_account(&self) -> String {
+        let pasted = text(&self.storage_account_id);
+        if !self.storage_from_parts() {
+            return pasted;
+        }
+        lifecycle::validate::compose_storage_account_id(
+            &self.storage_subscription,
+            &self.storage_resource_group,
+            &self.storage_account_name,
+        )
+    }
+
+    /// No whole id was pasted and at least one part was typed: the parts make the id.
+    fn storage_from_parts(&self) -> bool {
+        text(&self.storage_account_id).is_empty()
+            && !(self.storage_resource_group.trim().is_empty()
+                && self.storage_account_name.trim().is_empty())
+    }
+
+    /// Each storage-account part that is wrong, named by its own field, so that the customer is not told that
+    /// an id they never typed is malformed. Empty when a whole id was pasted (that id is checked instead).
+    pub fn storage_part_errors(&self) -> Vec<lifecycle::FieldError> {
+        use lifecycle::{validate, FieldError};
+        if !self.storage_from_parts() {
+            return Vec::new();
+        }
+        let mut errors = Vec::new();
+        if let Err(m) = validate::resource_group(self.storage_resource_group.trim()) {
+            errors.push(FieldError::new("storage_resource_group", m));
+        }
+        if let Err(m) = validate::storage_account_name(&self.storage_account_name) {
+            errors.push(FieldError::new("storage_account_name", m));
+        }
+        errors
+    }
+
     pub fn job_type(&self) -> JobType {
         JobType::parse(&self.job_type).unwrap_or(JobType::Import)
     }
@@ -305,7 +347,7 @@ impl JobForm {
             name: text(&self.name),
             job_type,
             location,
-            storage_account_id: text(&self.storage_account_id),
+            storage_account_id: self.storage_account(),
             drives: match job_type {
                 JobType::Import => self
                     .drives
@@ -427,6 +469,18 @@ impl JobForm {
             (
                 "job[storage_account_id]".to_string(),
                 self.storage_account_id.clone(),
+            ),
+            (
+                "job[storage_subscription]".to_string(),
+                self.storage_subscription.clone(),
+            ),
+            (
+                "job[storage_resource_group]".to_string(),
+                self.storage_resource_group.clone(),
+            ),
+            (
+                "job[storage_account_name]".to_string(),
+                self.storage_account_name.clone(),
             ),
             ("job[blob_paths]".to_string(), self.blob_paths.clone()),
             (

@@ -18,6 +18,9 @@ use serde::{Deserialize, Serialize};
 pub struct JobFormOptions {
     pub locations: Vec<Location>,
     pub subscriptions: Vec<String>,
+    /// `(id, display name)` of each subscription, to choose one by its name.
+    #[serde(default)]
+    pub subscription_names: Vec<(String, String)>,
     #[serde(default)]
     pub draft: Option<NewJobDraft>,
 }
@@ -39,6 +42,7 @@ pub async fn new_job_options() -> Result<JobFormOptions, AppError> {
     Ok(JobFormOptions {
         locations: app.store.locations().await?,
         subscriptions: identity.subscriptions.clone(),
+        subscription_names: app.store.subscription_names(identity.account_id).await?,
         // Only the render answering `POST /jobs/new` provides one.
         draft: use_context::<NewJobDraft>(),
     })
@@ -98,8 +102,15 @@ pub async fn create_job_as(
         errors.push(FieldError::new("location", "Choose a data center location"));
     }
     let new = job.to_new_job(location.unwrap_or_default());
-    // The lifecycle's own checks, with drive rows renumbered to the form's rows.
-    errors.extend(lifecycle::validate_new_job(&new).into_iter().map(|mut e| {
+    let part_errors = job.storage_part_errors();
+    let parts_wrong = !part_errors.is_empty();
+    errors.extend(part_errors);
+    // The lifecycle's own checks, with drive rows renumbered to the form's rows; a storage account id composed
+    // from wrong parts is reported on those parts only.
+    let own_checks = lifecycle::validate_new_job(&new)
+        .into_iter()
+        .filter(|e| !(parts_wrong && e.field == "properties.storageAccountId"));
+    errors.extend(own_checks.map(|mut e| {
         if let Some(rest) = e.field.strip_prefix("properties.driveList[") {
             if let Some((n, tail)) = rest.split_once(']') {
                 if let Some(row) = n.parse().ok().and_then(|n| job.row_of_drive(n)) {
@@ -290,10 +301,22 @@ fn JobFormView(
         .iter()
         .map(|l| (l.name.clone(), format!("{} ({})", l.display_name, l.name)))
         .collect();
+    // A subscription by its display name, its GUID as the hint beside it.
     let subscription_options: Vec<(String, String)> = options
         .subscriptions
         .iter()
-        .map(|s| (s.clone(), s.clone()))
+        .map(|s| {
+            let name = options
+                .subscription_names
+                .iter()
+                .find(|(id, _)| id == s)
+                .map(|(_, name)| name.as_str())
+                .filter(|name| !name.is_empty() && *name != s);
+            match name {
+                Some(name) => (s.clone(), format!("{name} ({s})")),
+                None => (s.clone(), s.clone()),
+            }
+        })
         .collect();
     let default_sub = options.subscriptions.first().cloned().unwrap_or_default();
     let storage_placeholder =
@@ -335,13 +358,27 @@ fn JobFormView(
                         value=t.or("job[name]", "")
                         hint="Lowercase letters, digits and hyphens, starting with a letter; 3 to 64 characters."
                         check=validate::job_name/>
-                    <SelectField name="job[subscription]" label="Subscription" options=subscription_options error error_key="subscription" required=true
+                    <SelectField name="job[subscription]" label="Subscription" options=subscription_options.clone() error error_key="subscription" required=true
                         selected=t.or("job[subscription]", &default_sub)/>
                     <Field name="job[resource_group]" label="Resource group" error_key="resource_group" required=true echo=true error
                         value=t.or("job[resource_group]", "default") check=validate::resource_group/>
-                    <Field name="job[storage_account_id]" label="Storage account" error_key="properties.storageAccountId" required=true echo=true error
-                        value=t.or("job[storage_account_id]", "") placeholder=storage_placeholder check=validate::storage_account_id/>
                 </div>
+                <fieldset class="plain storage-account" data-testid="storage-account">
+                    <legend>"Storage account"</legend>
+                    <p class="hint">"Where the data is imported to or exported from: choose its subscription and type its resource group and name, or paste its whole resource id."</p>
+                    <div class="grid-2">
+                        <SelectField name="job[storage_subscription]" label="Storage subscription" options=subscription_options error error_key="storage_subscription"
+                            selected=t.or("job[storage_subscription]", &default_sub)/>
+                        <Field name="job[storage_resource_group]" label="Storage resource group" error_key="storage_resource_group" echo=true error
+                            value=t.or("job[storage_resource_group]", "") check=validate::resource_group/>
+                        <Field name="job[storage_account_name]" label="Storage account name" error_key="storage_account_name" echo=true error
+                            value=t.or("job[storage_account_name]", "") check=validate::storage_account_name
+                            hint="3 to 24 lowercase letters and digits."/>
+                    </div>
+                    <Field name="job[storage_account_id]" label="Or the whole storage account resource id" error_key="properties.storageAccountId" echo=true error
+                        value=t.or("job[storage_account_id]", "") placeholder=storage_placeholder check=validate::storage_account_id
+                        hint="Pasting an id here wins over the fields above."/>
+                </fieldset>
                 <div class="field">
                     <label for="field-job-location">"Data center"<span class="required" aria-hidden="true">" *"</span></label>
                     <div class="inline-control">

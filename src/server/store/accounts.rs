@@ -154,6 +154,16 @@ impl Store {
         rows.iter().map(account).collect()
     }
 
+    /// The account's subscriptions with their display names, `(id, display name)`, for choosing one by name.
+    pub async fn subscription_names(&self, account_id: i64) -> StoreResult<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT id, display_name FROM subscriptions WHERE account_id = $1 ORDER BY created_at, id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     pub async fn subscriptions_of(&self, account_id: i64) -> StoreResult<Vec<String>> {
         Ok(sqlx::query_scalar(
             "SELECT id FROM subscriptions WHERE account_id = $1 ORDER BY created_at, id",
