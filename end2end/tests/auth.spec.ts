@@ -33,6 +33,11 @@ test('sign up creates a customer with a subscription, then sign out and in again
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill('a-good-password');
   await page.getByLabel('Repeat the password').fill('a-good-password');
   await page.getByRole('button', { name: 'Create account' }).click();
+  // The answer is "check your email" (the same for an address that already has an account); then sign in.
+  await expect(page.getByTestId('sign-up-sent')).toBeVisible();
+  await expect(page.getByTestId('sign-up-sent').getByRole('link', { name: 'Sign in' })).toHaveAttribute('href', '/sign-in');
+  await new SignInPage(page, testInfo).open();
+  await new SignInPage(page, testInfo).signIn(email, 'a-good-password');
   await expect(page.getByTestId('signed-in-as')).toContainText('Nora New');
   // A new customer starts with no jobs, and the list explains what to do.
   await expect(page.getByTestId('jobs-empty')).toBeVisible();
@@ -81,6 +86,9 @@ test("a customer typing another customer's job URL gets not found", async ({ pag
   await otherPage.getByRole('textbox', { name: 'Password', exact: true }).fill('another-password');
   await otherPage.getByLabel('Repeat the password').fill('another-password');
   await otherPage.getByRole('button', { name: 'Create account' }).click();
+  await expect(otherPage.getByTestId('sign-up-sent')).toBeVisible();
+  await new SignInPage(otherPage, testInfo).open();
+  await new SignInPage(otherPage, testInfo).signIn(email, 'another-password');
   await expect(otherPage.getByTestId('signed-in-as')).toContainText('Otto Other');
   const response = await otherPage.goto(href!);
   expect(response?.status()).toBe(404);

@@ -127,6 +127,9 @@ test('sign-up emails a verification link; following it verifies the address', as
   await page.getByRole('textbox', { name: 'Password', exact: true }).fill('a-good-password');
   await page.getByLabel('Repeat the password').fill('a-good-password');
   await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.getByTestId('sign-up-sent')).toBeVisible();
+  await new SignInPage(page, testInfo).open();
+  await new SignInPage(page, testInfo).signIn(email, 'a-good-password');
   await expect(page.getByTestId('signed-in-as')).toContainText('Vera Verify');
   await page.goto('/account');
   await expect(page.getByTestId('email-unverified')).toBeVisible();
@@ -141,6 +144,28 @@ test('sign-up emails a verification link; following it verifies the address', as
   await page.goto('/account');
   await expect(page.getByTestId('email-verified-status')).toBeVisible();
   expect(sink.to(email)).toHaveLength(1);
+  await context.close();
+});
+
+test('sign-up with an address that already has an account answers the same and emails its owner', async ({ browser }, testInfo) => {
+  const context = await browser.newContext(contextFor(testInfo));
+  const page = await context.newPage();
+  const already = () => sink.to(CUSTOMER.email).filter((m) => m.subject.includes('already have')).length;
+  const before = already();
+  await page.goto('/sign-up');
+  await waitForHydration(page, testInfo);
+  await page.getByLabel('Your name').fill('Not Dana');
+  await page.getByLabel('Email').fill(CUSTOMER.email);
+  await page.getByRole('textbox', { name: 'Password', exact: true }).fill('some-other-password');
+  await page.getByLabel('Repeat the password').fill('some-other-password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  // What a new address gets: "check your email", nobody signed in, no word of an existing account.
+  await expect(page.getByTestId('sign-up-sent')).toBeVisible();
+  await expect(page.getByTestId('signed-in-as')).toHaveCount(0);
+  await expect(page.locator('body')).not.toContainText('already');
+  await expect.poll(already, { timeout: 20_000 }).toBe(before + 1);
+  const mail = sink.to(CUSTOMER.email).filter((m) => m.subject.includes('already have')).at(-1)!;
+  expect(mail.text).toContain('/forgot-password');
   await context.close();
 });
 

@@ -181,9 +181,51 @@ pub fn advance_warnings(
         .filter(|n| match n.key {
             "creating-expiry" => n.level == NoticeLevel::Warning,
             "shipping-overdue" | "return-address-reported" => true,
+            // The removal of a finished job, once it is near (its date is the notice's).
+            "retention" => n.at.is_some_and(|removal| now >= removal - WARNING_AHEAD && now < removal),
             _ => false,
         })
         .collect()
+}
+
+/// What the customer is told about an unmatched intake linked to their job: which drives arrived, and the
+/// dates after which they are returned and then securely destroyed unless the customer answers.
+pub fn intake_notice(intake: &crate::intake::UnmatchedIntake) -> String {
+    format!(
+        "A package (tracking number {}) arrived at the data center with drive(s) {} that your job does not list. \
+         Please contact support: unless you are reached, the drives are returned to the sender after {}, and if \
+         that fails they are securely destroyed on {}.",
+        intake.details.tracking_number,
+        intake.details.drive_ids.join(", "),
+        crate::dates::utc_minutes(intake.return_deadline),
+        crate::dates::utc_minutes(intake.destroy_deadline),
+    )
+}
+
+/// The warning, ahead of an open intake's destruction deadline, to the customer of the job it is linked to
+/// (`None` while the deadline is further than [`WARNING_AHEAD`], once it passed, and for a resolved intake).
+pub fn intake_destruction_warning(
+    intake: &crate::intake::UnmatchedIntake,
+    now: crate::Timestamp,
+) -> Option<crate::attention::CustomerNotice> {
+    use crate::intake::IntakeStatus;
+    let deadline = intake.destroy_deadline;
+    let open = intake.status != IntakeStatus::Resolved;
+    (open && now >= deadline - WARNING_AHEAD && now < deadline).then(|| {
+        crate::attention::CustomerNotice {
+            key: "intake-destruction",
+            level: crate::attention::NoticeLevel::Problem,
+            title: "Drives that arrived for your job will be destroyed".into(),
+            message: format!(
+                "Drive(s) {} (tracking number {}) arrived unexpectedly and were neither claimed nor returned: they are \
+                 securely destroyed on {} unless you contact support before then.",
+                intake.details.drive_ids.join(", "),
+                intake.details.tracking_number,
+                crate::dates::utc_minutes(deadline),
+            ),
+            at: Some(deadline),
+        }
+    })
 }
 
 /// Every webhook event type, as the README lists them.

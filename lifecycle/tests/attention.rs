@@ -355,3 +355,52 @@ fn the_problem_flag_is_a_function_of_the_job_alone() {
         }
     }
 }
+
+#[test]
+fn a_finished_job_is_warned_of_its_removal_shortly_before_it() {
+    use lifecycle::notify::{advance_warnings, WARNING_AHEAD};
+    let mut run = run_in(JobState::Completed);
+    let removal = run.job.finished_at.unwrap() + run.settings.timers.retention.delta();
+    let keys = |run: &Run| -> Vec<&'static str> {
+        advance_warnings(&run.job, run.now, &run.settings)
+            .into_iter()
+            .map(|n| n.key)
+            .collect()
+    };
+    assert!(!keys(&run).contains(&"retention"), "not weeks ahead");
+    run.at(removal - WARNING_AHEAD);
+    let warnings = advance_warnings(&run.job, run.now, &run.settings);
+    let retention = warnings.iter().find(|n| n.key == "retention").unwrap();
+    assert_eq!(retention.at, Some(removal), "the warning carries its date");
+    run.at(removal);
+    assert!(!keys(&run).contains(&"retention"), "not once it is due");
+}
+
+#[test]
+fn an_unmatched_intake_tells_its_dates_and_warns_before_destruction() {
+    use lifecycle::notify::{intake_destruction_warning, intake_notice, WARNING_AHEAD};
+    let settings = Settings::default();
+    let new = NewIntake {
+        job_name: Some("my-job".into()),
+        carrier_name: "DHL".into(),
+        tracking_number: "TRK-77".into(),
+        drive_ids: vec!["EXTRA-1".into()],
+        notes: String::new(),
+    };
+    let events = decide_intake(None, &IntakeCommand::Record(new), t0(), &settings).unwrap();
+    let intake = UnmatchedIntake::replay(&events).unwrap();
+    let told = intake_notice(&intake);
+    assert!(told.contains("EXTRA-1") && told.contains("TRK-77"), "{told}");
+    assert!(
+        told.contains(&lifecycle::dates::utc_minutes(intake.destroy_deadline)),
+        "{told}"
+    );
+    assert!(intake_destruction_warning(&intake, t0()).is_none());
+    let soon = intake.destroy_deadline - WARNING_AHEAD;
+    let warning = intake_destruction_warning(&intake, soon).unwrap();
+    assert_eq!(warning.at, Some(intake.destroy_deadline));
+    assert!(intake_destruction_warning(&intake, intake.destroy_deadline).is_none());
+    let mut closed = intake.clone();
+    closed.status = lifecycle::intake::IntakeStatus::Resolved;
+    assert!(intake_destruction_warning(&closed, soon).is_none());
+}

@@ -3,6 +3,7 @@
 //! coalesced, delivered once with a stable id, retried with backoff on a moved clock; webhooks arrive signed
 //! at a real receiver on loopback.
 
+use axum::http::header;
 use super::changes::catch_up;
 use super::live::Change;
 use super::router_tests::{on_shared_runtime, test_app_with, TestApp};
@@ -492,7 +493,19 @@ fn sign_up_sends_a_verification_link_and_jobs_and_tokens_wait_for_it() {
             "{}",
             signed_up.body
         );
-        let me = with_set_cookies(&Browser::anonymous(), &signed_up);
+        // Not signed in by the sign-up itself (an address that has an account gets the same answer): the new
+        // customer signs in with their password.
+        assert!(!signed_up.headers.contains_key(header::SET_COOKIE));
+        let signed_in = app
+            .call_from(
+                &Browser::anonymous(),
+                "/api/sign_in",
+                "email=verify-me%40example.com&password=a-long-password",
+                "192.0.2.40",
+                None,
+            )
+            .await;
+        let me = with_set_cookies(&Browser::anonymous(), &signed_in);
         // Signed in, but no tokens until verified.
         let refused = app.call(&me, "/api/create_token", "name=ci").await;
         assert_eq!(refused.status.as_u16(), 409, "{}", refused.body);
@@ -549,6 +562,64 @@ fn sign_up_sends_a_verification_link_and_jobs_and_tokens_wait_for_it() {
             .unwrap();
         assert_eq!(sent.status, "delivered");
         assert!(!sent.payload.contains(&token));
+    });
+}
+
+#[test]
+fn sign_up_with_an_address_that_has_an_account_answers_the_same_and_tells_its_owner() {
+    use super::router_tests::Browser;
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        let form = |email: &str| {
+            format!(
+                "display_name=Someone&email={}&password=a-long-password&password_confirm=a-long-password",
+                email.replace('@', "%40")
+            )
+        };
+        let fresh = app
+            .call_from(
+                &Browser::anonymous(),
+                "/api/sign_up",
+                &form("brand-new@example.com"),
+                "192.0.2.41",
+                None,
+            )
+            .await;
+        let taken = app
+            .call_from(
+                &Browser::anonymous(),
+                "/api/sign_up",
+                &form(super::demo::CUSTOMER_EMAIL),
+                "192.0.2.42",
+                None,
+            )
+            .await;
+        // Status, body, redirect and cookies: nothing tells the two apart.
+        assert_eq!(fresh.status, taken.status, "{} / {}", fresh.body, taken.body);
+        assert_eq!(fresh.body, taken.body);
+        for name in [header::LOCATION, header::SET_COOKIE] {
+            assert_eq!(fresh.headers.get(&name), taken.headers.get(&name), "{name}");
+        }
+        assert!(!taken.body.contains("already"), "{}", taken.body);
+        // The owner of the address hears of it by email, and at most a few times per window.
+        for i in 0..8 {
+            app.call_from(
+                &Browser::anonymous(),
+                "/api/sign_up",
+                &form(super::demo::CUSTOMER_EMAIL),
+                &format!("192.0.2.{}", 50 + i),
+                None,
+            )
+            .await;
+        }
+        let told: Vec<_> = emails_to_address(&app, super::demo::CUSTOMER_EMAIL)
+            .await
+            .into_iter()
+            .filter(|d| d.topic == "already")
+            .collect();
+        assert!(!told.is_empty() && told.len() <= 5, "{} emails", told.len());
+        assert!(told[0].payload.contains("already has an account"), "{}", told[0].payload);
     });
 }
 

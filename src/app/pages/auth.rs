@@ -182,7 +182,7 @@ pub async fn sign_up(
 ) -> Result<(), AppError> {
     use crate::model::Role;
     use crate::server::accounts::{create_account, validate_new_account, AccountError};
-    use crate::server::auth::{busy, limits, remote_addr, retry_after, sessions};
+    use crate::server::auth::{busy, limits, remote_addr, retry_after};
     use crate::server::state::AppState;
     use lifecycle::Rejection;
     let app = expect_context::<AppState>();
@@ -233,13 +233,34 @@ pub async fn sign_up(
         Ok((account, _)) => account,
         Err(AccountError::Invalid(r)) => return Err(AppError::form(r, &echo)),
         Err(AccountError::EmailTaken) => {
-            return Err(AppError::form(
-                Rejection::invalid(
-                    "email",
-                    "An account with this email already exists; sign in instead",
-                ),
-                &echo,
-            ))
+            // The same answer as for a new address (nobody learns which addresses have accounts); the owner is
+            // told by email, at most a few times per window so that sign-ups cannot flood their inbox.
+            let email = account_rules::normalize_email(&email);
+            if let Some(owner) = app.store.account_by_email(&email).await? {
+                let key = [format!("already-registered:{}", owner.id)];
+                if crate::server::notifications::accounts::limited(&app, &key, now)
+                    .await?
+                    .is_ok()
+                {
+                    crate::server::notifications::accounts::send_already_registered(
+                        &app, &owner, now,
+                    )
+                    .await?;
+                }
+                let _ = app
+                    .store
+                    .audit(
+                        now,
+                        Some(owner.id),
+                        &owner.display_name,
+                        "sign-up",
+                        "address already registered; told by email",
+                        address.as_deref(),
+                    )
+                    .await;
+            }
+            crate::server::auth::redirect(SIGN_UP_SENT);
+            return Ok(());
         }
         Err(AccountError::Busy) => {
             app.sign_in_limiter
@@ -263,14 +284,13 @@ pub async fn sign_up(
             address.as_deref(),
         )
         .await;
-    let cookie = sessions::start(&app, account.id).await?;
-    let response = expect_context::<leptos_axum::ResponseOptions>();
-    if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
-        response.append_header(axum::http::header::SET_COOKIE, v);
-    }
-    crate::server::auth::redirect("/jobs");
+    // Not signed in here: an address that already has an account must get this very answer.
+    crate::server::auth::redirect(SIGN_UP_SENT);
     Ok(())
 }
+
+/// Where every accepted sign-up lands, new address or not: "check your email".
+pub const SIGN_UP_SENT: &str = "/sign-up?sent=1";
 
 /// Answers a refused request with 429 (hydrated calls; a plain post is redirected) and its Retry-After.
 #[cfg(feature = "ssr")]
@@ -555,6 +575,32 @@ pub fn VerifyEmailPage() -> impl IntoView {
 
 #[component]
 pub fn SignUpPage() -> impl IntoView {
+    let query = use_query_map();
+    move || {
+        if query.read().get("sent").is_some() {
+            view! { <SignUpSent/> }.into_any()
+        } else {
+            view! { <SignUpForm/> }.into_any()
+        }
+    }
+}
+
+/// After a sign-up: the same page whether the address was new or already had an account.
+#[component]
+fn SignUpSent() -> impl IntoView {
+    view! {
+        <Title text="Check your email"/>
+        <section class="auth-card card" aria-labelledby="sign-up-sent-heading" data-testid="sign-up-sent">
+            <h1 id="sign-up-sent-heading">"Check your email"</h1>
+            <p>"We sent a message to the address you gave. For a new account it holds a link to verify the address (valid for 24 hours); follow it, then sign in with your password. If the address already has an account, the message says how to sign in or reset the password."</p>
+            <p>"Nothing arrived after a few minutes? Check the spam folder, or sign in and ask for a new link on your account page."</p>
+            <p><a class="button primary" href="/sign-in">"Sign in"</a></p>
+        </section>
+    }
+}
+
+#[component]
+fn SignUpForm() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let error: FormError = Signal::derive(move || action.value().get().and_then(|r| r.err()));
     let password_hint = format!("At least {} characters.", account_rules::PASSWORD_MIN);

@@ -91,6 +91,46 @@ pub async fn sweep_warnings(app: &AppState) -> StoreResult<usize> {
             }
         }
     }
+    // Drives of an unmatched intake linked to a job, shortly before they are destroyed: told to that job's
+    // customer.
+    let intakes: Vec<_> = app
+        .store
+        .linked_intakes_due_before(now + lifecycle::notify::WARNING_AHEAD, WARNING_BATCH)
+        .await?
+        .into_iter()
+        .filter_map(|stored| {
+            let notice = lifecycle::notify::intake_destruction_warning(&stored.intake, now)?;
+            Some((stored.id, stored.job_id?, notice))
+        })
+        .collect();
+    let job_ids: Vec<i64> = intakes.iter().map(|(_, job, _)| *job).collect();
+    let jobs = app.store.jobs_by_ids(&job_ids).await?;
+    for (intake_id, job_id, notice) in intakes {
+        let Some(job) = jobs.iter().find(|j| j.id == job_id) else {
+            continue;
+        };
+        let at = notice.at.map(|t| t.timestamp_millis()).unwrap_or(0);
+        let payload = EmailPayload {
+            lines: vec![format!("{}: {}", notice.title, notice.message)],
+            topics: vec![lifecycle::notify::Topic::UnmatchedIntake.as_str().to_string()],
+            warning: Some(notice.title.clone()),
+            attention: false,
+        };
+        if app
+            .store
+            .queue_job_email(
+                &job.subscription_id,
+                job.id,
+                lifecycle::notify::Topic::UnmatchedIntake,
+                format!("warning-intake-{intake_id}-{at}"),
+                serde_json::to_string(&payload)?,
+                now,
+            )
+            .await?
+        {
+            queued += 1;
+        }
+    }
     Ok(queued)
 }
 
@@ -163,11 +203,20 @@ pub async fn enqueue(
         .filter(|t| recipient.preferences.wants(*t))
         .collect();
     if !wanted.is_empty() && recipient.verified {
-        let line = change_line(record);
+        let mut lines = vec![change_line(record)];
+        // An intake linked to the job: which drives, and the dates after which they are returned, then destroyed.
+        if let Some(intake_id) = record
+            .intake_id
+            .filter(|_| record.event_kinds.iter().any(|k| k == "unmatchedIntakeNoted"))
+        {
+            if let Some(stored) = log::intake_in(tx, intake_id).await? {
+                lines.push(lifecycle::notify::intake_notice(&stored.intake));
+            }
+        }
         match log::open_email(tx, recipient.account_id, job_id, now).await? {
             Some((id, payload)) => {
                 let mut payload: EmailPayload = serde_json::from_str(&payload).unwrap_or_default();
-                payload.lines.push(line);
+                payload.lines.extend(lines);
                 for t in &wanted {
                     if !payload.topics.iter().any(|p| p == t.as_str()) {
                         payload.topics.push(t.as_str().to_string());
@@ -178,7 +227,7 @@ pub async fn enqueue(
             None => {
                 let debounce = app.config.notifications.email_debounce.delta();
                 let payload = EmailPayload {
-                    lines: vec![line],
+                    lines,
                     topics: wanted.iter().map(|t| t.as_str().to_string()).collect(),
                     warning: None,
                     attention: false,

@@ -54,6 +54,18 @@ fn stored_intake(row: &AnyRow) -> StoreResult<StoredIntake> {
     })
 }
 
+/// Intake `id` as `tx` sees it.
+pub async fn intake_in(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+) -> StoreResult<Option<StoredIntake>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM intakes WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    row.as_ref().map(stored_intake).transpose()
+}
+
 async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     intake_id: i64,
@@ -301,6 +313,24 @@ impl Store {
         let rows = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM intakes WHERE status = 'Resolved' ORDER BY created_at DESC LIMIT $1"
         ))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored_intake).collect()
+    }
+
+    /// Intakes linked to a job whose next deadline is before `until` (candidates for a warning to the job's
+    /// customer), soonest first, through the `intakes_due` index.
+    pub async fn linked_intakes_due_before(
+        &self,
+        until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<StoredIntake>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM intakes WHERE next_timer_at IS NOT NULL AND next_timer_at <= $1 \
+             AND job_id IS NOT NULL ORDER BY next_timer_at, id LIMIT $2"
+        ))
+        .bind(super::millis(until))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;

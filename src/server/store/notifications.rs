@@ -280,6 +280,14 @@ pub async fn job_in(
     row.as_ref().map(super::jobs::stored_job).transpose()
 }
 
+/// Intake `id` as `tx` sees it.
+pub async fn intake_in(
+    tx: &mut Transaction<'_, Any>,
+    id: i64,
+) -> StoreResult<Option<super::StoredIntake>> {
+    super::intakes::intake_in(tx, id).await
+}
+
 /// Live jobs whose next timer is due before `until` (the warnings' candidates), soonest first.
 impl Store {
     pub async fn jobs_with_timer_before(
