@@ -182,7 +182,9 @@ pub fn advance_warnings(
             "creating-expiry" => n.level == NoticeLevel::Warning,
             "shipping-overdue" | "return-address-reported" => true,
             // The removal of a finished job, once it is near (its date is the notice's).
-            "retention" => n.at.is_some_and(|removal| now >= removal - WARNING_AHEAD && now < removal),
+            "retention" => {
+                n.at.is_some_and(|removal| now >= removal - WARNING_AHEAD && now < removal)
+            }
             _ => false,
         })
         .collect()

@@ -390,7 +390,10 @@ fn an_unmatched_intake_tells_its_dates_and_warns_before_destruction() {
     let events = decide_intake(None, &IntakeCommand::Record(new), t0(), &settings).unwrap();
     let intake = UnmatchedIntake::replay(&events).unwrap();
     let told = intake_notice(&intake);
-    assert!(told.contains("EXTRA-1") && told.contains("TRK-77"), "{told}");
+    assert!(
+        told.contains("EXTRA-1") && told.contains("TRK-77"),
+        "{told}"
+    );
     assert!(
         told.contains(&lifecycle::dates::utc_minutes(intake.destroy_deadline)),
         "{told}"

@@ -3,13 +3,13 @@
 //! coalesced, delivered once with a stable id, retried with backoff on a moved clock; webhooks arrive signed
 //! at a real receiver on loopback.
 
-use axum::http::header;
 use super::changes::catch_up;
 use super::live::Change;
 use super::router_tests::{on_shared_runtime, test_app_with, TestApp};
 use super::store::changes::{LIVE, NOTIFY};
 use super::store::Store;
 use crate::model::{Actor, ActorKind};
+use axum::http::header;
 use lifecycle::{Command, CustomerCommand, OperatorCommand};
 use std::sync::{Arc, Mutex};
 
@@ -596,7 +596,11 @@ fn sign_up_with_an_address_that_has_an_account_answers_the_same_and_tells_its_ow
             )
             .await;
         // Status, body, redirect and cookies: nothing tells the two apart.
-        assert_eq!(fresh.status, taken.status, "{} / {}", fresh.body, taken.body);
+        assert_eq!(
+            fresh.status, taken.status,
+            "{} / {}",
+            fresh.body, taken.body
+        );
         assert_eq!(fresh.body, taken.body);
         for name in [header::LOCATION, header::SET_COOKIE] {
             assert_eq!(fresh.headers.get(&name), taken.headers.get(&name), "{name}");
@@ -619,7 +623,11 @@ fn sign_up_with_an_address_that_has_an_account_answers_the_same_and_tells_its_ow
             .filter(|d| d.topic == "already")
             .collect();
         assert!(!told.is_empty() && told.len() <= 5, "{} emails", told.len());
-        assert!(told[0].payload.contains("already has an account"), "{}", told[0].payload);
+        assert!(
+            told[0].payload.contains("already has an account"),
+            "{}",
+            told[0].payload
+        );
     });
 }
 
@@ -797,6 +805,140 @@ fn the_creating_expiry_is_warned_of_three_days_ahead_once() {
         assert!(
             eml.contains(&expiry.format("%Y-%m-%d").to_string()),
             "{eml}"
+        );
+    });
+}
+
+#[test]
+fn an_intake_on_a_customers_job_is_emailed_with_its_dates_and_warned_of_before_destruction() {
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let job = app.job_id("demo-creating").await;
+        let customer = customer_id(&app).await;
+        let now = app.state.clock.now();
+        let new = lifecycle::intake::NewIntake {
+            job_name: Some("demo-creating".into()),
+            carrier_name: "DHL".into(),
+            tracking_number: "LATE-BOX-9".into(),
+            drive_ids: vec!["STRAY-1".into()],
+            notes: String::new(),
+        };
+        let (intake, _) = app
+            .state
+            .store
+            .record_intake(Some(job), &new, &staff_actor(), now, app.state.settings())
+            .await
+            .unwrap();
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        // The change's email names the drives and gives both dates.
+        let emails = app.state.store.emails_to(customer, 50).await.unwrap();
+        let noted = emails
+            .iter()
+            .find(|e| e.payload.contains("LATE-BOX-9"))
+            .expect("an email about the intake");
+        let destroy = intake.intake.destroy_deadline;
+        assert!(
+            noted
+                .payload
+                .contains(&lifecycle::dates::utc_minutes(destroy)),
+            "{}",
+            noted.payload
+        );
+        assert!(
+            noted.payload.contains(&lifecycle::dates::utc_minutes(
+                intake.intake.return_deadline
+            )),
+            "{}",
+            noted.payload
+        );
+        let warnings = |emails: Vec<super::store::Delivery>| {
+            emails
+                .into_iter()
+                .filter(|e| {
+                    e.message_id
+                        .starts_with(&format!("warning-intake-{}", intake.id))
+                })
+                .count()
+        };
+        // Timers move the intake to "return due"; three days before destruction one warning goes out, once.
+        let to = |at: chrono::DateTime<chrono::Utc>| at - app.state.clock.now();
+        app.state
+            .clock
+            .advance(to(destroy - chrono::TimeDelta::days(4)))
+            .unwrap();
+        app.state
+            .store
+            .execute_intake(
+                intake.id,
+                &lifecycle::intake::IntakeCommand::Tick,
+                &staff_actor(),
+                app.state.clock.now(),
+                app.state.settings(),
+            )
+            .await
+            .unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        assert_eq!(
+            warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
+            0
+        );
+        app.state.clock.advance(chrono::TimeDelta::days(2)).unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        assert_eq!(
+            warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
+            1
+        );
+    });
+}
+
+#[test]
+fn the_removal_of_a_finished_job_is_warned_of_once_shortly_before() {
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let job = app.job_id("demo-completed").await;
+        let customer = customer_id(&app).await;
+        let removal = {
+            let stored = app.state.store.job(job).await.unwrap().unwrap();
+            stored.job.finished_at.unwrap() + app.state.settings().timers.retention.delta()
+        };
+        let warnings = |emails: Vec<super::store::Delivery>| {
+            emails
+                .into_iter()
+                .filter(|e| {
+                    e.message_id
+                        .starts_with(&format!("warning-{job}-retention"))
+                })
+                .count()
+        };
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        assert_eq!(
+            warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
+            0
+        );
+        let to = removal - chrono::TimeDelta::days(2) - app.state.clock.now();
+        app.state.clock.advance(to).unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        super::notifications::sweep_warnings(&app.state)
+            .await
+            .unwrap();
+        assert_eq!(
+            warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
+            1
         );
     });
 }

@@ -112,7 +112,9 @@ pub async fn sweep_warnings(app: &AppState) -> StoreResult<usize> {
         let at = notice.at.map(|t| t.timestamp_millis()).unwrap_or(0);
         let payload = EmailPayload {
             lines: vec![format!("{}: {}", notice.title, notice.message)],
-            topics: vec![lifecycle::notify::Topic::UnmatchedIntake.as_str().to_string()],
+            topics: vec![lifecycle::notify::Topic::UnmatchedIntake
+                .as_str()
+                .to_string()],
             warning: Some(notice.title.clone()),
             attention: false,
         };
@@ -205,10 +207,12 @@ pub async fn enqueue(
     if !wanted.is_empty() && recipient.verified {
         let mut lines = vec![change_line(record)];
         // An intake linked to the job: which drives, and the dates after which they are returned, then destroyed.
-        if let Some(intake_id) = record
-            .intake_id
-            .filter(|_| record.event_kinds.iter().any(|k| k == "unmatchedIntakeNoted"))
-        {
+        if let Some(intake_id) = record.intake_id.filter(|_| {
+            record
+                .event_kinds
+                .iter()
+                .any(|k| k == "unmatchedIntakeNoted")
+        }) {
             if let Some(stored) = log::intake_in(tx, intake_id).await? {
                 lines.push(lifecycle::notify::intake_notice(&stored.intake));
             }
