@@ -42,6 +42,11 @@ test('staff report a wrong return address; the customer corrects it and staff sh
   // Ship-back waits, and says why.
   await expect(staff.jobOp('ship-back')).toHaveAttribute('data-allowed', 'false');
   await expect(staff.jobOp('ship-back').getByTestId('op-reason')).toContainText('The street does not exist');
+  // The reason links to the form that fixes it, which opens (JavaScript on or off).
+  const reason = staff.jobOp('ship-back').getByRole('link', { name: /The street does not exist/ });
+  await expect(reason).toHaveAttribute('href', '#form-correct-return-address');
+  await reason.click();
+  await expect(page.locator('#form-correct-return-address')).toBeVisible();
 
   // The customer is asked for a corrected address; only that form is open.
   const customer = await customerContext(browser, testInfo);

@@ -169,6 +169,34 @@ test('sign-up with an address that already has an account answers the same and e
   await context.close();
 });
 
+test('a webhook endpoint is added on the Account page and its signing secret shown once, JavaScript on or off', async ({ browser }, testInfo) => {
+  const context = await browser.newContext(contextFor(testInfo));
+  const page = await context.newPage();
+  await new SignInPage(page, testInfo).open();
+  await new SignInPage(page, testInfo).signIn(CUSTOMER.email, CUSTOMER.password);
+  await expect(page.getByTestId('signed-in-as')).toContainText(CUSTOMER.name);
+  await page.goto('/account');
+  await waitForHydration(page, testInfo);
+  // A name leading only to a loopback address is refused when it is registered, with the field named.
+  await page.getByLabel('Endpoint URL (https://…)').fill('https://localhost/hook');
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await expect(page.locator('[data-field-error="url"]')).toContainText('not a public address');
+  // A public address (a literal: nothing is resolved); no event is sent before the endpoint is deleted.
+  const url = `https://8.8.8.8/portal-hook-${testInfo.project.name}`;
+  await page.getByLabel('Endpoint URL (https://…)').fill(url);
+  await page.getByRole('button', { name: 'Add endpoint' }).click();
+  await expect(page.getByTestId('webhook-secret')).toHaveText(/^whsec_[A-Za-z0-9+/=]+$/);
+  const endpoint = page.locator(`[data-testid="webhook"][data-url="${url}"]`);
+  await expect(endpoint).toBeVisible();
+  // Shown once: a reload does not show it again.
+  await page.reload();
+  await expect(endpoint).toBeVisible();
+  await expect(page.getByTestId('webhook-secret')).toHaveCount(0);
+  await endpoint.getByRole('button', { name: `Delete endpoint ${url}` }).click();
+  await expect(endpoint).toHaveCount(0);
+  await context.close();
+});
+
 test('forgot password emails a reset link; the new password signs in', async ({ browser }, testInfo) => {
   const context = await browser.newContext(contextFor(testInfo));
   const page = await context.newPage();

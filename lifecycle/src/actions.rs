@@ -222,6 +222,33 @@ pub fn job_operations(job: &Job, settings: &Settings) -> Vec<Availability<JobOpe
         .collect()
 }
 
+/// The operation whose form fixes why `op` is refused now, for the console to link the reason to it: ship-back
+/// without a usable return address is fixed by correcting it; anything a `Faulted` job refuses is fixed by
+/// resolving the fault first. `None` when `op` is available, or when no form of this job fixes it.
+pub fn job_operation_fixed_by(
+    job: &Job,
+    settings: &Settings,
+    op: JobOperation,
+) -> Option<JobOperation> {
+    let operations = job_operations(job, settings);
+    let allowed = |o: JobOperation| operations.iter().any(|a| a.action == o && a.allowed);
+    if allowed(op) {
+        return None;
+    }
+    let fixer = match op {
+        JobOperation::ResolveJob => return None,
+        _ if job.state == crate::state::JobState::Faulted => JobOperation::ResolveJob,
+        JobOperation::ShipBack
+            if !crate::attention::has_valid_return_address(job)
+                || job.return_address_report.is_some() =>
+        {
+            JobOperation::CorrectReturnAddress
+        }
+        _ => return None,
+    };
+    allowed(fixer).then_some(fixer)
+}
+
 /// Data-center operations on one drive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum DriveOperation {

@@ -120,6 +120,7 @@ pub fn webhook_types(
     before: Option<JobState>,
     after: Option<JobState>,
     event_kinds: &[String],
+    raised_attention: bool,
 ) -> Vec<&'static str> {
     let mut types = Vec::new();
     if event_kinds.iter().any(|k| k == "created") {
@@ -147,20 +148,24 @@ pub fn webhook_types(
     if event_kinds.iter().any(|k| k == "cancellationRequested") {
         types.push("JobCancelled");
     }
-    if event_kinds.iter().any(|k| {
-        matches!(
-            k.as_str(),
-            "jobFaulted"
-                | "driveFaulted"
-                | "unmatchedIntakeNoted"
-                | "returnAddressReported"
-                | "returnProblemReported"
-                | "shippingOverdue"
-        )
-    }) {
+    if raised_attention {
         types.push("JobNeedsAttention");
     }
     types
+}
+
+/// Whether a change recorded at `changed_at` gave the job (as it is after the change) a new entry in the
+/// attention queue: the queue's own rule (`attention::attention`) says what the entries are, and an entry the
+/// change raised starts with it (a drive missing at intake, a copy error, a fault, a reported address, …).
+pub fn raised_attention(
+    job_after: &crate::Job,
+    changed_at: crate::Timestamp,
+    now: crate::Timestamp,
+    settings: &crate::Settings,
+) -> bool {
+    crate::attention::attention(job_after, now, settings)
+        .iter()
+        .any(|item| item.since >= changed_at)
 }
 
 /// How far ahead of an irreversible deadline (expiry, abandonment, destruction) its warning goes out.
@@ -269,21 +274,32 @@ mod tests {
     #[test]
     fn webhook_types_follow_the_change() {
         assert_eq!(
-            webhook_types(None, Some(JobState::Creating), &kinds(&["created"])),
+            webhook_types(None, Some(JobState::Creating), &kinds(&["created"]), false),
             vec!["JobCreated"]
         );
         assert_eq!(
             webhook_types(
                 Some(JobState::Creating),
                 Some(JobState::Completed),
-                &kinds(&["cancellationRequested"])
+                &kinds(&["cancellationRequested"]),
+                false
             ),
             vec!["JobStateChanged", "JobCancelled"]
+        );
+        assert_eq!(
+            webhook_types(
+                Some(JobState::Transferring),
+                Some(JobState::Faulted),
+                &kinds(&["jobFaulted"]),
+                true
+            ),
+            vec!["JobStateChanged", "JobNeedsAttention"]
         );
         assert!(webhook_types(
             Some(JobState::Transferring),
             Some(JobState::Transferring),
-            &kinds(&["progressReported"])
+            &kinds(&["progressReported"]),
+            false
         )
         .is_empty());
     }

@@ -407,3 +407,28 @@ fn an_unmatched_intake_tells_its_dates_and_warns_before_destruction() {
     closed.status = lifecycle::intake::IntakeStatus::Resolved;
     assert!(intake_destruction_warning(&closed, soon).is_none());
 }
+
+#[test]
+fn a_change_that_raises_a_queue_entry_is_told_and_one_that_does_not_is_not() {
+    use lifecycle::notify::raised_attention;
+    // Package intake with a listed drive missing: a new entry, raised by that change.
+    let mut run = run_in(JobState::Shipping);
+    let drives: Vec<String> = run.job.drives.iter().map(|d| d.drive_id.clone()).collect();
+    let at = run.now + secs(60);
+    run.at(at);
+    run.ok(intake(&[drives[0].as_str()], &[]));
+    assert!(raised_attention(&run.job, at, run.now, &run.settings));
+    // A later change (a note, progress) while the entry stays: nothing new.
+    let later = run.now + secs(60);
+    run.at(later);
+    run.ok(start(&drives[0]));
+    assert!(!raised_attention(&run.job, later, run.now, &run.settings));
+    // A job on the happy path has nothing to raise.
+    let calm = run_in(JobState::Transferring);
+    assert!(!raised_attention(
+        &calm.job,
+        calm.now,
+        calm.now,
+        &calm.settings
+    ));
+}

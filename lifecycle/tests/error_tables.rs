@@ -385,3 +385,31 @@ fn received_jobs_have_no_destruction_timer() {
         None
     );
 }
+
+#[test]
+fn a_refused_operation_names_the_form_that_fixes_it() {
+    use lifecycle::actions::job_operation_fixed_by;
+    let mut run = run_in(Packaging);
+    // Nothing to fix while ship-back is possible.
+    assert_eq!(
+        job_operation_fixed_by(&run.job, &run.settings, JobOperation::ShipBack),
+        None
+    );
+    // A reported address holds ship-back: correcting it is the fix.
+    run.ok(report_address("No such street"));
+    assert_eq!(
+        job_operation_fixed_by(&run.job, &run.settings, JobOperation::ShipBack),
+        Some(JobOperation::CorrectReturnAddress)
+    );
+    // A Faulted job refuses its operations until the fault is resolved.
+    let mut faulted = run_in(Transferring);
+    faulted.ok(fault_job("Copy station down"));
+    assert_eq!(
+        job_operation_fixed_by(&faulted.job, &faulted.settings, JobOperation::PackageJob),
+        Some(JobOperation::ResolveJob)
+    );
+    assert_eq!(
+        job_operation_fixed_by(&faulted.job, &faulted.settings, JobOperation::ResolveJob),
+        None
+    );
+}

@@ -38,7 +38,8 @@ pub struct ServeArgs {
     /// Write the bound address to this file once listening (used by the test harness with port 0)
     #[arg(long, value_name = "PATH")]
     pub addr_file: Option<PathBuf>,
-    /// SMTP relay for notification emails: smtp://user:pass@host:587 (STARTTLS), smtps://…:465 (TLS);
+    /// SMTP relay for notification emails: smtp://user:pass@host:587 (STARTTLS, required whenever the URL
+    /// carries credentials), smtps://…:465 (TLS);
     /// without one, each message is written as an .eml file under the mail directory [env: PORTAL_SMTP_URL]
     #[arg(long, value_name = "URL")]
     pub smtp_url: Option<String>,
@@ -526,13 +527,14 @@ impl Config {
             notifications.webhook_allow_private = parse_bool("PORTAL_WEBHOOK_ALLOW_PRIVATE", &v)?;
         }
         notifications.webhook_allow_private |= args.webhook_allow_private;
-        if let Some(url) = &notifications.smtp_url {
+        if let Some(url) = &mut notifications.smtp_url {
             if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
                 return Err(format!(
                     "smtp-url: '{}' is not smtp://user:pass@host:587 or smtps://user:pass@host:465",
                     redacted_url(url)
                 ));
             }
+            *url = with_starttls_for_credentials(url);
         }
         if let Some(url) = &mut notifications.public_url {
             while url.ends_with('/') {
@@ -669,8 +671,44 @@ fn read_file(path: &Path) -> Result<FileConfig, String> {
     toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// `smtp://user:pass@host:587` means STARTTLS: lettre reads an `smtp://` URL without `tls=` as a plain
+/// connection, which would send the password in clear. A URL with credentials and no `tls=` of its own gets
+/// `tls=required`; one without credentials (a local relay, the tests' SMTP server) is left as written.
+pub fn with_starttls_for_credentials(url: &str) -> String {
+    let Some(rest) = url.strip_prefix("smtp://") else {
+        return url.to_string();
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let query = rest.split_once('?').map(|(_, q)| q).unwrap_or("");
+    let asks_tls = query.split('&').any(|kv| kv.starts_with("tls="));
+    if !authority.contains('@') || asks_tls {
+        return url.to_string();
+    }
+    let joiner = if rest.contains('?') { '&' } else { '?' };
+    format!("{url}{joiner}tls=required")
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_smtp_url_with_credentials_requires_starttls() {
+        use super::with_starttls_for_credentials as secure;
+        assert_eq!(
+            secure("smtp://user:pass@smtp.example.com:587"),
+            "smtp://user:pass@smtp.example.com:587?tls=required"
+        );
+        assert_eq!(
+            secure("smtp://user:pass@smtp.example.com:587?tls=opportunistic"),
+            "smtp://user:pass@smtp.example.com:587?tls=opportunistic"
+        );
+        assert_eq!(
+            secure("smtp://u:p@h:587?foo=1"),
+            "smtp://u:p@h:587?foo=1&tls=required"
+        );
+        assert_eq!(secure("smtp://127.0.0.1:2525"), "smtp://127.0.0.1:2525");
+        assert_eq!(secure("smtps://u:p@h:465"), "smtps://u:p@h:465");
+    }
+
     use super::*;
     use std::collections::HashMap;
 

@@ -33,9 +33,44 @@ pub const LIFETIME: TimeDelta = TimeDelta::minutes(5);
 
 const TOKEN: &str = "token";
 
-/// A new API token shown on the page this request renders (a request extension, read by the Account page).
+/// A secret shown once on the page this request renders (a request extension, read by the Account page): a new
+/// API token, or a webhook endpoint's signing secret; `form` is the server function that made it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FreshToken(pub String);
+pub struct FreshToken {
+    pub form: String,
+    pub value: String,
+}
+
+impl FreshToken {
+    /// The secret this request carries, if the form `path` made it.
+    pub fn of(path: &str) -> Option<String> {
+        leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| p.extensions.get::<FreshToken>().cloned())
+            .filter(|t| t.form == path)
+            .map(|t| t.value)
+    }
+}
+
+/// After a plain form post (no JavaScript) that made a secret shown only once, keeps it for the page the
+/// redirect leads to: sealed with a pad that only this browser's cookie holds, for a few minutes at most.
+pub async fn keep_for_next_page(
+    app: &AppState,
+    identity: &super::auth::Identity,
+    form: &str,
+    secret: &str,
+) -> Result<(), super::store::StoreError> {
+    if !super::auth::is_form_post() {
+        return Ok(());
+    }
+    if let super::auth::Via::Session { id_hash } = &identity.via {
+        let cookie = keep_token(app, id_hash.clone(), form, secret).await?;
+        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+            leptos::prelude::expect_context::<leptos_axum::ResponseOptions>()
+                .append_header(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    Ok(())
+}
 
 fn cookie_name(app: &AppState) -> &'static str {
     if app.config.secure_cookies {
@@ -281,7 +316,10 @@ async fn take(
             .and_then(|bytes: Vec<u8>| String::from_utf8(bytes).ok());
         return Ok(match opened {
             Some(token) if token.bytes().all(|b| b.is_ascii_graphic()) => {
-                Taken::Token(FreshToken(token))
+                Taken::Token(FreshToken {
+                    form: flash.form,
+                    value: token,
+                })
             }
             _ => Taken::Nothing,
         });

@@ -628,6 +628,15 @@ fn sign_up_with_an_address_that_has_an_account_answers_the_same_and_tells_its_ow
             "{}",
             told[0].payload
         );
+        // Account emails link to the preferences too.
+        let written = super::notifications::email::compose(&app.state, &told[0])
+            .await
+            .unwrap();
+        assert!(
+            written.text.contains("/account#notifications"),
+            "{}",
+            written.text
+        );
     });
 }
 
@@ -939,6 +948,65 @@ fn the_removal_of_a_finished_job_is_warned_of_once_shortly_before() {
         assert_eq!(
             warnings(app.state.store.emails_to(customer, 50).await.unwrap()),
             1
+        );
+    });
+}
+
+#[test]
+fn drives_shipped_back_are_emailed_with_their_tracking_link() {
+    on_shared_runtime(async {
+        let mail = tempfile::tempdir().unwrap();
+        let app = notify_app(&mail).await;
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let job = app.job_id("demo-packaging").await;
+        let drives = app
+            .state
+            .store
+            .job(job)
+            .await
+            .unwrap()
+            .unwrap()
+            .job
+            .drives
+            .len() as u32;
+        app.state
+            .store
+            .execute(
+                job,
+                &[Command::Operator(OperatorCommand::ShipBack {
+                    package: lifecycle::ReturnPackage {
+                        carrier_name: "UPS".into(),
+                        tracking_number: "1Z999AA10123456784".into(),
+                        drive_count: drives,
+                        ship_date: "2026-12-01".into(),
+                    },
+                })],
+                &staff_actor(),
+                app.state.clock.now(),
+                app.state.settings(),
+            )
+            .await
+            .unwrap();
+        catch_up(&app.state, i64::MAX).await.unwrap();
+        let customer = customer_id(&app).await;
+        let email = app
+            .state
+            .store
+            .emails_to(customer, 50)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|e| e.job_id == Some(job) && e.payload.contains("shippedBack"))
+            .expect("an email about the ship-back");
+        let written = super::notifications::email::compose(&app.state, &email)
+            .await
+            .unwrap();
+        let url = lifecycle::shipping::tracking_url("UPS", "1Z999AA10123456784").unwrap();
+        assert!(written.text.contains(&url), "{}", written.text);
+        assert!(
+            written.text.contains("/account#notifications"),
+            "{}",
+            written.text
         );
     });
 }

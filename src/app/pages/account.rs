@@ -23,22 +23,13 @@ pub struct AccountData {
 
 #[server(endpoint = "account_overview")]
 pub async fn account_overview() -> Result<AccountData, AppError> {
-    use crate::server::auth::{require_user, Via};
+    use crate::server::auth::require_user;
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let identity = require_user()?;
     // Only the page that follows a plain form post creating a token has one (opened from the flash by
     // `server::flash`, for this session only).
-    let new_token = match &identity.via {
-        Via::Session { .. } => use_context::<axum::http::request::Parts>()
-            .and_then(|p| {
-                p.extensions
-                    .get::<crate::server::flash::FreshToken>()
-                    .cloned()
-            })
-            .map(|t| t.0),
-        Via::Token { .. } => None,
-    };
+    let new_token = crate::server::flash::FreshToken::of(CreateToken::PATH);
     Ok(AccountData {
         tokens: app.store.tokens_of(identity.account_id).await?,
         user: identity.info(),
@@ -158,7 +149,7 @@ pub async fn change_password(
 #[server(endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<String, AppError> {
     use crate::server::accounts::{self, AccountError};
-    use crate::server::auth::{is_form_post, require_session, Via};
+    use crate::server::auth::require_session;
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     let identity = require_session()?;
@@ -188,19 +179,8 @@ pub async fn create_token(name: String) -> Result<String, AppError> {
             None,
         )
         .await;
-    // Without JavaScript the reply is a redirect, so the page that follows shows the token once: it waits in
-    // the flash sealed with a pad that only this browser's cookie holds, for a few minutes at most.
-    if is_form_post() {
-        if let Via::Session { id_hash } = &identity.via {
-            let cookie =
-                crate::server::flash::keep_token(&app, id_hash.clone(), CreateToken::PATH, &token)
-                    .await?;
-            if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
-                expect_context::<leptos_axum::ResponseOptions>()
-                    .append_header(axum::http::header::SET_COOKIE, v);
-            }
-        }
-    }
+    // Without JavaScript the reply is a redirect, so the page that follows shows the token once.
+    crate::server::flash::keep_for_next_page(&app, &identity, CreateToken::PATH, &token).await?;
     Ok(token)
 }
 

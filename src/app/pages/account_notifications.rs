@@ -51,6 +51,10 @@ pub struct NotificationsOverview {
     pub topics: Vec<TopicChoice>,
     pub webhooks: Vec<WebhookInfo>,
     pub emails: Vec<DeliveryInfo>,
+    /// After a plain form post (no JavaScript) that added an endpoint or rotated its secret: the secret, shown
+    /// once on the page the redirect leads to.
+    #[serde(default)]
+    pub fresh_secret: Option<String>,
     pub now: Timestamp,
 }
 
@@ -131,6 +135,8 @@ pub async fn notification_settings() -> Result<NotificationsOverview, AppError> 
             .into_iter()
             .map(delivery_info)
             .collect(),
+        fresh_secret: crate::server::flash::FreshToken::of(CreateWebhook::PATH)
+            .or_else(|| crate::server::flash::FreshToken::of(RotateWebhookSecret::PATH)),
         now: app.clock.now(),
     })
 }
@@ -231,7 +237,13 @@ pub async fn create_webhook(url: String, events: Option<String>) -> Result<NewWe
         return Err(AppError::CustomerOnly);
     }
     crate::server::commands::require_verified_email(&app, &identity).await?;
-    let checked = check_url(&url, app.config.notifications.webhook_allow_private)
+    let allow_private = app.config.notifications.webhook_allow_private;
+    let checked = check_url(&url, allow_private)
+        .map_err(|m| AppError::form(Rejection::invalid("url", format!("The URL {m}")), &echo))?;
+    // A name is looked up now as well (deliveries check the address they connect to again): one that leads
+    // only to loopback or private addresses is refused here rather than failing for a day.
+    crate::server::notifications::webhooks::check_resolves(&checked, allow_private)
+        .await
         .map_err(|m| AppError::form(Rejection::invalid("url", format!("The URL {m}")), &echo))?;
     let mut chosen = Vec::new();
     for word in events
@@ -289,6 +301,7 @@ pub async fn create_webhook(url: String, events: Option<String>) -> Result<NewWe
             None,
         )
         .await;
+    crate::server::flash::keep_for_next_page(&app, &identity, CreateWebhook::PATH, &secret).await?;
     Ok(NewWebhook { id, secret })
 }
 
@@ -352,6 +365,8 @@ pub async fn rotate_webhook_secret(id: i64) -> Result<String, AppError> {
     let secret = new_secret();
     app.store
         .rotate_webhook_secret(id, &secret, app.clock.now() + ROTATION_OVERLAP)
+        .await?;
+    crate::server::flash::keep_for_next_page(&app, &identity, RotateWebhookSecret::PATH, &secret)
         .await?;
     Ok(secret)
 }
@@ -511,7 +526,8 @@ pub fn NotificationsCards() -> impl IntoView {
                     Ok(s) => {
                         let now = s.now;
                         let secret = create.value().get_untracked().and_then(|r| r.ok()).map(|n| n.secret)
-                            .or_else(|| rotate.value().get_untracked().and_then(|r| r.ok()));
+                            .or_else(|| rotate.value().get_untracked().and_then(|r| r.ok()))
+                            .or(s.fresh_secret.clone());
                         view! {
                             <section class="card" id="notifications" aria-labelledby="notifications-heading">
                                 <h2 id="notifications-heading">"Email notifications"</h2>
@@ -543,7 +559,7 @@ pub fn NotificationsCards() -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </fieldset>
-                                    <p class="hint">"Changes to one job within a minute arrive as one email. Warnings before anything that cannot be undone always go out."</p>
+                                    <p class="hint">"Changes to one job within a minute arrive as one email. Warnings before anything that cannot be undone come with the deadlines and unmatched-package choices above: keep those on to hear of them in time."</p>
                                     <button type="submit" class="button primary">"Save email choices"</button>
                                     {move || matches!(save.value().get(), Some(Ok(()))).then(|| view! { <p class="success" role="status" data-testid="preferences-saved">"Saved."</p> })}
                                 </ActionForm>

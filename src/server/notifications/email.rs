@@ -16,10 +16,16 @@ pub struct Written {
 }
 
 /// The subject and plain text of `delivery`, as of now.
-async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure> {
+pub(crate) async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure> {
     let Some(job_id) = delivery.job_id else {
-        return serde_json::from_str(&delivery.payload)
-            .map_err(|e| Failure::retry(format!("unreadable message: {e}")));
+        let mut written: Written = serde_json::from_str(&delivery.payload)
+            .map_err(|e| Failure::retry(format!("unreadable message: {e}")))?;
+        // Every email links to the preferences, account emails included.
+        written.text.push_str(&format!(
+            "\nChoose which emails about your jobs you get: {}/account#notifications\n",
+            public_url(app)
+        ));
+        return Ok(written);
     };
     let payload: EmailPayload = serde_json::from_str(&delivery.payload).unwrap_or_default();
     let job = app
@@ -45,6 +51,19 @@ async fn compose(app: &AppState, delivery: &Delivery) -> Result<Written, Failure
         text.push_str(&format!("  - {line}\n"));
     }
     text.push_str(&format!("\nThe job is now: {}\n", job.job.state.as_str()));
+    // Drives on their way back: the tracking link first thing after the news.
+    if let Some(package) = &job.job.return_package {
+        if payload.topics.iter().any(|t| t == "shippedBack") {
+            let track =
+                lifecycle::shipping::tracking_url(&package.carrier_name, &package.tracking_number)
+                    .map(|url| format!(": {url}"))
+                    .unwrap_or_default();
+            text.push_str(&format!(
+                "\nYour drives were shipped back on {} with {}, tracking number {}{track}\n",
+                package.ship_date, package.carrier_name, package.tracking_number
+            ));
+        }
+    }
     let next = lifecycle::next_steps(&job.job, app.settings());
     if !next.is_empty() {
         text.push_str("\nWhat happens next:\n");
@@ -169,7 +188,9 @@ pub async fn send(app: &AppState, delivery: &Delivery) -> Result<(), Failure> {
                     error: format!("smtp-url: {e}"),
                     permanent: false,
                 })?
-                .timeout(Some(std::time::Duration::from_secs(30)))
+                .timeout(Some(std::time::Duration::from_secs(
+                    super::ATTEMPT_TIMEOUT_SECS.unsigned_abs(),
+                )))
                 .build();
             transport.send(message).await.map_err(|e| Failure {
                 code: e.status().map(|c| i64::from(u16::from(c))),

@@ -25,10 +25,14 @@ use std::time::Duration;
 
 /// How long a delivery keeps being retried after it was queued.
 pub const GIVE_UP_AFTER: chrono::TimeDelta = chrono::TimeDelta::hours(24);
-/// How long a claimed delivery is left to the claiming dispatcher before another may take it.
-const LEASE: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
-/// Deliveries sent per round.
-const ROUND: i64 = 20;
+/// Deliveries sent per round (a full round is followed by the next at once).
+const ROUND: i64 = 5;
+/// The longest one attempt may take, in seconds: the SMTP timeout (webhooks time out sooner).
+pub const ATTEMPT_TIMEOUT_SECS: i64 = 30;
+/// How long a claimed delivery is left to the claiming dispatcher before another may take it: longer than the
+/// slowest possible round (every attempt timing out), so that another instance never sends a delivery that is
+/// still being sent; a crashed instance's claims wait this long.
+const LEASE: chrono::TimeDelta = chrono::TimeDelta::seconds(ATTEMPT_TIMEOUT_SECS * (ROUND + 1));
 
 /// When to try a delivery again after its `attempts`-th failure (1 = the first), or `None` once the day of
 /// attempts is over: 30 s, 1 min, 2 min, … doubling up to 2 h between attempts.
@@ -256,7 +260,18 @@ pub async fn enqueue(
             }
         }
     }
-    let types = webhook_types(record.state_before, record.state, &record.event_kinds);
+    // The job as the change left it: whether the change raised an entry of the attention queue is the queue's
+    // own rule (`lifecycle::notify::raised_attention`).
+    let job = log::job_in(tx, job_id).await?;
+    let raised = job.as_ref().is_some_and(|j| {
+        lifecycle::notify::raised_attention(&j.job, record.recorded_at, now, app.settings())
+    });
+    let types = webhook_types(
+        record.state_before,
+        record.state,
+        &record.event_kinds,
+        raised,
+    );
     if types.contains(&"JobNeedsAttention") {
         // Staff who subscribed to the attention queue hear of its new entries, one email per change.
         for staff in log::attention_subscribers(tx).await? {
@@ -294,7 +309,7 @@ pub async fn enqueue(
     if endpoints.is_empty() {
         return Ok(());
     }
-    let Some(job) = log::job_in(tx, job_id).await? else {
+    let Some(job) = job else {
         return Ok(());
     };
     for endpoint in &endpoints {
@@ -413,10 +428,16 @@ pub async fn dispatch_due(app: &AppState) -> StoreResult<usize> {
                 None,
             )
             .await?;
-        if let (Outcome::Failed { retry_at: None, .. }, Some(webhook_id)) =
-            (&outcome, delivery.webhook_id)
+        if let (
+            Outcome::Failed {
+                retry_at: None,
+                error,
+                ..
+            },
+            Some(webhook_id),
+        ) = (&outcome, delivery.webhook_id)
         {
-            webhooks::disable_failing(app, webhook_id, at).await?;
+            webhooks::disable_failing(app, webhook_id, at, error).await?;
         }
     }
     Ok(due.len())

@@ -131,6 +131,41 @@ pub fn check_url(text: &str, allow_private: bool) -> Result<reqwest::Url, String
     }
 }
 
+/// At registration: a host name must resolve, and (unless private targets are allowed) to at least one public
+/// address. Deliveries check again on the address they connect to, so a name that changes later is caught
+/// then.
+pub async fn check_resolves(url: &reqwest::Url, allow_private: bool) -> Result<(), String> {
+    let Some(host) = url.host_str() else {
+        return Err("has no host".into());
+    };
+    if allow_private
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok()
+    {
+        return Ok(());
+    }
+    let lookup = tokio::net::lookup_host((host, 443));
+    let addresses: Vec<SocketAddr> =
+        match tokio::time::timeout(std::time::Duration::from_secs(5), lookup).await {
+            Ok(Ok(found)) => found.collect(),
+            Ok(Err(_)) | Err(_) => return Err(format!("host {host} cannot be resolved")),
+        };
+    if addresses.iter().any(|a| is_public(a.ip())) {
+        Ok(())
+    } else {
+        let first = addresses
+            .first()
+            .map(|a| a.ip().to_string())
+            .unwrap_or_default();
+        Err(format!(
+            "host {host} resolves to {first}, which is not a public address"
+        ))
+    }
+}
+
 /// Resolves names to their public addresses only: the client connects to what this returns.
 struct PublicOnly;
 
@@ -269,8 +304,14 @@ fn error_chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// After a day of failures: the endpoint stops receiving, and its owner is told by email.
-pub async fn disable_failing(app: &AppState, webhook_id: i64, at: Timestamp) -> StoreResult<()> {
+/// After a day of failures, or a failure that retrying cannot mend (an address that is not allowed): the
+/// endpoint stops receiving, and its owner is told by email, with the last error.
+pub async fn disable_failing(
+    app: &AppState,
+    webhook_id: i64,
+    at: Timestamp,
+    last_error: &str,
+) -> StoreResult<()> {
     let Some(endpoint) = app.store.webhook(webhook_id).await? else {
         return Ok(());
     };
@@ -285,9 +326,11 @@ pub async fn disable_failing(app: &AppState, webhook_id: i64, at: Timestamp) -> 
     let written = super::email::Written {
         subject: "Import/Export portal: a webhook endpoint was disabled".into(),
         text: format!(
-            "Deliveries to your webhook endpoint {} failed for 24 hours, so it no longer receives events.\n\n\
+            "Deliveries to your webhook endpoint {} kept failing (the last error: {}), so it no longer receives \
+             events. A delivery is retried for 24 hours unless retrying cannot help.\n\n\
              Fix the endpoint, then re-enable it on your account page: {base}/account#webhooks\n",
-            endpoint.url
+            endpoint.url,
+            last_error.chars().take(300).collect::<String>()
         ),
     };
     app.store
@@ -394,6 +437,22 @@ mod tests {
                 "{}",
                 error_chain(&e)
             );
+        });
+    }
+
+    #[test]
+    fn a_name_resolving_to_loopback_is_refused_at_registration() {
+        super::super::super::router_tests::on_shared_runtime(async {
+            let url = check_url("https://localhost:8443/hook", false).unwrap();
+            let refused = check_resolves(&url, false).await.unwrap_err();
+            assert!(refused.contains("not a public address"), "{refused}");
+            // Allowed for tests and development.
+            assert!(check_resolves(&url, true).await.is_ok());
+            let nowhere = check_url("https://no-such-host.invalid/hook", false).unwrap();
+            assert!(check_resolves(&nowhere, false)
+                .await
+                .unwrap_err()
+                .contains("cannot be resolved"));
         });
     }
 }

@@ -646,10 +646,27 @@ pub fn JobOperations(
                         let reason = a.reason.clone().unwrap_or_default();
                         // A refusal from a form shown before the job changed still says why.
                         let error = job_error(a.action, ops);
+                        // The reason links to the form that fixes it, when this job has one: the browser opens
+                        // the closed section the link leads into; with JavaScript the page opens it too, so it
+                        // stays open across live redraws.
+                        let reason = match lifecycle::actions::job_operation_fixed_by(&job, &settings, a.action) {
+                            Some(fixer) => {
+                                let fixer_key = job_operation_key(fixer);
+                                let open_key = format!("job-{fixer_key}");
+                                view! {
+                                    <a class="hint" data-testid="op-reason" href=format!("#form-{fixer_key}")
+                                        on:click=move |_| ops.open.update(|s| { s.insert(open_key.clone()); })>
+                                        {reason}
+                                    </a>
+                                }
+                                .into_any()
+                            }
+                            None => view! { <span class="hint" data-testid="op-reason">{reason}</span> }.into_any(),
+                        };
                         return view! {
                             <li class="op unavailable" data-testid=format!("op-{key}") data-allowed="false">
                                 <button type="button" class="button secondary small" disabled=true>{label}</button>
-                                <span class="hint" data-testid="op-reason">{reason}</span>
+                                {reason}
                                 <OpMessage error/>
                             </li>
                         }
@@ -661,8 +678,10 @@ pub fn JobOperations(
                         <li class="op" data-testid=format!("op-{key}") data-allowed="true">
                             <details open=is_open(ops, format!("job-{key}"), error) on:toggle=on_toggle(ops, format!("job-{key}"))>
                                 <summary>{label}</summary>
-                                <OpMessage error/>
-                                {form}
+                                <div id=format!("form-{key}")>
+                                    <OpMessage error/>
+                                    {form}
+                                </div>
                             </details>
                         </li>
                     }
