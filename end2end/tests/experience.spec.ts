@@ -155,6 +155,9 @@ test('errors name fields by their labels, link to each one and never widen the p
   const href = await keyLink.getAttribute('href');
   expect(href).toMatch(/^#problem-/);
   await expect(page.locator(href!).locator('[name="job[drives][1][bit_locker_key]"]')).toHaveCount(1);
+  // Focus is on the first invalid field (JavaScript on or off).
+  const first = await links.first().getAttribute('href');
+  await expect(page.locator(first!).locator('input:not([type=hidden]), select, textarea').first()).toBeFocused();
   // The page is as wide as the screen, long error included.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
 

@@ -96,6 +96,7 @@ pub fn Field(
         }
     };
     let anchor = error_anchor(&field_key);
+    let autofocus = first_invalid(error, &anchor);
     view! {
         <div class="field" class:has-error=move || message.get().is_some() id=move || message.get().is_some().then(|| anchor.clone())>
             <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
@@ -108,6 +109,7 @@ pub fn Field(
                 value=initial()
                 required=required
                 disabled=disabled
+                autofocus=autofocus
                 placeholder=placeholder
                 autocomplete=autocomplete
                 aria-invalid=move || message.get().is_some().then_some("true")
@@ -150,6 +152,15 @@ pub fn field_id(name: &str) -> String {
     format!("field-{}", cleaned.trim_matches('-').replace("--", "-"))
 }
 
+/// Whether the field `anchor` is the first one a refusal names: it takes the focus when the page loads (the
+/// plain form post's answer; with JavaScript `FormMessage` moves the focus as well).
+fn first_invalid(error: FormError, anchor: &str) -> bool {
+    error
+        .get_untracked()
+        .and_then(|e| e.rejection().and_then(|r| r.details.first().map(|d| error_anchor(&d.field))))
+        .is_some_and(|first| first == anchor)
+}
+
 /// A labelled select. `options` are (value, label).
 #[component]
 pub fn SelectField(
@@ -170,6 +181,7 @@ pub fn SelectField(
     let error_id = format!("{id}-error");
     let field = error_key.unwrap_or_else(|| name.clone());
     let anchor = error_anchor(&field);
+    let autofocus = first_invalid(error, &anchor);
     let message = Signal::derive(move || error.get().and_then(|e| e.field_message(&field)));
     let selected = echo
         .then(|| error.get_untracked().and_then(|e| e.typed(&name)))
@@ -179,7 +191,7 @@ pub fn SelectField(
     view! {
         <div class="field" class:has-error=move || message.get().is_some() id=move || message.get().is_some().then(|| anchor.clone())>
             <label for=id.clone()>{label}{required.then(|| view! { <span class="required" aria-hidden="true">" *"</span> })}</label>
-            <select id=id name=name.clone() disabled=disabled required=required aria-describedby=error_id.clone()>
+            <select id=id name=name.clone() disabled=disabled required=required autofocus=autofocus aria-describedby=error_id.clone()>
                 {options
                     .into_iter()
                     .map(|(value, text)| {
