@@ -91,7 +91,7 @@ test('staff forms: Start copy in one click, bytes with units shown before saving
 
   // Ship back: the customer's carrier prefilled, their account number shown, and a confirmation.
   const ship = await staff.openJobOp('ship-back');
-  await expect(ship.getByLabel('Carrier')).toHaveValue('FedEx');
+  await expect(ship.getByLabel('Carrier')).toHaveValue('UPS');
   await expect(ship.getByTestId('ship-back-account')).toContainText('123456789');
   await ship.getByLabel('Tracking number').fill(`RET${Date.now()}`);
   const confirm = ship.getByLabel(/this cannot be undone/);

@@ -432,8 +432,9 @@ pub async fn create_dev_job(app: &AppState, scenario: &str) -> Result<(i64, Stri
             blob_list_blob_path: None,
         }),
         return_address: Some(demo::demo_address()),
+        // Not the ship-back form's default carrier (FedEx): the form must show the customer's own.
         return_shipping: Some(ReturnShipping {
-            carrier_name: "FedEx".into(),
+            carrier_name: "UPS".into(),
             carrier_account_number: "123456789".into(),
         }),
         delivery_package: Some(DeliveryPackage {
