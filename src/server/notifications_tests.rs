@@ -1008,6 +1008,25 @@ fn drives_shipped_back_are_emailed_with_their_tracking_link() {
             "{}",
             written.text
         );
+
+        // Sent once the debounce window closes; staff see each attempt on the job's timeline.
+        app.state.clock.advance(chrono::TimeDelta::minutes(2)).unwrap();
+        while super::notifications::dispatch_due(&app.state).await.unwrap() > 0 {}
+        let staff = app.staff().await;
+        let listed = app
+            .call(&staff, "/api/staff_job_notifications", &format!("id={job}"))
+            .await;
+        assert!(listed.status.is_success(), "{}", listed.body);
+        let deliveries: serde_json::Value = serde_json::from_str(&listed.body).unwrap();
+        let shipped = deliveries
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["id"] == email.id)
+            .expect("the ship-back email on the staff timeline");
+        assert_eq!(shipped["status"], "delivered", "{shipped}");
+        assert_eq!(shipped["attempt_log"].as_array().unwrap().len(), 1, "{shipped}");
+        assert_eq!(shipped["attempt_log"][0]["ok"], true, "{shipped}");
     });
 }
 

@@ -31,6 +31,18 @@ pub struct DeliveryInfo {
     pub last_error: Option<String>,
     pub created_at: Timestamp,
     pub last_at: Option<Timestamp>,
+    /// Each attempt, oldest first (the staff timeline lists them; elsewhere empty).
+    #[serde(default)]
+    pub attempt_log: Vec<AttemptInfo>,
+}
+
+/// One attempt to deliver a notification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptInfo {
+    pub at: Timestamp,
+    pub ok: bool,
+    pub code: Option<i64>,
+    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +98,7 @@ pub(crate) fn delivery_info(d: crate::server::store::Delivery) -> DeliveryInfo {
         last_error: d.last_error,
         created_at: d.created_at,
         last_at: d.last_at,
+        attempt_log: Vec::new(),
     }
 }
 
@@ -454,13 +467,26 @@ pub async fn staff_job_notifications(id: i64) -> Result<Vec<DeliveryInfo>, AppEr
     use crate::server::state::AppState;
     let app = expect_context::<AppState>();
     require_staff()?;
-    Ok(app
+    let mut deliveries: Vec<DeliveryInfo> = app
         .store
         .deliveries_of_job(id, 100)
         .await?
         .into_iter()
         .map(delivery_info)
-        .collect())
+        .collect();
+    // Every attempt of these deliveries, in one query.
+    let ids: Vec<i64> = deliveries.iter().map(|d| d.id).collect();
+    for attempt in app.store.attempts_of(&ids).await? {
+        if let Some(d) = deliveries.iter_mut().find(|d| d.id == attempt.delivery_id) {
+            d.attempt_log.push(AttemptInfo {
+                at: attempt.at,
+                ok: attempt.ok,
+                code: attempt.code,
+                error: attempt.error,
+            });
+        }
+    }
+    Ok(deliveries)
 }
 
 /// A job's notifications on the staff timeline, collapsed.
@@ -661,16 +687,36 @@ pub fn DeliveryTable(
     view! {
         <div class="table-wrap">
             <table data-testid="deliveries">
-                <thead><tr><th scope="col">"What"</th><th scope="col">"To"</th><th scope="col">"Queued"</th><th scope="col">"Outcome"</th><th scope="col">"Last attempt"</th></tr></thead>
+                <thead><tr><th scope="col">"What"</th><th scope="col">"To"</th><th scope="col">"Queued"</th><th scope="col">"Outcome"</th><th scope="col">"Attempts"</th><th scope="col">"Last attempt"</th></tr></thead>
                 <tbody>
                     {deliveries.into_iter().map(|d| {
                         let outcome = outcome_text(&d);
+                        let log = d.attempt_log.clone();
                         view! {
                             <tr data-testid="delivery" data-status=d.status.clone()>
                                 <td>{d.topic.clone()}</td>
                                 <td class="mono">{d.recipient.clone()}</td>
                                 <td><Time at=d.created_at now/></td>
                                 <td title=d.last_error.clone().unwrap_or_default()>{outcome}</td>
+                                <td data-testid="delivery-attempts">
+                                    {d.attempts}
+                                    {(!log.is_empty()).then(|| view! {
+                                        <ol class="attempts" data-testid="attempt-log">
+                                            {log.into_iter().map(|a| {
+                                                let result = match (a.ok, a.code, a.error) {
+                                                    (true, Some(c), _) => format!("delivered ({c})"),
+                                                    (true, None, _) => "delivered".to_string(),
+                                                    (false, code, error) => format!(
+                                                        "failed{}{}",
+                                                        code.map(|c| format!(" ({c})")).unwrap_or_default(),
+                                                        error.map(|e| format!(": {e}")).unwrap_or_default()
+                                                    ),
+                                                };
+                                                view! { <li data-testid="attempt"><Time at=a.at now/>" — "{result}</li> }
+                                            }).collect_view()}
+                                        </ol>
+                                    })}
+                                </td>
                                 <td>{match d.last_at { Some(at) => view! { <Time at now/> }.into_any(), None => "—".into_any() }}</td>
                             </tr>
                         }

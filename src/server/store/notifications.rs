@@ -460,6 +460,37 @@ impl Store {
         row.as_ref().map(delivery).transpose()
     }
 
+    /// Every attempt of the deliveries `ids` (at most a page of them), oldest first: `(delivery, at, ok, code,
+    /// error)`, for the staff timeline.
+    pub async fn attempts_of(&self, ids: &[i64]) -> StoreResult<Vec<AttemptRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids
+            .iter()
+            .take(200)
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        let rows = sqlx::query(&format!(
+            "SELECT delivery_id, at, ok, code, error FROM delivery_attempts WHERE delivery_id IN ({list}) \
+             ORDER BY delivery_id, id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AttemptRow {
+                    delivery_id: col(r, "delivery_id")?,
+                    at: from_millis(col(r, "at")?),
+                    ok: col::<i64>(r, "ok")? != 0,
+                    code: col(r, "code")?,
+                    error: col(r, "error")?,
+                })
+            })
+            .collect()
+    }
+
     /// A job's notifications, newest first (the staff timeline; a customer's own).
     pub async fn deliveries_of_job(&self, job_id: i64, limit: i64) -> StoreResult<Vec<Delivery>> {
         let rows = sqlx::query(&format!(
@@ -719,4 +750,14 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// One attempt to deliver a notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AttemptRow {
+    pub delivery_id: i64,
+    pub at: Timestamp,
+    pub ok: bool,
+    pub code: Option<i64>,
+    pub error: Option<String>,
 }
