@@ -1010,8 +1010,15 @@ fn drives_shipped_back_are_emailed_with_their_tracking_link() {
         );
 
         // Sent once the debounce window closes; staff see each attempt on the job's timeline.
-        app.state.clock.advance(chrono::TimeDelta::minutes(2)).unwrap();
-        while super::notifications::dispatch_due(&app.state).await.unwrap() > 0 {}
+        app.state
+            .clock
+            .advance(chrono::TimeDelta::minutes(2))
+            .unwrap();
+        while super::notifications::dispatch_due(&app.state)
+            .await
+            .unwrap()
+            > 0
+        {}
         let staff = app.staff().await;
         let listed = app
             .call(&staff, "/api/staff_job_notifications", &format!("id={job}"))
@@ -1025,7 +1032,11 @@ fn drives_shipped_back_are_emailed_with_their_tracking_link() {
             .find(|d| d["id"] == email.id)
             .expect("the ship-back email on the staff timeline");
         assert_eq!(shipped["status"], "delivered", "{shipped}");
-        assert_eq!(shipped["attempt_log"].as_array().unwrap().len(), 1, "{shipped}");
+        assert_eq!(
+            shipped["attempt_log"].as_array().unwrap().len(),
+            1,
+            "{shipped}"
+        );
         assert_eq!(shipped["attempt_log"][0]["ok"], true, "{shipped}");
     });
 }

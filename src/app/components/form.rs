@@ -157,7 +157,10 @@ pub fn field_id(name: &str) -> String {
 fn first_invalid(error: FormError, anchor: &str) -> bool {
     error
         .get_untracked()
-        .and_then(|e| e.rejection().and_then(|r| r.details.first().map(|d| error_anchor(&d.field))))
+        .and_then(|e| {
+            e.rejection()
+                .and_then(|r| r.details.first().map(|d| error_anchor(&d.field)))
+        })
         .is_some_and(|first| first == anchor)
 }
 

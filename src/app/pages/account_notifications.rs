@@ -6,6 +6,8 @@ use crate::app::components::time::Time;
 use crate::error::AppError;
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
+#[cfg(feature = "ssr")]
 use lifecycle::notify::Topic;
 use lifecycle::Timestamp;
 use serde::{Deserialize, Serialize};
